@@ -1,0 +1,596 @@
+"""Automatic reviewer assignment: optimal, conflict-free, balanced, explained when impossible.
+
+PURE module: no Flask, no SQLAlchemy. The operations layer turns ORM rows into the plain frozen
+dataclasses below, calls :func:`solve`, and writes :attr:`AssignmentResult.assignments` back.
+
+Model (min-cost flow, OR-Tools ``SimpleMinCostFlow``)::
+
+    proposal p  --(cap 1, cost -affinity*SCALE)-->  reviewer r  --(unit arcs, convex cost)-->  sink
+
+* proposal p has supply ``need_p = k_p - kept_p`` (exactly k reviewers in total);
+* an arc p -> r exists only if r has no conflict with p, is not already kept on p and has room;
+* reviewer loads must lie in ``[min_load, max_load]``. The lower bound uses the standard
+  lower-bound transformation with node supplies (no big-M cost): an arc r -> sink with bounds
+  ``[L, U]`` is replaced by an arc of capacity ``U - L`` while reviewer r gets supply ``-L``
+  (it must absorb L units itself) and the sink's demand drops by L. Any feasible flow of the
+  transformed network maps to a flow with ``L <= load <= U`` and vice versa, and the costs
+  differ by a constant, so optimality is preserved exactly. (The big-negative-cost variant
+  only *encourages* the mandatory units and needs a big-M that must dominate every other
+  cost; supplies *force* them, and the solver reports INFEASIBLE if they cannot be met.)
+
+Objective, lexicographic:
+
+1. maximise total affinity (expertise tag == proposal category gives ``expertise_weight``;
+   admin preferences add their integer weight, negative weights discourage a pair);
+2. among the optimal assignments, balance loads: the j-th review of a reviewer costs j, i.e.
+   minimise the sum of load*(load+1)/2 (convex, so unit arcs of increasing cost model it).
+   Primary costs are multiplied by ``SCALE = (largest possible difference between two
+   solutions' secondary totals) + 1``, so no amount of balancing can ever outweigh one unit of
+   affinity (if that scale would overflow int64 the secondary tier is dropped, never the primary);
+3. determinism: inputs are sorted by id and arcs are added in that fixed order; the solver is
+   deterministic, so the same input (in any order) gives the same output.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow
+
+__all__ = [
+    "Proposal",
+    "Reviewer",
+    "AssignmentProblem",
+    "Problem",
+    "AssignmentResult",
+    "solve",
+    "check",
+    "describe",
+    "conflict_reasons",
+    "affinity",
+    "LANGUAGES",
+]
+
+Id = Hashable
+LANGUAGES = ("zh_Hant", "zh_Hans", "en")
+
+# Keep |cost| * (nodes + 1) well inside int64 (OR-Tools scales costs by the node count).
+_COST_LIMIT = 2**62
+
+
+def _sort_key(x: Any) -> tuple[str, Any]:
+    return (type(x).__name__, x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Proposal:
+    id: Id
+    category: str
+    organization_id: Id | None = None
+    code: str | None = None  # display label for messages, e.g. "P12"; defaults to str(id)
+
+    @property
+    def label(self) -> str:
+        return self.code if self.code is not None else str(self.id)
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    id: Id
+    max_load: int
+    min_load: int = 0
+    expertise: frozenset[str] = frozenset()
+    organization_id: Id | None = None  # the reviewer's own organisation
+    affiliations: frozenset[Id] = frozenset()  # other declared organisation affiliations
+    name: str | None = None  # display label for messages; defaults to str(id)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "expertise", frozenset(self.expertise))
+        object.__setattr__(self, "affiliations", frozenset(self.affiliations))
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else str(self.id)
+
+
+@dataclass(frozen=True)
+class AssignmentProblem:
+    """Everything :func:`solve` needs.
+
+    Pair orientation: ``declared_conflicts`` and ``preferences`` are keyed
+    ``(reviewer_id, proposal_id)``; ``keep`` and the result's ``assignments`` are
+    ``(proposal_id, reviewer_id)``.
+    """
+
+    proposals: tuple[Proposal, ...]
+    reviewers: tuple[Reviewer, ...]
+    k: int = 3
+    k_by_category: Mapping[str, int] = field(default_factory=dict)
+    declared_conflicts: frozenset[tuple[Id, Id]] = frozenset()
+    preferences: Mapping[tuple[Id, Id], int] = field(default_factory=dict)
+    expertise_weight: int = 10
+    keep: frozenset[tuple[Id, Id]] = frozenset()
+    balance: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "proposals", tuple(self.proposals))
+        object.__setattr__(self, "reviewers", tuple(self.reviewers))
+        object.__setattr__(self, "k_by_category", MappingProxyType(dict(self.k_by_category)))
+        object.__setattr__(self, "declared_conflicts", frozenset(self.declared_conflicts))
+        object.__setattr__(self, "preferences", MappingProxyType(dict(self.preferences)))
+        object.__setattr__(self, "keep", frozenset(self.keep))
+
+    def k_for(self, proposal: Proposal) -> int:
+        return self.k_by_category.get(proposal.category, self.k)
+
+
+def conflict_reasons(proposal: Proposal, reviewer: Reviewer, declared: frozenset = frozenset()) -> list[str]:
+    """Why ``reviewer`` may not review ``proposal``: ``same_organization``, ``affiliation``,
+    ``declared`` (empty list: no conflict)."""
+    reasons = []
+    org = proposal.organization_id
+    if org is not None and org == reviewer.organization_id:
+        reasons.append("same_organization")
+    if org is not None and org in reviewer.affiliations:
+        reasons.append("affiliation")
+    if (reviewer.id, proposal.id) in declared:
+        reasons.append("declared")
+    return reasons
+
+
+def affinity(problem: AssignmentProblem, proposal: Proposal, reviewer: Reviewer) -> int:
+    """Affinity of one pair (plain Python; the solver computes the same thing with numpy)."""
+    a = problem.expertise_weight if proposal.category in reviewer.expertise else 0
+    return a + int(problem.preferences.get((reviewer.id, proposal.id), 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    """One reason why no assignment exists. ``params`` are plain values (ids, labels, counts)."""
+
+    code: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    ok: bool
+    assignments: tuple[tuple[Id, Id], ...] = ()  # (proposal_id, reviewer_id), sorted; kept + new
+    new: tuple[tuple[Id, Id], ...] = ()  # the pairs added by this run
+    kept: tuple[tuple[Id, Id], ...] = ()  # the pairs of ``keep`` that were kept
+    released: tuple[tuple[Id, Id], ...] = ()  # pairs of ``keep`` dropped because now conflicted
+    loads: Mapping[Id, int] = field(default_factory=dict)  # reviewer_id -> total load
+    objective: int | None = None  # total affinity of ``assignments``
+    problems: tuple[Problem, ...] = ()
+    stats: Mapping[str, float] = field(default_factory=dict)  # timings, sizes
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------------------------
+def _list(items: Iterable[str], lang: str, limit: int = 10) -> str:
+    items = list(items)
+    more = len(items) - limit
+    sep = "、" if lang != "en" else ", "
+    text = sep.join(items[:limit])
+    if more > 0:
+        text += {"zh_Hant": f" 等 {len(items)} 項", "zh_Hans": f" 等 {len(items)} 项",
+                 "en": f" and {more} more"}[lang]
+    return text
+
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "too_few_eligible": {
+        "zh_Hant": "項目 {proposal} 只有 {eligible} 位無利益衝突的評審專家，少於每項目所需的 {required} 位。"
+                   "請邀請更多評審專家、提高其評審上限，或減少該類別每項目的評審人數。",
+        "zh_Hans": "项目 {proposal} 只有 {eligible} 位无利益冲突的评审专家，少于每项目所需的 {required} 位。"
+                   "请邀请更多评审专家、提高其评审上限，或减少该类别每项目的评审人数。",
+        "en": "Proposal {proposal} has only {eligible} reviewers without a conflict of interest, fewer than "
+              "the {required} required per proposal. Invite more reviewers, raise their maximum load, "
+              "or lower the number of reviewers per proposal for its category.",
+    },
+    "capacity_short": {
+        "zh_Hant": "所有評審專家的評審上限合計 {capacity} 份，但共需 {demand} 份評審，尚缺 {shortfall} 份。"
+                   "請提高評審上限或邀請更多評審專家。",
+        "zh_Hans": "所有评审专家的评审上限合计 {capacity} 份，但共需 {demand} 份评审，尚缺 {shortfall} 份。"
+                   "请提高评审上限或邀请更多评审专家。",
+        "en": "The reviewers' maximum loads add up to {capacity} reviews but {demand} are needed: "
+              "short by {shortfall}. Raise maximum loads or invite more reviewers.",
+    },
+    "min_load_excess": {
+        "zh_Hant": "評審專家的最低評審量合計 {min_total} 份，超過全部所需的 {demand} 份（多出 {excess} 份）。"
+                   "請降低部分評審專家的最低評審量。",
+        "zh_Hans": "评审专家的最低评审量合计 {min_total} 份，超过全部所需的 {demand} 份（多出 {excess} 份）。"
+                   "请降低部分评审专家的最低评审量。",
+        "en": "The reviewers' minimum loads add up to {min_total} reviews, more than the {demand} needed "
+              "in total (by {excess}). Lower some minimum loads.",
+    },
+    "min_load_unreachable": {
+        "zh_Hant": "評審專家 {reviewer} 只能評審 {eligible} 個無利益衝突的項目，低於其最低評審量 {min_load}。"
+                   "請降低其最低評審量。",
+        "zh_Hans": "评审专家 {reviewer} 只能评审 {eligible} 个无利益冲突的项目，低于其最低评审量 {min_load}。"
+                   "请降低其最低评审量。",
+        "en": "Reviewer {reviewer} can review only {eligible} proposals without a conflict of interest, "
+              "fewer than their minimum load of {min_load}. Lower their minimum load.",
+    },
+    "kept_exceeds_k": {
+        "zh_Hant": "項目 {proposal} 已保留 {kept} 位評審專家，多於每項目所需的 {required} 位。請移除多餘的分配。",
+        "zh_Hans": "项目 {proposal} 已保留 {kept} 位评审专家，多于每项目所需的 {required} 位。请移除多余的分配。",
+        "en": "Proposal {proposal} already keeps {kept} reviewers, more than the {required} required. "
+              "Remove the extra assignments.",
+    },
+    "kept_exceeds_max_load": {
+        "zh_Hant": "評審專家 {reviewer} 已保留 {kept} 份評審，超過其評審上限 {max_load}。請提高上限或移除部分分配。",
+        "zh_Hans": "评审专家 {reviewer} 已保留 {kept} 份评审，超过其评审上限 {max_load}。请提高上限或移除部分分配。",
+        "en": "Reviewer {reviewer} already keeps {kept} reviews, more than their maximum load of {max_load}. "
+              "Raise the maximum or remove some assignments.",
+    },
+    "group_shortage": {
+        "zh_Hant": "以下 {count} 個項目共需 {demand} 份評審，但能評審它們（無利益衝突且尚有名額）的評審專家"
+                   "最多只能提供 {capacity} 份：{proposals}。請為這些項目邀請更多評審專家或提高相關評審上限。",
+        "zh_Hans": "以下 {count} 个项目共需 {demand} 份评审，但能评审它们（无利益冲突且尚有名额）的评审专家"
+                   "最多只能提供 {capacity} 份：{proposals}。请为这些项目邀请更多评审专家或提高相关评审上限。",
+        "en": "These {count} proposals need {demand} reviews together, but the reviewers who can review them "
+              "(no conflict, room left) can provide at most {capacity}: {proposals}. Invite more reviewers "
+              "for them or raise those reviewers' maximum loads.",
+    },
+    "reviewer_group_shortage": {
+        "zh_Hant": "以下 {count} 位評審專家的最低評審量合計 {min_total} 份，但他們可評審的項目最多只能提供 "
+                   "{capacity} 份：{reviewers}。請降低他們的最低評審量。",
+        "zh_Hans": "以下 {count} 位评审专家的最低评审量合计 {min_total} 份，但他们可评审的项目最多只能提供 "
+                   "{capacity} 份：{reviewers}。请降低他们的最低评审量。",
+        "en": "These {count} reviewers have minimum loads adding up to {min_total}, but the proposals they "
+              "may review can supply at most {capacity}: {reviewers}. Lower their minimum loads.",
+    },
+    "infeasible": {
+        "zh_Hant": "在目前的利益衝突、評審上下限及每項目評審人數設定下，無法完成分配。"
+                   "請提高評審上限、降低最低評審量或減少每項目評審人數。",
+        "zh_Hans": "在目前的利益冲突、评审上下限及每项目评审人数设定下，无法完成分配。"
+                   "请提高评审上限、降低最低评审量或减少每项目评审人数。",
+        "en": "No assignment satisfies the current conflicts, load limits and reviewers per proposal. "
+              "Raise maximum loads, lower minimum loads, or lower the reviewers per proposal.",
+    },
+}
+
+
+def describe(problem: Problem, lang: str = "zh_Hant") -> str:
+    """A sentence an admin can act on, in ``zh_Hant`` (default), ``zh_Hans`` or ``en``."""
+    if lang not in LANGUAGES:
+        lang = "en"
+    templates = _MESSAGES.get(problem.code, _MESSAGES["infeasible"])
+    params = dict(problem.params)
+    for key in ("proposals", "reviewers"):
+        if key in params:
+            params[key] = _list(params[key], lang)
+    return templates[lang].format(**params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Solver
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class _Prepared:
+    proposals: list[Proposal]
+    reviewers: list[Reviewer]
+    k: np.ndarray  # (P,) required reviewers per proposal
+    eligible: np.ndarray  # (P, R) bool: no conflict and not kept (new arc allowed, ignoring room)
+    conflict: np.ndarray  # (P, R) bool
+    aff: np.ndarray  # (P, R) int64
+    kept_mask: np.ndarray  # (P, R) bool
+    kept_pairs: list[tuple[Id, Id]]
+    released: list[tuple[Id, Id]]
+
+
+def _prepare(problem: AssignmentProblem) -> _Prepared:
+    proposals = sorted(problem.proposals, key=lambda p: _sort_key(p.id))
+    reviewers = sorted(problem.reviewers, key=lambda r: _sort_key(r.id))
+    pidx = {p.id: i for i, p in enumerate(proposals)}
+    ridx = {r.id: j for j, r in enumerate(reviewers)}
+    if len(pidx) != len(proposals):
+        raise ValueError("duplicate proposal ids")
+    if len(ridx) != len(reviewers):
+        raise ValueError("duplicate reviewer ids")
+    for r in reviewers:
+        if not 0 <= r.min_load <= r.max_load:
+            raise ValueError(f"reviewer {r.id!r}: need 0 <= min_load <= max_load")
+    P, R = len(proposals), len(reviewers)
+    k = np.array([problem.k_for(p) for p in proposals], dtype=np.int64)
+    if (k < 0).any():
+        raise ValueError("reviewers per proposal must be >= 0")
+
+    # Conflicts: organisations (own + declared affiliations) and declared pairs.
+    conflict = np.zeros((P, R), dtype=bool)
+    by_org: dict[Id, list[int]] = defaultdict(list)
+    for i, p in enumerate(proposals):
+        if p.organization_id is not None:
+            by_org[p.organization_id].append(i)
+    for j, r in enumerate(reviewers):
+        orgs = set(r.affiliations)
+        if r.organization_id is not None:
+            orgs.add(r.organization_id)
+        for org in orgs:
+            rows = by_org.get(org)
+            if rows:
+                conflict[rows, j] = True
+    for rid, pid in problem.declared_conflicts:
+        if rid in ridx and pid in pidx:  # declarations about withdrawn items are harmless
+            conflict[pidx[pid], ridx[rid]] = True
+
+    # Affinity: expertise tag == category, plus admin preferences.
+    cats = sorted({p.category for p in proposals})
+    cidx = {c: n for n, c in enumerate(cats)}
+    tags = np.zeros((R, len(cats)), dtype=np.int64)
+    for j, r in enumerate(reviewers):
+        for t in r.expertise:
+            if t in cidx:
+                tags[j, cidx[t]] = problem.expertise_weight
+    pcat = np.array([cidx[p.category] for p in proposals], dtype=np.int64)
+    aff = tags[:, pcat].T.copy() if P and R else np.zeros((P, R), dtype=np.int64)
+    for (rid, pid), w in problem.preferences.items():
+        if rid in ridx and pid in pidx:
+            aff[pidx[pid], ridx[rid]] += int(w)
+
+    # Kept assignments; the ones that became conflicts are released.
+    kept_mask = np.zeros((P, R), dtype=bool)
+    kept_pairs, released = [], []
+    for pid, rid in sorted(problem.keep, key=lambda t: (_sort_key(t[0]), _sort_key(t[1]))):
+        if pid not in pidx or rid not in ridx:
+            raise ValueError(f"keep refers to an unknown proposal or reviewer: {(pid, rid)!r}")
+        i, j = pidx[pid], ridx[rid]
+        if conflict[i, j]:
+            released.append((pid, rid))
+        else:
+            kept_mask[i, j] = True
+            kept_pairs.append((pid, rid))
+    eligible = ~conflict & ~kept_mask
+    return _Prepared(proposals, reviewers, k, eligible, conflict, aff, kept_mask, kept_pairs, released)
+
+
+def _diagnose(pre: _Prepared, need: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              arcs_ok: np.ndarray) -> list[Problem]:
+    """Cheap necessary conditions, each reported with numbers an admin can act on."""
+    problems: list[Problem] = []
+    kept_p = pre.kept_mask.sum(axis=1)
+    kept_r = pre.kept_mask.sum(axis=0)
+    for i in np.flatnonzero(kept_p > pre.k):
+        p = pre.proposals[i]
+        problems.append(Problem("kept_exceeds_k", {"proposal_id": p.id, "proposal": p.label,
+                                                   "kept": int(kept_p[i]), "required": int(pre.k[i])}))
+    for j, r in enumerate(pre.reviewers):
+        if kept_r[j] > r.max_load:
+            problems.append(Problem("kept_exceeds_max_load", {"reviewer_id": r.id, "reviewer": r.label,
+                                                              "kept": int(kept_r[j]), "max_load": r.max_load}))
+    if problems:
+        return problems
+    avail_p = arcs_ok.sum(axis=1) + kept_p  # reviewers who can be on p (kept ones count)
+    for i in np.flatnonzero(avail_p < pre.k):
+        p = pre.proposals[i]
+        problems.append(Problem("too_few_eligible", {"proposal_id": p.id, "proposal": p.label,
+                                                     "eligible": int(avail_p[i]), "required": int(pre.k[i])}))
+    demand, cap = int(need.sum()), int(hi.sum())
+    if cap < demand:
+        total_cap = int(sum(r.max_load for r in pre.reviewers))
+        total_demand = int(pre.k.sum())
+        problems.append(Problem("capacity_short", {"capacity": total_cap, "demand": total_demand,
+                                                   "shortfall": total_demand - total_cap}))
+    if int(lo.sum()) > demand:
+        min_total = int(np.maximum(np.array([r.min_load for r in pre.reviewers], dtype=np.int64), kept_r).sum())
+        total_demand = int(pre.k.sum())
+        problems.append(Problem("min_load_excess", {"min_total": min_total, "demand": total_demand,
+                                                    "excess": min_total - total_demand}))
+    # proposals a reviewer could still take (only those that still need someone)
+    reach_r = (arcs_ok & (need > 0)[:, None]).sum(axis=0)
+    for j in np.flatnonzero(reach_r < lo):
+        r = pre.reviewers[j]
+        problems.append(Problem("min_load_unreachable", {
+            "reviewer_id": r.id, "reviewer": r.label, "eligible": int(reach_r[j] + kept_r[j]),
+            "min_load": r.min_load}))
+    return problems
+
+
+def _cut_witness(pre: _Prepared, need: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 arcs_ok: np.ndarray) -> list[Problem]:
+    """When the cheap checks pass but the flow is infeasible, find a Hall violator by max flow.
+
+    Without lower bounds: proposals (supply need_p) -> reviewers (cap hi_r). If the max flow is
+    short, the source side of a min cut is a group of proposals whose eligible reviewers cannot
+    supply them. Otherwise the lower bounds are the trouble: reviewers (demand lo_r) ->
+    proposals (cap need_p), and the min cut names a group of reviewers.
+    """
+    P, R = arcs_ok.shape
+    ii, jj = np.nonzero(arcs_ok)
+    for side in ("proposals", "reviewers"):
+        smf = max_flow.SimpleMaxFlow()
+        S, T = P + R, P + R + 1
+        if side == "proposals":
+            tails = np.concatenate([np.full(P, S), ii, P + np.arange(R)])
+            heads = np.concatenate([np.arange(P), P + jj, np.full(R, T)])
+            caps = np.concatenate([need, np.ones(len(ii), np.int64), hi])
+            target = int(need.sum())
+        else:
+            tails = np.concatenate([np.full(R, S), P + jj, np.arange(P)])
+            heads = np.concatenate([P + np.arange(R), ii, np.full(P, T)])
+            caps = np.concatenate([lo, np.ones(len(ii), np.int64), need])
+            target = int(lo.sum())
+        smf.add_arcs_with_capacity(tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64))
+        if smf.solve(S, T) != smf.OPTIMAL:
+            continue
+        flow = int(smf.optimal_flow())
+        if flow >= target:
+            continue
+        # residual reachability from the source = the smallest source side of any min cut
+        src = set(smf.get_source_side_min_cut())
+        if side == "proposals":
+            group = [i for i in range(P) if i in src and need[i] > 0]
+            dem = int(need[group].sum())
+            # max flow into the group = min cut minus the cut arcs from the source to the rest
+            capacity = flow - int(need[[i for i in range(P) if i not in src]].sum())
+            labels = [pre.proposals[i].label for i in group]
+            return [Problem("group_shortage", {"proposal_ids": [pre.proposals[i].id for i in group],
+                                               "proposals": labels, "count": len(group),
+                                               "demand": dem, "capacity": max(capacity, 0)})]
+        group = [j for j in range(R) if P + j in src and lo[j] > 0]
+        dem = int(lo[group].sum())
+        capacity = flow - int(lo[[j for j in range(R) if P + j not in src]].sum())
+        labels = [pre.reviewers[j].label for j in group]
+        return [Problem("reviewer_group_shortage", {"reviewer_ids": [pre.reviewers[j].id for j in group],
+                                                    "reviewers": labels, "count": len(group),
+                                                    "min_total": dem, "capacity": max(capacity, 0)})]
+    return [Problem("infeasible", {})]
+
+
+def solve(problem: AssignmentProblem) -> AssignmentResult:
+    """Assign exactly k distinct non-conflicted reviewers to every proposal, loads within
+    [min_load, max_load], total affinity maximal, loads balanced among optimal solutions.
+
+    Incremental mode: pairs in ``problem.keep`` stay (they count toward k and toward loads);
+    kept pairs that are now conflicts are dropped and listed in ``released``.
+    """
+    t0 = time.perf_counter()
+    pre = _prepare(problem)
+    P, R = len(pre.proposals), len(pre.reviewers)
+    kept_p = pre.kept_mask.sum(axis=1).astype(np.int64)
+    kept_r = pre.kept_mask.sum(axis=0).astype(np.int64)
+    max_load = np.array([r.max_load for r in pre.reviewers], dtype=np.int64)
+    min_load = np.array([r.min_load for r in pre.reviewers], dtype=np.int64)
+    need = np.maximum(pre.k - kept_p, 0)
+    hi = np.maximum(max_load - kept_r, 0)  # room left per reviewer
+    lo = np.minimum(np.maximum(min_load - kept_r, 0), hi)  # still mandatory per reviewer
+    arcs_ok = pre.eligible & (hi > 0)[None, :] & (need > 0)[:, None]
+
+    problems = _diagnose(pre, need, lo, hi, arcs_ok)
+    stats: dict[str, float] = {"proposals": P, "reviewers": R, "arcs": int(arcs_ok.sum())}
+    if problems:
+        stats["seconds"] = time.perf_counter() - t0
+        return AssignmentResult(ok=False, released=tuple(pre.released), problems=tuple(problems),
+                                stats=stats)
+
+    # ---- network ------------------------------------------------------------------------
+    sink = P + R
+    ii, jj = np.nonzero(arcs_ok)  # row-major: sorted by proposal then reviewer -> deterministic
+    n_pr = len(ii)
+    slack = hi - lo  # optional units per reviewer, one unit arc each (convex balance cost)
+    slack = np.minimum(slack, int(need.sum()))
+    rev_of_unit = np.repeat(np.arange(R), slack)
+    start = np.repeat(np.cumsum(slack) - slack, slack)
+    unit_no = np.arange(len(rev_of_unit)) - start + 1  # 1..slack_r
+    if problem.balance:
+        # the j-th review of a reviewer costs j (total load so far, kept ones included)
+        unit_cost = kept_r[rev_of_unit] + lo[rev_of_unit] + unit_no
+        # Every feasible flow uses exactly m optional units, so two solutions' secondary totals
+        # differ by at most (m dearest units) - (m cheapest units): a tight, safe scale.
+        m = int(need.sum()) - int(lo.sum())
+        ordered = np.sort(unit_cost)
+        secondary_range = int(ordered[len(ordered) - m:].sum() - ordered[:m].sum()) if m > 0 else 0
+    else:
+        unit_cost = np.zeros(len(rev_of_unit), dtype=np.int64)
+        secondary_range = 0
+    scale = secondary_range + 1
+    a = pre.aff[ii, jj]
+    amax = int(np.abs(a).max()) if n_pr else 0
+    if amax * scale * (P + R + 2) >= _COST_LIMIT:  # cannot separate the tiers safely: affinity only
+        unit_cost = np.zeros_like(unit_cost)
+        scale = 1
+    cost_pr = -a * scale
+
+    tails = np.concatenate([ii, P + rev_of_unit]).astype(np.int32)
+    heads = np.concatenate([P + jj, np.full(len(rev_of_unit), sink)]).astype(np.int32)
+    caps = np.ones(len(tails), dtype=np.int64)
+    costs = np.concatenate([cost_pr, unit_cost]).astype(np.int64)
+    supplies = np.concatenate([need, -lo, [-(int(need.sum()) - int(lo.sum()))]]).astype(np.int64)
+
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    smcf.set_nodes_supplies(np.arange(P + R + 1, dtype=np.int32), supplies)
+    t1 = time.perf_counter()
+    status = smcf.solve()
+    t2 = time.perf_counter()
+    stats.update(build_seconds=t1 - t0, flow_seconds=t2 - t1, scale=scale)
+    if status != smcf.OPTIMAL:
+        problems = _cut_witness(pre, need, lo, hi, arcs_ok)
+        stats["seconds"] = time.perf_counter() - t0
+        return AssignmentResult(ok=False, released=tuple(pre.released), problems=tuple(problems),
+                                stats=stats)
+
+    flows = np.asarray(smcf.flows(np.arange(n_pr, dtype=np.int32)))
+    chosen = flows > 0
+    new_mask = np.zeros((P, R), dtype=bool)
+    new_mask[ii[chosen], jj[chosen]] = True
+    full = new_mask | pre.kept_mask
+    loads_arr = full.sum(axis=0)
+    objective = int(pre.aff[full].sum())
+    pi, rj = np.nonzero(full)
+    assignments = tuple((pre.proposals[i].id, pre.reviewers[j].id) for i, j in zip(pi.tolist(), rj.tolist(), strict=True))
+    ni, nj = np.nonzero(new_mask)
+    new = tuple((pre.proposals[i].id, pre.reviewers[j].id) for i, j in zip(ni.tolist(), nj.tolist(), strict=True))
+    loads = {r.id: int(loads_arr[j]) for j, r in enumerate(pre.reviewers)}
+    stats["seconds"] = time.perf_counter() - t0
+    return AssignmentResult(ok=True, assignments=assignments, new=new, kept=tuple(pre.kept_pairs),
+                            released=tuple(pre.released), loads=MappingProxyType(loads),
+                            objective=objective, stats=stats)
+
+
+# ---------------------------------------------------------------------------------------------
+# Independent verifier (plain Python, no numpy): used by tests and the benchmark
+# ---------------------------------------------------------------------------------------------
+def check(result: AssignmentResult, problem: AssignmentProblem) -> list[str]:
+    """Every constraint re-checked from the raw input; returns human-readable violations."""
+    errors: list[str] = []
+    if not result.ok:
+        if not result.problems:
+            errors.append("not ok but no problems reported")
+        if result.assignments:
+            errors.append("not ok but assignments returned")
+        return errors
+    props = {p.id: p for p in problem.proposals}
+    revs = {r.id: r for r in problem.reviewers}
+    pairs = list(result.assignments)
+    if len(set(pairs)) != len(pairs):
+        errors.append("duplicate (proposal, reviewer) pairs")
+    per_p: Counter = Counter()
+    per_r: Counter = Counter()
+    total = 0
+    for pid, rid in set(pairs):
+        p, r = props.get(pid), revs.get(rid)
+        if p is None or r is None:
+            errors.append(f"unknown pair {(pid, rid)!r}")
+            continue
+        if conflict_reasons(p, r, problem.declared_conflicts):
+            errors.append(f"conflicted pair assigned: proposal {pid!r}, reviewer {rid!r}")
+        per_p[pid] += 1
+        per_r[rid] += 1
+        total += affinity(problem, p, r)
+    for p in problem.proposals:
+        if per_p[p.id] != problem.k_for(p):
+            errors.append(f"proposal {p.id!r} has {per_p[p.id]} reviewers, needs {problem.k_for(p)}")
+    for r in problem.reviewers:
+        if not r.min_load <= per_r[r.id] <= r.max_load:
+            errors.append(f"reviewer {r.id!r} load {per_r[r.id]} outside [{r.min_load}, {r.max_load}]")
+        if result.loads.get(r.id) != per_r[r.id]:
+            errors.append(f"reported load of reviewer {r.id!r} is {result.loads.get(r.id)}, real {per_r[r.id]}")
+    if total != result.objective:
+        errors.append(f"reported objective {result.objective} != recomputed {total}")
+    assigned = set(pairs)
+    for pid, rid in problem.keep:
+        p, r = props.get(pid), revs.get(rid)
+        conflicted = p is not None and r is not None and conflict_reasons(p, r, problem.declared_conflicts)
+        if (pid, rid) in result.released:
+            if not conflicted:
+                errors.append(f"kept pair {(pid, rid)!r} released without a conflict")
+        elif (pid, rid) not in assigned:
+            errors.append(f"kept pair {(pid, rid)!r} missing")
+    if set(result.new) | set(result.kept) != assigned or set(result.new) & set(result.kept):
+        errors.append("new + kept do not partition the assignments")
+    return errors
