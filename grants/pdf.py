@@ -1,0 +1,790 @@
+"""HTML -> PDF for every PDF the app prints (WeasyPrint, locked down, CJK, bounded).
+
+This module does not import Flask, so it runs in a worker process.  Callers give it
+either finished HTML (``html_to_pdf``) or a Jinja2 environment + template name +
+plain-data context (``render_template_to_pdf``).  The Flask layer passes
+``app.jinja_env``; scripts and tests use ``make_jinja_env(templates_dir)``.
+
+Safety
+------
+* Resources are fetched only by ``StaticFilesOnlyFetcher``: documents are rendered with
+  the base URL ``https://grants.invalid/static/`` and that prefix is mapped to files under
+  the app's ``static/`` directory.  Nothing else is fetched: no ``file:``, no http(s) to
+  any other host (``.invalid`` never resolves, and the fetcher never opens a socket
+  anyway), no ``data:``, no redirects, no query strings.  ``..``, ``%2e%2e``, doubly
+  encoded ``%`` escapes, absolute paths, backslashes, NUL and symlinks that resolve
+  outside the static root are refused.  A refusal raises inside the fetcher; WeasyPrint
+  logs it as a warning and renders without the resource.  ``default_url_fetcher`` is
+  never used.  ``presentational_hints`` stays off.
+* User text reaches templates only through autoescaped Jinja (``.html`` templates).
+  The QR code is generated here (segno) and inlined as SVG, so ``data:`` is not needed.
+* Every render from ``html_to_pdf`` runs in a child process (multiprocessing
+  ``forkserver`` context whose server preloads WeasyPrint and this module, so a render
+  starts in a few ms instead of paying the ~0.7 s import) with ``RLIMIT_AS`` set in the
+  child and a wall-clock deadline in the parent; on timeout the child is killed and
+  ``PdfRenderError`` is raised; a child that dies (memory limit) is also a
+  ``PdfRenderError``.  ``render_in_process`` is the same render without isolation (used
+  by the worker itself, and usable for trusted, small documents).
+* CJK fonts: the PDF CSS names ``"Noto Sans CJK TC"``/``"Noto Sans CJK SC"`` (and Noto
+  Serif CJK for headings) so every machine prints with the same font.
+  ``check_cjk_fonts()`` asks fontconfig (``fc-list :lang=zh family``) once and raises
+  ``PdfFontError`` with the apt-get hint when none is installed, instead of printing
+  empty boxes.
+
+Award list (立項名單 / 公示名單) and its verification code
+-----------------------------------------------------------
+A PDF cannot contain its own SHA-256.  The footer therefore carries a *verification
+code*: ``sha256`` of the canonical list data, i.e. UTF-8 of
+``json.dumps({"issuer", "round_name", "title", "date", "rows": [[rank, project,
+organization, category, score, amount], ...]}, ensure_ascii=False, sort_keys=True,
+separators=(",", ":"))`` with every value a string exactly as printed.  A QR code
+(inline SVG) points to ``<verify_base_url>?code=<verification code>``.  The publisher
+stores the frozen PDF bytes together with ``sha256_hex(pdf_bytes)``; the public verify
+page accepts either the verification code or the file's own SHA-256.  The optional
+audit-log head hash is printed beside the code.
+
+Speed of the award list (measured on the 2-core dev machine, see
+``benchmarks/bench_award_list.py``; realistic rows, names 10-30 chars, 4 categories)
+-------------------------------------------------------------------------------------
+Cost in WeasyPrint is per box (cascade, line breaking, drawing), so:
+
+1. ``table-layout: fixed`` with explicit column widths (no min/max-content pass over
+   every cell), ``border-collapse: separate`` with bottom rules only, few simple
+   selectors.
+2. Pre-pagination: rows are packed into page-sized chunks in Python, using a
+   conservative height estimate (CJK glyph = 1 em, other glyphs 0.62 em, cell widths and
+   line height from ``AwardListLayout``).  Each chunk is its own small table with its
+   own ``<thead>``, so the column header is on every page (if an estimate is ever short,
+   the chunk's table continues on a new page and ``<thead>`` repeats there too).
+   WeasyPrint lays out small tables much faster than one long table it has to split.
+3. The chunks are rendered in parallel worker processes (one per core, 2 here) and
+   merged with pypdf.  Since chunks are page-aligned there are no half-empty pages at
+   the seams.  "第 X 頁 共 Y 頁" and the verification footer are then stamped on every
+   page from one small overlay document rendered knowing the total Y (a Form XObject
+   appended to each page, no content-stream rewriting).  Each part embeds its own
+   font subset, so the file is a little larger than a single render.
+4. Python's GC threshold is raised during the render (``gc.freeze`` +
+   ``gc.set_threshold``) and restored afterwards (~20 % on its own).
+
+The seal and signature area is kept in one ``break-inside: avoid`` block together with
+the last rows, the grand total and the QR code, so it never lands alone on a page.
+
+FIGURES
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn
+from multiprocessing import util as mp_util
+from multiprocessing.connection import wait as mp_wait
+from multiprocessing.context import ForkServerProcess, set_spawning_popen
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STATIC_ROOT = REPO_ROOT / "static"
+DEFAULT_TEMPLATES_DIR = REPO_ROOT / "templates"
+
+#: Base URL of every rendered document; mapped by the fetcher to ``static_root``.
+STATIC_BASE_URL = "https://grants.invalid/static/"
+_STATIC_HOST = "grants.invalid"
+_STATIC_PREFIX = "/static/"
+
+#: Families the PDF CSS names; fontconfig must know at least one of them.
+CJK_FAMILIES = ("Noto Sans CJK TC", "Noto Sans CJK SC")
+FONT_HINT = "apt-get install fonts-noto-cjk"
+
+_ALLOWED_TYPES = {
+    ".css": "text/css",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".otf": "font/otf",
+    ".ttf": "font/ttf",
+}
+_MAX_STATIC_BYTES = 20 * 1024 * 1024
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_MEMORY_MB = 1536
+
+
+class PdfError(Exception):
+    """Base class of the errors raised by this module."""
+
+
+class PdfRenderError(PdfError):
+    """The render failed, timed out or exceeded its memory limit."""
+
+
+class PdfFontError(PdfError):
+    """No usable CJK font is installed."""
+
+
+class FetchRefused(ValueError):
+    """The URL fetcher refused a URL (logged by WeasyPrint, never fetched)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of ``data`` (e.g. of the frozen PDF bytes)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_jinja_env(templates_dir: str | Path = DEFAULT_TEMPLATES_DIR):
+    """A Jinja2 environment for rendering PDF templates outside Flask (autoescape on)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+# --------------------------------------------------------------------------- fonts
+
+
+def _fc_list_zh_families() -> set[str]:
+    """Families fontconfig knows for Chinese (``fc-list :lang=zh family``)."""
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return set()
+    out = subprocess.run(  # noqa: S603  # nosec B603 - fixed argv, no shell
+        [exe, ":lang=zh", "family"], capture_output=True, text=True, timeout=30, check=False
+    ).stdout
+    return {name.strip() for line in out.splitlines() for name in line.split(",") if name.strip()}
+
+
+_fonts_checked = False
+
+
+def check_cjk_fonts() -> None:
+    """Raise ``PdfFontError`` unless a CJK font the PDF CSS names is installed.
+
+    Runs fontconfig once per process; only a successful check is cached.
+    """
+    global _fonts_checked
+    if _fonts_checked:
+        return
+    families = _fc_list_zh_families()
+    if not families:
+        raise PdfFontError(f"No CJK font installed: {FONT_HINT}")
+    if not any(family in families for family in CJK_FAMILIES):
+        raise PdfFontError(
+            f"No CJK font installed: {FONT_HINT} "
+            f"(the PDF CSS names {', '.join(CJK_FAMILIES)}; fontconfig has {sorted(families)[:5]})"
+        )
+    _fonts_checked = True
+
+
+# --------------------------------------------------------------------------- fetcher
+
+
+def _fetcher_base():
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher
+
+
+def resolve_static_url(url: str, static_root: Path) -> Path:
+    """Map ``https://grants.invalid/static/<rel>`` to a file under ``static_root``.
+
+    Raises ``FetchRefused`` for anything else.
+    """
+    if not isinstance(url, str) or not url.startswith(STATIC_BASE_URL):
+        raise FetchRefused(f"refused (not an app static URL): {url[:200]!r}")
+    parts = urlsplit(url)
+    if parts.scheme != "https" or parts.netloc != _STATIC_HOST or parts.query:
+        raise FetchRefused(f"refused (scheme/host/query): {url[:200]!r}")
+    raw = parts.path
+    if not raw.startswith(_STATIC_PREFIX):
+        raise FetchRefused(f"refused (outside /static/): {url[:200]!r}")
+    rel = unquote(raw[len(_STATIC_PREFIX):], errors="strict")
+    if (
+        not rel
+        or "%" in rel
+        or "\\" in rel
+        or "\x00" in rel
+        or rel.startswith("/")
+        or any(seg in ("", ".", "..") for seg in rel.split("/"))
+    ):
+        raise FetchRefused(f"refused (path traversal): {url[:200]!r}")
+    root = Path(static_root).resolve(strict=True)
+    candidate = (root / rel).resolve()
+    if not candidate.is_relative_to(root):
+        raise FetchRefused(f"refused (resolves outside static root): {url[:200]!r}")
+    if candidate.suffix.lower() not in _ALLOWED_TYPES:
+        raise FetchRefused(f"refused (file type): {url[:200]!r}")
+    if not candidate.is_file():
+        raise FetchRefused(f"not found: {url[:200]!r}")
+    if candidate.stat().st_size > _MAX_STATIC_BYTES:
+        raise FetchRefused(f"refused (too large): {url[:200]!r}")
+    return candidate
+
+
+def make_url_fetcher(static_root: str | Path):
+    """A WeasyPrint ``URLFetcher`` that serves only files under ``static_root``."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFilesOnlyFetcher(URLFetcher):
+        """Serves ``STATIC_BASE_URL`` from ``static_root``; refuses everything else."""
+
+        def __init__(self, root: Path):
+            # No handler of the parent is ever used (fetch is replaced entirely);
+            # the arguments only make the intent explicit.
+            super().__init__(
+                timeout=1, allowed_protocols=("https",), allow_redirects=False, fail_on_errors=False
+            )
+            self.static_root = Path(root).resolve(strict=True)
+
+        def fetch(self, url, headers=None):
+            path = resolve_static_url(url, self.static_root)
+            data = path.read_bytes()
+            return URLFetcherResponse(
+                url, body=data, headers={"Content-Type": _ALLOWED_TYPES[path.suffix.lower()]}
+            )
+
+        def open(self, url, data=None, timeout=None):  # never urllib
+            return self.fetch(getattr(url, "full_url", url))
+
+    return StaticFilesOnlyFetcher(Path(static_root))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@contextlib.contextmanager
+def _gc_tuned() -> Iterator[None]:
+    """Fewer GC passes during a render (WeasyPrint allocates millions of small objects)."""
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
+
+
+def render_in_process(
+    html: str,
+    *,
+    static_root: str | Path = DEFAULT_STATIC_ROOT,
+    check_fonts: bool = True,
+) -> bytes:
+    """Render ``html`` to PDF bytes in this process (no time/memory isolation).
+
+    The title metadata comes from the document's ``<title>``.
+    """
+    if check_fonts:
+        check_cjk_fonts()
+    import weasyprint
+
+    fetcher = make_url_fetcher(static_root)
+    with _gc_tuned():
+        document = weasyprint.HTML(string=html, base_url=STATIC_BASE_URL, url_fetcher=fetcher)
+        return document.write_pdf(presentational_hints=False, pdf_forms=False)
+
+
+def _child_render(conn, html: str, static_root: str, max_memory_mb: int | None) -> None:
+    """Worker-process entry point: limit memory, render, send ``b"OK"+pdf`` or error."""
+    try:
+        if max_memory_mb:
+            page = os.sysconf("SC_PAGE_SIZE")
+            with open("/proc/self/statm") as f:
+                current = int(f.read().split()[0]) * page
+            limit = current + int(max_memory_mb) * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        pdf = render_in_process(html, static_root=static_root, check_fonts=False)
+        conn.send_bytes(b"OK" + pdf)
+    except MemoryError:
+        with contextlib.suppress(Exception):
+            conn.send_bytes(b"ERmemory limit exceeded")
+    except BaseException as exc:  # report, never hang the parent
+        with contextlib.suppress(Exception):
+            conn.send_bytes(b"ER" + f"{type(exc).__name__}: {exc}"[:2000].encode())
+    finally:
+        conn.close()
+
+
+class _RenderPopen(popen_forkserver.Popen):
+    """forkserver Popen whose children do not re-run the parent's ``__main__``.
+
+    Stock ``spawn``/``forkserver`` children re-execute the parent's main script as
+    ``__mp_main__`` (``python run.py`` would build a whole Flask app, pytest would import
+    itself, for every render).  A render child needs nothing from ``__main__``: its
+    target lives in this module, which the forkserver has preloaded together with
+    WeasyPrint, so a child starts in milliseconds.  This mirrors
+    ``multiprocessing.popen_forkserver.Popen._launch`` (CPython 3.11) minus the two
+    ``init_main_*`` keys of the preparation data.
+    """
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        _parent_w = os.dup(w)
+        self.finalizer = mp_util.Finalize(self, mp_util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _RenderProcess(ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _RenderPopen(process_obj)
+
+
+@functools.cache
+def _mp_context():
+    """(context, Process class) for render children."""
+    ctx = multiprocessing.get_context("forkserver")
+    # Takes effect only if this process has not started its forkserver yet.
+    ctx.set_forkserver_preload(["weasyprint", "grants.pdf"])
+    return ctx, _RenderProcess
+
+
+def html_to_pdf_many(
+    htmls: Sequence[str],
+    *,
+    static_root: str | Path = DEFAULT_STATIC_ROOT,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+) -> list[bytes]:
+    """Render several documents concurrently, one child process each.
+
+    All share one wall-clock deadline of ``timeout`` seconds; ``max_memory_mb`` is the
+    address space each child may add.  Raises ``PdfRenderError`` (all children killed)
+    if any render fails, dies or misses the deadline.
+    """
+    check_cjk_fonts()
+    root = str(Path(static_root).resolve(strict=True))
+    ctx, process_class = _mp_context()
+    deadline = time.monotonic() + timeout
+    jobs = []  # (process, reader)
+    results: list[bytes | None] = [None] * len(htmls)
+    try:
+        for html in htmls:
+            reader, writer = ctx.Pipe(duplex=False)
+            proc = process_class(
+                target=_child_render, args=(writer, html, root, max_memory_mb), daemon=True
+            )
+            try:
+                proc.start()
+            finally:
+                writer.close()
+            jobs.append((proc, reader))
+        pending = {reader: i for i, (_, reader) in enumerate(jobs)}
+        while pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PdfRenderError(f"PDF render exceeded the {timeout:g} s time limit")
+            for reader in mp_wait(list(pending), timeout=remaining):
+                index = pending.pop(reader)
+                try:
+                    message = reader.recv_bytes()
+                except EOFError:
+                    jobs[index][0].join(1)
+                    code = jobs[index][0].exitcode
+                    raise PdfRenderError(
+                        f"PDF worker died without a result (exit code {code}; memory limit?)"
+                    ) from None
+                if message[:2] != b"OK":
+                    raise PdfRenderError(f"PDF render failed: {message[2:].decode(errors='replace')}")
+                results[index] = message[2:]
+    finally:
+        for proc, reader in jobs:
+            reader.close()
+            if proc.is_alive():
+                proc.kill()
+            proc.join(5)
+            with contextlib.suppress(ValueError):
+                proc.close()
+    return results  # type: ignore[return-value]
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    static_root: str | Path = DEFAULT_STATIC_ROOT,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+) -> bytes:
+    """Render ``html`` to PDF bytes in a child process with time and memory limits."""
+    return html_to_pdf_many(
+        [html], static_root=static_root, timeout=timeout, max_memory_mb=max_memory_mb
+    )[0]
+
+
+def render_template_to_pdf(
+    env,
+    template_name: str,
+    context: Mapping[str, Any],
+    *,
+    static_root: str | Path = DEFAULT_STATIC_ROOT,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+) -> bytes:
+    """Render a Jinja template (plain-data context) and convert it with ``html_to_pdf``."""
+    html = env.get_template(template_name).render(**context)
+    return html_to_pdf(html, static_root=static_root, timeout=timeout, max_memory_mb=max_memory_mb)
+
+
+# --------------------------------------------------------------------------- award list
+
+AWARD_LIST_TEMPLATE = "pdf/award_list.html"
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class AwardListLayout:
+    """Geometry shared by the award-list CSS (written inline by the template) and the
+    paginator's height estimate.  Millimetres unless stated."""
+
+    page_height_mm: float = 297
+    margin_top_mm: float = 14
+    margin_bottom_mm: float = 16
+    margin_side_mm: float = 14
+    font_pt: float = 9
+    line_height: float = 1.3
+    pad_v_mm: float = 0.8
+    pad_h_mm: float = 1.0
+    rule_mm: float = 0.2
+    columns: tuple[tuple[str, float], ...] = (
+        ("rank", 11), ("project", 63), ("organization", 52), ("category", 20), ("score", 14), ("amount", 22),
+    )
+    thead_mm: float = 8
+    header_mm: float = 36  # official header, page 1 (fixed height in CSS)
+    seal_mm: float = 40  # seal and signature block (fixed height in CSS)
+    slack_mm: float = 5  # safety margin per page
+    keep_rows_with_seal: int = 3
+
+    @property
+    def line_mm(self) -> float:
+        return self.font_pt * 25.4 / 72 * self.line_height
+
+    @property
+    def body_mm(self) -> float:
+        return self.page_height_mm - self.margin_top_mm - self.margin_bottom_mm
+
+    def text_em(self, column: str, span: int = 1) -> float:
+        names = [name for name, _ in self.columns]
+        start = names.index(column)
+        width = sum(w for _, w in self.columns[start:start + span])
+        return (width - 2 * self.pad_h_mm) / (self.font_pt * 25.4 / 72)
+
+
+DEFAULT_AWARD_LAYOUT = AwardListLayout()
+
+
+def _char_em(ch: str) -> float:
+    return 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62
+
+
+def estimate_lines(text: str, width_em: float) -> int:
+    """Upper bound of the lines ``text`` wraps to in ``width_em`` (greedy, Latin words
+    kept whole unless longer than a line, 0.6 em slack per line for CJK line-break rules)."""
+    width_em -= 0.6
+    lines, used = 1, 0.0
+    word: list[float] = []
+
+    def place(w: float) -> None:
+        nonlocal lines, used
+        if used + w > width_em and used > 0:
+            lines += 1
+            used = 0.0
+        used += w
+        while used > width_em:  # a word longer than a line breaks anywhere
+            lines += 1
+            used -= width_em
+
+    for ch in text:
+        em = _char_em(ch)
+        if em < 1.0 and not ch.isspace():
+            word.append(em)
+            continue
+        if word:
+            place(sum(word))
+            word = []
+        place(em)
+    if word:
+        place(sum(word))
+    return lines
+
+
+def _item_height(item: Mapping[str, Any], layout: AwardListLayout) -> float:
+    if item["kind"] == "row":
+        lines = max(
+            estimate_lines(str(item[col]), layout.text_em(col))
+            for col in ("rank", "project", "organization", "category", "score", "amount")
+        )
+    else:
+        lines = max(estimate_lines(item["label"], layout.text_em("rank", 4)),
+                    estimate_lines(item["amount"], layout.text_em("amount")))
+    return lines * layout.line_mm + 2 * layout.pad_v_mm + layout.rule_mm + 0.1
+
+
+def paginate_award_list(
+    items: Sequence[Mapping[str, Any]], layout: AwardListLayout = DEFAULT_AWARD_LAYOUT
+) -> list[dict[str, Any]]:
+    """Pack list items into page-sized chunks using a conservative height estimate.
+
+    Page 1 carries the official header; the last page carries the seal block together
+    with at least ``keep_rows_with_seal`` items (so the seal never stands alone).
+    """
+    avail = layout.body_mm - layout.slack_mm
+    heights = [_item_height(item, layout) for item in items]
+    pages: list[list[int]] = []
+    current: list[int] = []
+    used = layout.header_mm + layout.thead_mm
+    for i, h in enumerate(heights):
+        if current and used + h > avail:
+            pages.append(current)
+            current, used = [], layout.thead_mm
+        current.append(i)
+        used += h
+    if used + layout.seal_mm > avail:
+        tail: list[int] = []
+        tail_h = layout.thead_mm + layout.seal_mm
+        while current and (len(tail) < layout.keep_rows_with_seal or tail_h > avail):
+            tail_h += heights[current[-1]]
+            tail.insert(0, current.pop())
+        if current:
+            pages.append(current)
+        current = tail
+    pages.append(current)
+    return [
+        {"items": [items[i] for i in page], "last": n == len(pages) - 1} for n, page in enumerate(pages)
+    ]
+
+
+def format_score(value: Any) -> str:
+    """Score with 2 decimals, half-up (as panels announce them)."""
+    return str(Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def format_amount(value: Any) -> str:
+    """Amount with thousands separators; cents shown only when not whole."""
+    amount = Decimal(str(value).replace(",", "")).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+def award_list_verification_code(
+    *, issuer: str, round_name: str, title: str, date: str, rows: Sequence[Sequence[str]]
+) -> str:
+    """SHA-256 of the canonical list data (see the module docstring)."""
+    canonical = json.dumps(
+        {"issuer": issuer, "round_name": round_name, "title": title, "date": date,
+         "rows": [[str(v) for v in row] for row in rows]},
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    )
+    return sha256_hex(canonical.encode("utf-8"))
+
+
+def qr_svg(data: str, size_mm: float = 26) -> str:
+    """QR code as an inline SVG string (segno; no data: URI, nothing fetched)."""
+    import segno
+
+    svg = segno.make(data, error="m", micro=False).svg_inline(scale=1, border=2, unit="mm")
+    return svg.replace("class=\"segno\"", f'class="segno" style="width:{size_mm}mm;height:{size_mm}mm"', 1)
+
+
+def award_list_context(
+    *,
+    issuer: str,
+    round_name: str,
+    title: str,
+    date: str,
+    rows: Sequence[Mapping[str, Any]],
+    verify_base_url: str,
+    audit_head: str | None = None,
+    category_order: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Plain-data context for ``render_award_list``.
+
+    ``rows``: mappings with ``rank, project, organization, category, score, amount``
+    (score/amount as ``Decimal``, int or str).  Rows are grouped by category (in
+    ``category_order`` or first-appearance order; input order kept inside a group),
+    each group followed by its subtotal, then the grand total.
+    """
+    from markupsafe import Markup
+
+    formatted = [
+        {"kind": "row", "rank": str(r["rank"]), "project": str(r["project"]),
+         "organization": str(r["organization"]), "category": str(r["category"]),
+         "score": format_score(r["score"]), "amount": format_amount(r["amount"]),
+         "_amount": Decimal(str(r["amount"]).replace(",", ""))}
+        for r in rows
+    ]
+    order = list(category_order or [])
+    for r in formatted:
+        if r["category"] not in order:
+            order.append(r["category"])
+    items: list[dict[str, Any]] = []
+    total = Decimal(0)
+    for category in order:
+        group = [r for r in formatted if r["category"] == category]
+        if not group:
+            continue
+        subtotal = sum((r["_amount"] for r in group), Decimal(0))
+        total += subtotal
+        items.extend({k: v for k, v in r.items() if k != "_amount"} for r in group)
+        items.append({"kind": "subtotal", "category": category,
+                      "label": f"{category} 小計（{len(group)} 項）", "amount": format_amount(subtotal)})
+    items.append({"kind": "total", "label": f"合計（{len(formatted)} 項）", "amount": format_amount(total)})
+    data_rows = [[i["rank"], i["project"], i["organization"], i["category"], i["score"], i["amount"]]
+                 for i in items if i["kind"] == "row"]
+    code = award_list_verification_code(
+        issuer=issuer, round_name=round_name, title=title, date=date, rows=data_rows
+    )
+    verify_url = f"{verify_base_url}?code={code}"
+    return {
+        "issuer": issuer, "round_name": round_name, "title": title, "date": date,
+        "items": items, "row_count": len(formatted), "total_amount": format_amount(total),
+        "verification_code": code, "verify_url": verify_url, "audit_head": audit_head,
+        "qr_svg": Markup(qr_svg(verify_url)),  # noqa: S704  # nosec B704 - generated here
+    }
+
+
+def _split_balanced(pages: list[dict[str, Any]], parts: int) -> list[list[dict[str, Any]]]:
+    """Split consecutive pages into ``parts`` groups with about equal item counts."""
+    sizes = [len(p["items"]) for p in pages]
+    target = sum(sizes) / parts
+    groups: list[list[dict[str, Any]]] = [[]]
+    acc = 0
+    for page, size in zip(pages, sizes, strict=True):
+        if len(groups) < parts and acc >= target * len(groups) and groups[-1]:
+            groups.append([])
+        groups[-1].append(page)
+        acc += size
+    return groups
+
+
+def _page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def render_award_list(
+    context: Mapping[str, Any],
+    *,
+    env=None,
+    static_root: str | Path = DEFAULT_STATIC_ROOT,
+    workers: int | None = None,
+    min_pages_per_worker: int = 4,
+    timeout: float = 180,
+    max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+    layout: AwardListLayout = DEFAULT_AWARD_LAYOUT,
+) -> bytes:
+    """Render the award list (context from ``award_list_context``) to PDF bytes.
+
+    Pages are pre-packed; with ``workers`` > 1 (default: CPU count, capped by
+    ``min_pages_per_worker``) consecutive page groups render in parallel processes and
+    are concatenated; each part prints "第 X 頁 共 Y 頁" from its known offset and the
+    known total.  If any part paginates differently from the estimate, the whole list
+    is rendered again in one pass with CSS ``counter(pages)`` so numbering stays right.
+    """
+    env = env if env is not None else make_jinja_env()
+    template = env.get_template(AWARD_LIST_TEMPLATE)
+    pages = paginate_award_list(context["items"], layout)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    parts = max(1, min(workers, len(pages) // max(1, min_pages_per_worker)))
+    limits = {"static_root": static_root, "timeout": timeout, "max_memory_mb": max_memory_mb}
+    base = {**context, "layout": layout}
+
+    def single_pass() -> bytes:
+        html = template.render(**base, pages=pages, show_header=True, show_seal=True,
+                               first_page=1, page_total=None)
+        return html_to_pdf(html, **limits)
+
+    if parts == 1:
+        return single_pass()
+    groups = _split_balanced(pages, parts)
+    htmls, offset = [], 0
+    for n, group in enumerate(groups):
+        htmls.append(template.render(
+            **base, pages=group, show_header=n == 0, show_seal=n == len(groups) - 1,
+            first_page=offset + 1, page_total=len(pages),
+        ))
+        offset += len(group)
+    pdfs = html_to_pdf_many(htmls, **limits)
+    if any(_page_count(pdf) != len(group) for pdf, group in zip(pdfs, groups, strict=True)):
+        return single_pass()  # the estimate was short somewhere: number pages in one pass
+    return _concatenate(pdfs, title=f"{context['issuer']} {context['round_name']} {context['title']}")
+
+
+def _concatenate(pdfs: Sequence[bytes], *, title: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata({"/Title": title, "/Creator": "grants"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m grants.pdf [--static-root DIR] [--timeout S] < in.html > out.pdf``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m grants.pdf", description=main.__doc__)
+    parser.add_argument("--static-root", default=str(DEFAULT_STATIC_ROOT))
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+    parser.add_argument("--max-memory-mb", type=int, default=DEFAULT_MAX_MEMORY_MB)
+    args = parser.parse_args(argv)
+    html = sys.stdin.read()
+    try:
+        pdf = html_to_pdf(
+            html, static_root=args.static_root, timeout=args.timeout, max_memory_mb=args.max_memory_mb
+        )
+    except PdfError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(pdf)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
