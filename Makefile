@@ -1,0 +1,44 @@
+# Two commands: `make run` (serve the demo on http://127.0.0.1:5000) and `make test` (everything).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app run
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test setup setup-test db serve lint bandit i18n benchmarks clean
+
+run: setup db
+	@$(FLASK) seed-demo --if-empty
+	@echo "Serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
+	@$(PY) run.py
+
+test: setup-test
+	@scripts/ensure-postgres.sh
+	$(VENV)/bin/ruff check grants tests benchmarks scripts run.py
+	$(VENV)/bin/bandit -q -c pyproject.toml -r grants -ll
+	$(VENV)/bin/pytest --db sqlite,postgresql
+
+setup: $(STAMP) i18n
+	@scripts/system-deps.sh app
+
+setup-test: setup
+	@scripts/system-deps.sh browser
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+i18n: $(STAMP)
+	@$(PY) scripts/i18n.py compile
+
+db: setup
+	@$(FLASK) db upgrade
+
+benchmarks: setup
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

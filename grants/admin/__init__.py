@@ -1,0 +1,3 @@
+from grants.admin.views import bp
+
+__all__ = ["bp"]

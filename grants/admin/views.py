@@ -1,0 +1,180 @@
+"""The Women's Federation staff's pages: rounds, reviewers, organizations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
+
+from grants import audit, mail
+from grants.admin.forms import ReviewerForm, RoundForm
+from grants.extensions import db
+from grants.models import Category, OneTimeToken, Organization, ReviewerAffiliation, Role, Round, User, utcnow
+from grants.permissions import guard_blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+guard_blueprint(bp, Role.admin)
+
+ROUND_FIELDS = (
+    "edition", "name", "issuer", "description", "funding_pool", "project_cap", "max_proposals_per_org",
+    "admin_share_max", "project_start", "project_end", "call_opens_at", "call_closes_at", "screening_closes_at",
+    "review_opens_at", "review_closes_at", "roadshow_at", "notice_starts_at", "blind_review", "reveal_peer_scores",
+    "publish_panel_names", "notice_working_days", "trim_min_reviews",
+)
+
+
+@bp.route("/")
+def dashboard():
+    rounds = db.session.scalars(select(Round).order_by(Round.edition.desc())).all()
+    counts = {
+        "organizations": db.session.scalar(select(func.count(Organization.id))),
+        "reviewers": db.session.scalar(select(func.count(User.id)).where(User.role == Role.reviewer)),
+    }
+    return render_template("admin/dashboard.html", rounds=rounds, counts=counts)
+
+
+@bp.route("/rounds")
+def rounds():
+    rows = db.session.scalars(select(Round).options(selectinload(Round.categories)).order_by(Round.edition.desc())).all()
+    return render_template("admin/rounds.html", rounds=rows)
+
+
+def _edition_taken(edition: int, round_id: int | None) -> bool:
+    query = select(Round.id).where(Round.edition == edition)
+    if round_id is not None:
+        query = query.where(Round.id != round_id)
+    return db.session.scalar(query) is not None
+
+
+def _apply_round_form(form: RoundForm, rnd: Round) -> None:
+    for name in ROUND_FIELDS:
+        value = getattr(form, name).data
+        setattr(rnd, name, value.strip() if isinstance(value, str) else value)
+    existing = {c.name: c for c in rnd.categories}
+    kept = []
+    for position, (name, quota) in enumerate(form.category_rows()):
+        category = existing.pop(name, None) or Category(name=name)
+        category.quota = quota
+        category.position = position
+        kept.append(category)
+    rnd.categories = kept
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+def round_new():
+    form = RoundForm()
+    if request.method == "GET":
+        while len(form.categories) < 4:
+            form.categories.append_entry()
+    if form.validate_on_submit():
+        if _edition_taken(form.edition.data, None):
+            form.edition.errors.append(_("A round with this edition number already exists."))
+        else:
+            rnd = Round()
+            _apply_round_form(form, rnd)
+            db.session.add(rnd)
+            db.session.flush()
+            audit.record("create_round", rnd, edition=rnd.edition, name=rnd.name)
+            db.session.commit()
+            flash(_("The round has been created."), "success")
+            return redirect(url_for("admin.rounds"))
+    return render_template("admin/round_form.html", form=form, rnd=None)
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+def round_edit(round_id: int):
+    rnd = db.session.get(Round, round_id) or abort(404)
+    form = RoundForm(obj=rnd)
+    if request.method == "GET":
+        form.categories.append_entry()  # one blank row for a new category
+    if form.validate_on_submit():
+        if int(request.form.get("version", "0") or 0) != rnd.version:
+            flash(_("Someone else changed this round while you were editing. Your changes were not saved: "
+                    "review the current values below and apply your changes again."), "error")
+            return render_template("admin/round_form.html", form=form, rnd=rnd, conflict=True), 409
+        if _edition_taken(form.edition.data, rnd.id):
+            form.edition.errors.append(_("A round with this edition number already exists."))
+        else:
+            _apply_round_form(form, rnd)
+            audit.record("update_round", rnd, edition=rnd.edition)
+            try:
+                db.session.commit()
+            except StaleDataError:
+                db.session.rollback()
+                abort(409)
+            flash(_("The round has been saved."), "success")
+            return redirect(url_for("admin.rounds"))
+    return render_template("admin/round_form.html", form=form, rnd=rnd)
+
+
+@bp.route("/organizations")
+def organizations():
+    rows = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    return render_template("admin/organizations.html", organizations=rows)
+
+
+@bp.route("/reviewers")
+def reviewers():
+    rows = db.session.scalars(
+        select(User)
+        .where(User.role == Role.reviewer)
+        .options(selectinload(User.affiliations).selectinload(ReviewerAffiliation.organization))
+        .order_by(User.name)
+    ).all()
+    return render_template("admin/reviewers.html", reviewers=rows)
+
+
+def issue_password_link(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        OneTimeToken(
+            user_id=user.id,
+            purpose="set_password",
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            expires_at=utcnow() + timedelta(days=7),
+        )
+    )
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("auth.set_password", token=token)
+
+
+@bp.route("/reviewers/new", methods=["GET", "POST"])
+def reviewer_new():
+    form = ReviewerForm()
+    form.affiliations.choices = [
+        SelectChoice(org_id, name) for org_id, name in db.session.execute(select(Organization.id, Organization.name).order_by(Organization.name))
+    ]
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+            form.email.errors.append(_("This email address already has an account."))
+        else:
+            user = User(
+                email=email,
+                name=form.name.data.strip(),
+                role=Role.reviewer,
+                title=(form.title.data or "").strip() or None,
+                employer=(form.employer.data or "").strip() or None,
+                expertise=", ".join(t.strip() for t in (form.expertise.data or "").replace("，", ",").split(",") if t.strip()),
+            )
+            user.affiliations = [ReviewerAffiliation(organization_id=org_id) for org_id in form.affiliations.data]
+            db.session.add(user)
+            db.session.flush()
+            link = issue_password_link(user)
+            audit.record("create_reviewer", user, email=email)
+            mail.queue(
+                email,
+                _("Your reviewer account on the venture philanthropy platform"),
+                _("Dear %(name)s, an account has been created for you. Set your password here (valid for 7 days): %(link)s",
+                  name=user.name, link=link),
+            )
+            db.session.commit()
+            flash(_("The reviewer account has been created and a link to set the password has been sent."), "success")
+            return redirect(url_for("admin.reviewers"))
+    return render_template("admin/reviewer_form.html", form=form)

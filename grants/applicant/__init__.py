@@ -1,0 +1,3 @@
+from grants.applicant.views import bp
+
+__all__ = ["bp"]

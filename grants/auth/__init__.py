@@ -1,0 +1,3 @@
+from grants.auth.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,66 @@
+"""``flask --app run ...`` commands: create-admin, seed-demo, audit-verify."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from grants import audit, demo, passwords
+from grants.extensions import db
+from grants.models import AuditEntry, Role, User, utcnow
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+@with_appcontext
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an administrator account (there is no default admin)."""
+    email = email.strip().lower()
+    problem = passwords.policy_problem(password, user_inputs=(email.split("@")[0], name))
+    if problem:
+        raise click.ClickException(f"password refused: {problem.replace('_', ' ')}")
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise click.ClickException(f"{email} already has an account")
+    user = User(email=email, name=name, role=Role.admin, password_hash=passwords.hash_password(password),
+                password_changed_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    audit.record("create_admin", user, actor_id=None)
+    db.session.commit()
+    click.echo(f"Administrator {email} created.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has users.")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """Fill an empty database with a realistic demo round and print the logins."""
+    if db.session.scalar(select(func.count(User.id))):
+        if if_empty:
+            click.echo("Database already has data; demo data not added.")
+            if db.session.scalar(select(User.id).where(User.email == demo.ADMIN_EMAIL)):
+                demo.print_logins(demo.LOGINS, click.echo)
+            return
+        raise click.ClickException("the database is not empty")
+    logins = demo.seed()
+    db.session.commit()
+    demo.print_logins(logins, click.echo)
+
+
+@click.command("audit-verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Walk the audit log's hash chain and print its head."""
+    ok, broken_id, head = audit.verify_chain(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    count = db.session.scalar(select(func.count(AuditEntry.id)))
+    if not ok:
+        raise click.ClickException(f"audit chain broken at entry {broken_id} ({count} entries)")
+    click.echo(f"audit chain ok: {count} entries, head {head}")
+
+
+def init_app(app) -> None:
+    for command in (create_admin, seed_demo, audit_verify):
+        app.cli.add_command(command)

@@ -1,0 +1,82 @@
+"""Configuration: defaults, then the environment, then an explicit mapping (tests)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105  (refused in production, see check_production)
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete for the chosen mode."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "ENV_NAME": "development",
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "grants.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "UPLOAD_FOLDER": os.path.join(instance_path, "uploads"),
+        "PDF_FOLDER": os.path.join(instance_path, "pdfs"),
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,  # a 10 MB file plus the form around it
+        "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+        "BABEL_DEFAULT_LOCALE": "zh_Hant",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ("zh_Hant", "zh_Hans", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_IDLE_TIMEOUT": timedelta(hours=2),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 25,
+        "MAIL_SENDER": "noreply@grants.invalid",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_ENABLED": True,
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    }
+
+
+def from_environment() -> dict:
+    env = os.environ
+    out: dict = {}
+    if "GRANTS_ENV" in env:
+        out["ENV_NAME"] = env["GRANTS_ENV"]
+    if "SECRET_KEY" in env:
+        out["SECRET_KEY"] = env["SECRET_KEY"]
+    if "DATABASE_URL" in env:
+        out["SQLALCHEMY_DATABASE_URI"] = env["DATABASE_URL"]
+    for key in ("UPLOAD_FOLDER", "PDF_FOLDER", "MAIL_SERVER", "MAIL_SENDER", "PUBLIC_BASE_URL"):
+        if key in env:
+            out[key] = env[key]
+    if "MAIL_PORT" in env:
+        out["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if "REDIS_URL" in env:
+        out["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    if "RATELIMIT_STORAGE_URI" in env:
+        out["RATELIMIT_STORAGE_URI"] = env["RATELIMIT_STORAGE_URI"]
+    if "FLASK_DEBUG" in env:
+        out["DEBUG"] = _bool(env["FLASK_DEBUG"])
+    if out.get("ENV_NAME") == "production":
+        out.setdefault("SESSION_COOKIE_SECURE", True)
+    return out
+
+
+def check_production(config) -> None:
+    """Refuse to start in production with development settings."""
+    if config.get("ENV_NAME") != "production":
+        return
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("Production needs SECRET_KEY set to a random value of at least 32 characters.")
+    if config.get("DEBUG"):
+        raise ConfigError("Production must not run with debug on (unset FLASK_DEBUG).")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        raise ConfigError("Production needs SESSION_COOKIE_SECURE (HTTPS).")

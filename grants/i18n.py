@@ -1,0 +1,74 @@
+"""Language choice and the translated labels of stored codes."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from grants.models import District, OrgType, Rating, Role
+
+LANGUAGE_NAMES = {"zh_Hant": "繁體中文", "zh_Hans": "简体中文", "en": "English"}
+HTML_LANG = {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans", "en": "en"}
+
+# Browser tags (lower-cased) and the catalog each maps to; checked in order of the browser's preference.
+_TAGS = {
+    "zh-hant": "zh_Hant", "zh-tw": "zh_Hant", "zh-hk": "zh_Hant", "zh-mo": "zh_Hant",
+    "zh-hans": "zh_Hans", "zh-cn": "zh_Hans", "zh-sg": "zh_Hans", "zh-my": "zh_Hans", "zh": "zh_Hans",
+    "en": "en",
+}
+
+
+def match_accept_language(header_values) -> str | None:
+    for tag, _quality in header_values:
+        tag = tag.lower().replace("_", "-")
+        if tag in _TAGS:
+            return _TAGS[tag]
+        parts = tag.split("-")
+        if parts[0] == "zh" and len(parts) > 1 and parts[1] in ("hant", "hans"):
+            return _TAGS["zh-" + parts[1]]
+        if parts[0] == "zh" and len(parts) > 1:
+            # zh-Hant-TW style handled above; region-only: TW/HK/MO are traditional
+            return "zh_Hant" if parts[-1] in ("tw", "hk", "mo") else "zh_Hans"
+        if parts[0] == "en":
+            return "en"
+    return None
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return match_accept_language(request.accept_languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+ROLE_LABELS = {Role.applicant: _l("NGO applicant"), Role.reviewer: _l("Reviewer"), Role.admin: _l("Administrator")}
+
+ORG_TYPE_LABELS = {
+    OrgType.social_group: _l("Social group"),
+    OrgType.social_service: _l("Social service organization"),
+    OrgType.foundation: _l("Foundation"),
+}
+
+RATING_LABELS = {
+    Rating.none: _l("Not rated"),
+    Rating.a1: "1A", Rating.a2: "2A", Rating.a3: "3A", Rating.a4: "4A", Rating.a5: "5A",
+}
+
+DISTRICT_LABELS = {
+    District.huicheng: _l("Huicheng District"),
+    District.huiyang: _l("Huiyang District"),
+    District.boluo: _l("Boluo County"),
+    District.huidong: _l("Huidong County"),
+    District.longmen: _l("Longmen County"),
+    District.dayawan: _l("Daya Bay Economic and Technological Development Zone"),
+    District.zhongkai: _l("Zhongkai High-tech Industrial Development Zone"),
+}
+
+
+def choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(key.value, label) for key, label in labels.items()]

@@ -1,0 +1,73 @@
+"""Outgoing mail: queued during a request, sent only after the transaction commits.
+
+Without MAIL_SERVER the message is written to the log (the development and demo setting).
+A failed send is logged and never undoes the action that caused it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, g
+from sqlalchemy import event
+
+from grants.extensions import db
+
+
+def queue(to: str, subject: str, body: str) -> None:
+    g.setdefault("mail_pending", []).append((to, str(subject), str(body)))
+
+
+def _send(to: str, subject: str, body: str) -> None:
+    cfg = current_app.config
+    if not cfg.get("MAIL_SERVER"):
+        current_app.logger.info("MAIL to=%s subject=%s\n%s", to, subject, body)
+        outbox = current_app.extensions.setdefault("grants_outbox", [])
+        outbox.append({"to": to, "subject": subject, "body": body})
+        del outbox[:-200]
+        return
+    msg = EmailMessage()
+    msg["From"] = cfg["MAIL_SENDER"]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
+        smtp.send_message(msg)
+
+
+_listening = False
+
+
+def _install_listeners() -> None:
+    """Once per process: every app shares the one ``db.session`` factory."""
+    global _listening
+    if _listening:
+        return
+    _listening = True
+
+    @event.listens_for(db.session, "after_commit")
+    def _committed(session):
+        from flask import has_app_context
+
+        if has_app_context() and "mail_pending" in g:
+            g.setdefault("mail_ready", []).extend(g.pop("mail_pending"))
+
+    @event.listens_for(db.session, "after_soft_rollback")
+    def _rolled_back(session, previous_transaction):
+        from flask import has_app_context
+
+        if has_app_context() and previous_transaction.parent is None:
+            g.pop("mail_pending", None)
+
+
+def init_app(app) -> None:
+    _install_listeners()
+
+    @app.teardown_appcontext
+    def _flush(exc):
+        for to, subject, body in g.pop("mail_ready", []):
+            try:
+                _send(to, subject, body)
+            except Exception:  # a failed mail never undoes the action
+                app.logger.exception("sending mail to %s failed", to)

@@ -1,0 +1,64 @@
+"""Competition rounds (one edition of a 公益創投) and their categories."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.models.base import Base, utcnow
+
+
+class Round(Base):
+    __tablename__ = "competition_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    funding_pool: Mapped[Decimal]
+    project_cap: Mapped[Decimal]
+    max_proposals_per_org: Mapped[int] = mapped_column(default=2)
+    admin_share_max: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("10"))
+    project_start: Mapped[date | None]
+    project_end: Mapped[date | None]
+    # stage dates (UTC)
+    call_opens_at: Mapped[datetime]
+    call_closes_at: Mapped[datetime]
+    screening_closes_at: Mapped[datetime | None]
+    review_opens_at: Mapped[datetime | None]
+    review_closes_at: Mapped[datetime | None]
+    roadshow_at: Mapped[datetime | None]
+    notice_starts_at: Mapped[datetime | None]
+    # settings
+    blind_review: Mapped[bool] = mapped_column(default=True)
+    reveal_peer_scores: Mapped[bool] = mapped_column(default=False)
+    trim_min_reviews: Mapped[int] = mapped_column(default=5)
+    disagreement_threshold: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("15"))
+    publish_panel_names: Mapped[bool] = mapped_column(default=False)
+    notice_working_days: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    categories: Mapped[list[Category]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="Category.position"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Category(Base):
+    __tablename__ = "category"
+    __table_args__ = (UniqueConstraint("round_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("competition_round.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    quota: Mapped[Decimal | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    round: Mapped[Round] = relationship(back_populates="categories")

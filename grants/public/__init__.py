@@ -1,0 +1,3 @@
+from grants.public.views import bp
+
+__all__ = ["bp"]

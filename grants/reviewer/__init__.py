@@ -1,0 +1,3 @@
+from grants.reviewer.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,171 @@
+"""Fixtures: an app per test on real SQLite and real PostgreSQL, built by the real migrations.
+
+``--db sqlite,postgresql`` (the default) runs every database-backed test on both backends;
+PostgreSQL is required: the run fails, not skips, when it cannot be reached.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_ADMIN_URL = os.environ.get("GRANTS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default=os.environ.get("GRANTS_TEST_DBS", "sqlite,postgresql"),
+                     help="comma-separated backends for database tests: sqlite, postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        backends = [b.strip() for b in metafunc.config.getoption("--db").split(",") if b.strip()]
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            backends = [b for b in backends if b == "sqlite"] or ["sqlite"]
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: run on SQLite only (e.g. browser tests)")
+
+
+def _migrate(url: str, instance: str) -> None:
+    from flask_migrate import upgrade
+
+    from grants import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        from grants.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    instance = str(tmp_path_factory.mktemp(f"instance-{backend}"))
+    if backend == "sqlite":
+        url = "sqlite:///" + os.path.join(instance, "test.sqlite")
+        _migrate(url, instance)
+        yield url
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"grants_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - the run must fail loudly, never skip
+        pytest.fail(f"PostgreSQL is required for the postgresql backend and could not be reached: {exc}")
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    _migrate(url, instance)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_tables(db) -> None:
+    from grants.models import Base
+
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("DELETE FROM sqlite_sequence")) if conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first() else None
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    from grants import create_app
+    from grants.extensions import db
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "PDF_FOLDER": str(tmp_path / "pdfs"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables(db)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/") -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+class Actions:
+    """The flaskr-style ``auth`` helper, plus posts that carry the session's real CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def post(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_token(self.client))
+        return self.client.post(url, data=data, **kwargs)
+
+    def login(self, email, password=None):
+        from tests.factories import PASSWORD
+
+        return self.post("/login", {"email": email, "password": password or PASSWORD})
+
+    def logout(self):
+        return self.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Actions(client)
+
+
+@pytest.fixture
+def make(app):
+    """Factories that write committed rows (see tests/factories.py).
+
+    Each call pushes its own app context: a context held open across requests would share
+    ``g`` between them (Flask reuses a pushed app context), which real requests never do.
+    """
+    from tests import factories
+
+    return factories.Factory(app)
+
+
+@pytest.fixture
+def today():
+    return date.today()
+
+
+__all__ = ["Decimal", "timedelta", "csrf_token"]

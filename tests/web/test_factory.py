@@ -1,0 +1,62 @@
+import pytest
+
+from grants import create_app
+from grants.config import DEV_SECRET_KEY, ConfigError
+
+
+def test_testing_config_applies(app):
+    assert app.testing
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh_Hant"
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"ENV_NAME": "production", "SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY"),
+        ({"ENV_NAME": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "DEBUG": True, "SESSION_COOKIE_SECURE": True}, "debug"),
+        ({"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": False}, "SECURE"),
+    ],
+)
+def test_production_refuses_unsafe_settings(config, message, tmp_path):
+    with pytest.raises(ConfigError, match=message):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite", **config})
+
+
+def test_production_starts_with_safe_settings(tmp_path):
+    app = create_app({
+        "ENV_NAME": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+    })
+    assert not app.debug
+
+
+def test_environment_configures_database(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite")
+    monkeypatch.setenv("GRANTS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_sqlite_pragmas(app):
+    from sqlalchemy import text
+
+    from grants.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            assert db.engine.dialect.name == "postgresql"
+            return
+        with db.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000

@@ -1,0 +1,76 @@
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import Role, Round
+
+
+def round_form(**overrides):
+    data = {
+        "edition": "9", "name": "第九屆紅紫荊婦女兒童公益項目創投活動", "issuer": "惠州市婦女聯合會",
+        "funding_pool": "2,700,000", "project_cap": "200000", "max_proposals_per_org": "2",
+        "admin_share_max": "10", "call_opens_at": "2027-03-01T09:00", "call_closes_at": "2027-04-30T17:00",
+        "notice_working_days": "5", "trim_min_reviews": "5", "blind_review": "y",
+        "categories-0-name": "婦女發展", "categories-0-quota": "800000",
+        "categories-1-name": "兒童關愛", "categories-1-quota": "",
+        "categories-2-name": "", "categories-2-quota": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_creates_round_times_in_utc(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    auth.login("boss@example.org")
+    response = auth.post("/admin/rounds/new", round_form())
+    assert response.status_code == 302
+    with app.app_context():
+        rnd = db.session.scalar(select(Round))
+        assert rnd.funding_pool == Decimal("2700000.00")
+        assert [c.name for c in rnd.categories] == ["婦女發展", "兒童關愛"]
+        assert rnd.categories[0].quota == Decimal("800000") and rnd.categories[1].quota is None
+        # 17:00 Beijing time is 09:00 UTC
+        assert rnd.call_closes_at.hour == 9 and rnd.call_closes_at.utcoffset().total_seconds() == 0
+    html = client.get("/admin/rounds").get_data(as_text=True)
+    assert "2027-04-30 17:00" in html
+
+
+def test_round_validation_errors_keep_input(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    auth.login("boss@example.org")
+    response = auth.post("/admin/rounds/new", round_form(project_cap="3000000", funding_pool="12.345",
+                                                         call_closes_at="2027-02-01T09:00"),
+                         headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "at most 2 decimal places" in html
+    assert "must close after it opens" in html
+    assert 'value="第九屆紅紫荊婦女兒童公益項目創投活動"' in html
+    with app.app_context():
+        assert db.session.scalar(select(Round)) is None
+
+
+def test_admin_edits_round_and_stale_edit_conflicts(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    rnd = make.round(edition=8)
+    auth.login("boss@example.org")
+    page = client.get(f"/admin/rounds/{rnd.id}/edit").get_data(as_text=True)
+    assert "婦女發展" in page and 'name="version" value="1"' in page
+    data = round_form(edition="8", name="第八屆（修訂）", version="1")
+    assert auth.post(f"/admin/rounds/{rnd.id}/edit", data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Round, rnd.id).name == "第八屆（修訂）"
+    # a second tab still holding version 1 gets a clear conflict, not a silent overwrite
+    response = auth.post(f"/admin/rounds/{rnd.id}/edit", round_form(edition="8", name="舊分頁", version="1"))
+    assert response.status_code == 409
+    with app.app_context():
+        assert db.session.get(Round, rnd.id).name == "第八屆（修訂）"
+
+
+def test_duplicate_edition_refused(app, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    make.round(edition=9)
+    auth.login("boss@example.org")
+    response = auth.post("/admin/rounds/new", round_form(), headers={"Accept-Language": "en"})
+    assert "already exists" in response.get_data(as_text=True)
