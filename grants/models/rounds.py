@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.models.base import Base, utcnow
@@ -40,6 +40,21 @@ class Round(Base):
     disagreement_threshold: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("15"))
     publish_panel_names: Mapped[bool] = mapped_column(default=False)
     notice_working_days: Mapped[int] = mapped_column(default=5)
+    required_documents: Mapped[list] = mapped_column(
+        JSON, default=lambda: ["registration_certificate", "annual_report"]
+    )
+    # scoring and allocation
+    veto_policy: Mapped[str] = mapped_column(String(10), default="any")  # any | majority
+    score_basis: Mapped[str] = mapped_column(String(14), default="trimmed")  # trimmed | mean | median | standardised
+    stage_weights: Mapped[dict] = mapped_column(JSON, default=lambda: {"written": 40, "roadshow": 60})
+    tiebreak_criterion: Mapped[str | None] = mapped_column(String(40))
+    min_score_to_fund: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("60"))
+    reviewers_per_proposal: Mapped[int] = mapped_column(default=3)
+    # roadshow (路演)
+    roadshow_seed: Mapped[str | None] = mapped_column(String(64))
+    roadshow_present_minutes: Mapped[int] = mapped_column(default=8)
+    roadshow_qa_minutes: Mapped[int] = mapped_column(default=7)
+    roadshow_current_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
