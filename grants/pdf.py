@@ -298,22 +298,26 @@ def render_in_process(
     *,
     static_root: str | Path = DEFAULT_STATIC_ROOT,
     check_fonts: bool = True,
+    tune_gc: bool = True,
 ) -> bytes:
     """Render ``html`` to PDF bytes in this process (no time/memory isolation).
 
-    The title metadata comes from the document's ``<title>``.
+    The title metadata comes from the document's ``<title>``.  ``tune_gc`` raises the
+    GC threshold during the render (process-wide while it runs; restored after).
     """
     if check_fonts:
         check_cjk_fonts()
     import weasyprint
 
     fetcher = make_url_fetcher(static_root)
-    with _gc_tuned():
+    with _gc_tuned() if tune_gc else contextlib.nullcontext():
         document = weasyprint.HTML(string=html, base_url=STATIC_BASE_URL, url_fetcher=fetcher)
         return document.write_pdf(presentational_hints=False, pdf_forms=False)
 
 
-def _child_render(conn, html: str, static_root: str, max_memory_mb: int | None) -> None:
+def _child_render(
+    conn, html: str, static_root: str, max_memory_mb: int | None, tune_gc: bool = True
+) -> None:
     """Worker-process entry point: limit memory, render, send ``b"OK"+pdf`` or error."""
     try:
         if max_memory_mb:
@@ -322,7 +326,7 @@ def _child_render(conn, html: str, static_root: str, max_memory_mb: int | None) 
                 current = int(f.read().split()[0]) * page
             limit = current + int(max_memory_mb) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        pdf = render_in_process(html, static_root=static_root, check_fonts=False)
+        pdf = render_in_process(html, static_root=static_root, check_fonts=False, tune_gc=tune_gc)
         conn.send_bytes(b"OK" + pdf)
     except MemoryError:
         with contextlib.suppress(Exception):
@@ -386,6 +390,7 @@ def html_to_pdf_many(
     static_root: str | Path = DEFAULT_STATIC_ROOT,
     timeout: float = DEFAULT_TIMEOUT,
     max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+    tune_gc: bool = True,
 ) -> list[bytes]:
     """Render several documents concurrently, one child process each.
 
@@ -403,7 +408,7 @@ def html_to_pdf_many(
         for html in htmls:
             reader, writer = ctx.Pipe(duplex=False)
             proc = process_class(
-                target=_child_render, args=(writer, html, root, max_memory_mb), daemon=True
+                target=_child_render, args=(writer, html, root, max_memory_mb, tune_gc), daemon=True
             )
             try:
                 proc.start()
@@ -445,10 +450,11 @@ def html_to_pdf(
     static_root: str | Path = DEFAULT_STATIC_ROOT,
     timeout: float = DEFAULT_TIMEOUT,
     max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+    tune_gc: bool = True,
 ) -> bytes:
     """Render ``html`` to PDF bytes in a child process with time and memory limits."""
     return html_to_pdf_many(
-        [html], static_root=static_root, timeout=timeout, max_memory_mb=max_memory_mb
+        [html], static_root=static_root, timeout=timeout, max_memory_mb=max_memory_mb, tune_gc=tune_gc
     )[0]
 
 
@@ -570,27 +576,31 @@ def paginate_award_list(
     """
     avail = layout.body_mm - layout.slack_mm
     heights = [_item_height(item, layout) for item in items]
-    pages: list[list[int]] = []
-    current: list[int] = []
-    used = layout.header_mm + layout.thead_mm
-    for i, h in enumerate(heights):
-        if current and used + h > avail:
-            pages.append(current)
-            current, used = [], layout.thead_mm
-        current.append(i)
-        used += h
-    if used + layout.seal_mm > avail:
-        tail: list[int] = []
-        tail_h = layout.thead_mm + layout.seal_mm
-        while current and (len(tail) < layout.keep_rows_with_seal or tail_h > avail):
-            tail_h += heights[current[-1]]
-            tail.insert(0, current.pop())
+
+    def pack(count: int) -> tuple[list[list[int]], float]:
+        pages: list[list[int]] = []
+        current: list[int] = []
+        used = layout.header_mm + layout.thead_mm
+        for i in range(count):
+            if current and used + heights[i] > avail:
+                pages.append(current)
+                current, used = [], layout.thead_mm
+            current.append(i)
+            used += heights[i]
         if current:
             pages.append(current)
-        current = tail
-    pages.append(current)
+        return pages, used
+
+    n = len(items)
+    pages, used = pack(n)
+    keep = min(layout.keep_rows_with_seal, n)
+    if not pages or used + layout.seal_mm > avail or len(pages[-1]) < keep:
+        # The seal would stand alone or with too few rows: the last `keep` items go
+        # onto the last page together with the seal; the rest is packed before them.
+        pages, _ = pack(n - keep)
+        pages.append(list(range(n - keep, n)))
     return [
-        {"items": [items[i] for i in page], "last": n == len(pages) - 1} for n, page in enumerate(pages)
+        {"items": [items[i] for i in page], "last": k == len(pages) - 1} for k, page in enumerate(pages)
     ]
 
 
