@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -127,7 +128,23 @@ def seed(now: datetime | None = None) -> dict:
             reviewer.affiliations = [ReviewerAffiliation(organization=orgs[1], relation="理事")]
         db.session.add(reviewer)
     db.session.flush()
+    reviewers = db.session.scalars(select(User).where(User.role == Role.reviewer).order_by(User.id)).all()
+    context = {"round": rnd, "organizations": orgs, "reviewers": reviewers, "admin": admin, "now": now}
+    for step in DEMO_STEPS:
+        module_name, _, function = step.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # that feature's demo data is not written yet
+        getattr(module, function)(context)
+        db.session.flush()
     return LOGINS
+
+
+# Later features add their demo data through these, in order: proposals, then reviews, then results.
+DEMO_STEPS = ["grants.demo_intake:seed", "grants.demo_reviews:seed", "grants.demo_results:seed"]
 
 
 LOGINS = {

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from grants.models import District, OrgType, Rating, Role
+from grants.models import District, OrgType, ProposalStatus, Rating, Role
 
 LANGUAGE_NAMES = {"zh_Hant": "繁體中文", "zh_Hans": "简体中文", "en": "English"}
 HTML_LANG = {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans", "en": "en"}
@@ -72,3 +72,16 @@ DISTRICT_LABELS = {
 
 def choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(key.value, label) for key, label in labels.items()]
+
+
+PROPOSAL_STATUS_LABELS = {
+    ProposalStatus.draft: _l("Draft"),
+    ProposalStatus.submitted: _l("Submitted"),
+    ProposalStatus.returned: _l("Returned for revision"),
+    ProposalStatus.withdrawn: _l("Withdrawn"),
+    ProposalStatus.rejected: _l("Not eligible"),
+    ProposalStatus.eligible: _l("Passed screening"),
+    ProposalStatus.shortlisted: _l("Shortlisted for the roadshow"),
+    ProposalStatus.awarded: _l("Funded"),
+    ProposalStatus.not_awarded: _l("Not funded"),
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import request
+from flask import current_app, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -38,7 +38,9 @@ def init_app(app):
                 "org_type": i18n.ORG_TYPE_LABELS,
                 "rating": i18n.RATING_LABELS,
                 "district": i18n.DISTRICT_LABELS,
+                "proposal_status": i18n.PROPOSAL_STATUS_LABELS,
             },
             "current_path": request.full_path.rstrip("?") if request else "/",
+            "has_endpoint": lambda name: name in current_app.view_functions,
             "user": current_user,
         }

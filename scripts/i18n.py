@@ -108,8 +108,30 @@ def missing(locale: str) -> list[str]:
     return out
 
 
+def extracted_ids() -> set[str]:
+    """The msgids the code and templates use now (extracted to a temporary template)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "now.pot"
+        subprocess.run(
+            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
+             "-k", "_l", "-k", "lazy_gettext", "-k", "_ln:1,2", "--no-location",
+             "-o", str(pot), str(ROOT / "grants"), str(ROOT / "templates")],
+            check=True, cwd=ROOT, capture_output=True,
+        )
+        with pot.open("rb") as fh:
+            return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+
+
 def check() -> int:
     bad = 0
+    used = extracted_ids()
+    for locale in LOCALES:
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in load(locale) if m.id}
+        for msgid in sorted(used - known):
+            print(f"{locale}: not in the catalog (run 'scripts/i18n.py update'): {msgid}")
+        bad += len(used - known)
     for locale in LOCALES:
         gaps = missing(locale)
         for msgid in gaps:

@@ -27,7 +27,8 @@ def pytest_addoption(parser):
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         backends = [b.strip() for b in metafunc.config.getoption("--db").split(",") if b.strip()]
-        if metafunc.definition.get_closest_marker("sqlite_only"):
+        in_e2e = "e2e" in metafunc.definition.path.parts
+        if in_e2e or metafunc.definition.get_closest_marker("sqlite_only"):
             backends = [b for b in backends if b == "sqlite"] or ["sqlite"]
         metafunc.parametrize("backend", backends, scope="session")
 

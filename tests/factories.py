@@ -8,7 +8,21 @@ from decimal import Decimal
 
 from grants import passwords, uscc
 from grants.extensions import db
-from grants.models import Category, District, Organization, OrgType, Rating, Role, Round, User, utcnow
+from grants.models import (
+    BudgetCategory,
+    BudgetLine,
+    Category,
+    District,
+    Organization,
+    OrgType,
+    Proposal,
+    ProposalStatus,
+    Rating,
+    Role,
+    Round,
+    User,
+    utcnow,
+)
 
 PASSWORD = "Correct-Horse-Battery-9"  # noqa: S105
 _HASH = None
@@ -103,3 +117,51 @@ class Factory:
         db.session.add(rnd)
         db.session.commit()
         return rnd
+
+    @_in_context
+    def proposal(self, round_id: int, organization_id: int | None = None, **kw) -> Proposal:
+        """A complete proposal (submitted unless ``status`` says otherwise) with two budget lines."""
+        n = next(_seq)
+        rnd = db.session.get(Round, round_id)
+        if organization_id is None:
+            org = Organization(
+                name=f"申報機構{n}", uscc=valid_uscc(n), org_type=OrgType.social_service,
+                registered_on=date(2017, 1, 1), rating=Rating.a3, address="惠州市惠城區1號",
+                district=District.huicheng, contact_name=f"申報聯絡人{n}", contact_phone="13800000001",
+                contact_email=f"applicant{n}@example.org",
+            )
+            db.session.add(org)
+            db.session.flush()
+            organization_id = org.id
+        status = kw.pop("status", ProposalStatus.submitted)
+        requested = Decimal(kw.pop("requested", "100000"))
+        matching = Decimal(kw.pop("matching_funds", "20000"))
+        proposal = Proposal(
+            round_id=round_id,
+            organization_id=organization_id,
+            category_id=kw.pop("category_id", rnd.categories[0].id),
+            name=kw.pop("name", f"守護花蕾計劃{n}"),
+            districts=kw.pop("districts", ["huicheng"]),
+            target_groups=kw.pop("target_groups", ["children"]),
+            beneficiaries=kw.pop("beneficiaries", 500),
+            need=kw.pop("need", "留守兒童缺乏陪伴與安全教育。"),
+            objectives=kw.pop("objectives", "為 500 名兒童提供安全教育。"),
+            risks=kw.pop("risks", "天氣影響戶外活動：改為室內。"),
+            requested=requested,
+            matching_funds=matching,
+            budget_total=requested + matching,
+            status=status,
+            number=kw.pop("number", f"HZ-T-{n:05d}" if status != ProposalStatus.draft else None),
+            blind_code=kw.pop("blind_code", f"P-{n:04d}"),
+            submitted_at=kw.pop("submitted_at", utcnow() if status != ProposalStatus.draft else None),
+            budget_lines=[
+                BudgetLine(position=0, category=BudgetCategory.activities, item="活動物資", unit_price=requested,
+                           quantity=Decimal(1), subtotal=requested),
+                BudgetLine(position=1, category=BudgetCategory.personnel, item="配套人員", unit_price=matching,
+                           quantity=Decimal(1), subtotal=matching),
+            ],
+            **kw,
+        )
+        db.session.add(proposal)
+        db.session.commit()
+        return proposal

@@ -178,3 +178,17 @@ def reviewer_new():
             flash(_("The reviewer account has been created and a link to set the password has been sent."), "success")
             return redirect(url_for("admin.reviewers"))
     return render_template("admin/reviewer_form.html", form=form)
+
+
+@bp.route("/rounds/<int:round_id>")
+def round_detail(round_id: int):
+    """The round's hub: its figures and a link to every stage of the work."""
+    from grants.models import Proposal, ProposalStatus
+
+    rnd = db.session.get(Round, round_id) or abort(404)
+    by_status = dict(
+        db.session.execute(
+            select(Proposal.status, func.count(Proposal.id)).where(Proposal.round_id == rnd.id).group_by(Proposal.status)
+        ).all()
+    )
+    return render_template("admin/round_detail.html", rnd=rnd, by_status=by_status, statuses=list(ProposalStatus))

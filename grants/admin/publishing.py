@@ -1,0 +1,3 @@
+"""(being built)"""
+
+from grants.admin.views import bp  # noqa: F401

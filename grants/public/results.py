@@ -1,0 +1,3 @@
+"""(being built)"""
+
+from grants.public.views import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""(being built)"""
+
+from grants.reviewer.views import bp  # noqa: F401
