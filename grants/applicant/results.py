@@ -1,0 +1,3 @@
+"""(being built)"""
+
+from grants.applicant.views import bp  # noqa: F401
