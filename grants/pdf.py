@@ -80,6 +80,7 @@ import gc
 import hashlib
 import io
 import json
+import logging
 import multiprocessing
 import os
 import resource
@@ -99,6 +100,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+LOGGER = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATIC_ROOT = REPO_ROOT / "static"
 DEFAULT_TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -318,7 +320,19 @@ def render_in_process(
 def _child_render(
     conn, html: str, static_root: str, max_memory_mb: int | None, tune_gc: bool = True
 ) -> None:
-    """Worker-process entry point: limit memory, render, send ``b"OK"+pdf`` or error."""
+    """Worker-process entry point: limit memory, render, send the PDF or the error.
+
+    Messages: ``b"W" + text`` for each WeasyPrint warning (refused URLs, ...), relayed
+    to the parent's ``grants.pdf`` logger; then ``b"OK" + pdf`` or ``b"ER" + text``.
+    """
+
+    class Relay(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            with contextlib.suppress(Exception):
+                conn.send_bytes(b"W" + self.format(record)[:2000].encode())
+
+    relay = Relay(logging.WARNING)
+    logging.getLogger("weasyprint").addHandler(relay)
     try:
         if max_memory_mb:
             page = os.sysconf("SC_PAGE_SIZE")
@@ -335,6 +349,7 @@ def _child_render(
         with contextlib.suppress(Exception):
             conn.send_bytes(b"ER" + f"{type(exc).__name__}: {exc}"[:2000].encode())
     finally:
+        logging.getLogger("weasyprint").removeHandler(relay)
         conn.close()
 
 
@@ -384,6 +399,13 @@ def _mp_context():
     return ctx, _RenderProcess
 
 
+def start_workers() -> None:
+    """Start the render forkserver now (it imports WeasyPrint once, ~1 s), e.g. from
+    ``create_app`` or gunicorn's ``post_worker_init``, so the first PDF is not slower."""
+    _mp_context()
+    forkserver.ensure_running()
+
+
 def html_to_pdf_many(
     htmls: Sequence[str],
     *,
@@ -421,7 +443,7 @@ def html_to_pdf_many(
             if remaining <= 0:
                 raise PdfRenderError(f"PDF render exceeded the {timeout:g} s time limit")
             for reader in mp_wait(list(pending), timeout=remaining):
-                index = pending.pop(reader)
+                index = pending[reader]
                 try:
                     message = reader.recv_bytes()
                 except EOFError:
@@ -430,6 +452,10 @@ def html_to_pdf_many(
                     raise PdfRenderError(
                         f"PDF worker died without a result (exit code {code}; memory limit?)"
                     ) from None
+                if message[:1] == b"W":  # a warning; the result comes later
+                    LOGGER.warning("WeasyPrint: %s", message[1:].decode(errors="replace"))
+                    continue
+                del pending[reader]
                 if message[:2] != b"OK":
                     raise PdfRenderError(f"PDF render failed: {message[2:].decode(errors='replace')}")
                 results[index] = message[2:]
@@ -785,11 +811,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-memory-mb", type=int, default=DEFAULT_MAX_MEMORY_MB)
     args = parser.parse_args(argv)
     html = sys.stdin.read()
+    # Call through the importable module, not ``__main__``, so that the child process
+    # (which never imports ``__main__``) can unpickle its target.
+    from grants import pdf as engine
+
     try:
-        pdf = html_to_pdf(
+        pdf = engine.html_to_pdf(
             html, static_root=args.static_root, timeout=args.timeout, max_memory_mb=args.max_memory_mb
         )
-    except PdfError as exc:
+    except engine.PdfError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     sys.stdout.buffer.write(pdf)

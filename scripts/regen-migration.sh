@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 rm -f grants/migrations/versions/0001_initial_schema.py
-DATABASE_URL="sqlite:///$tmp/empty.sqlite" GRANTS_INSTANCE_PATH="$tmp" .venv/bin/flask --app run db migrate -m "initial schema" --rev-id 0001 >/dev/null
+DATABASE_URL="sqlite:///$tmp/empty.sqlite" GRANTS_INSTANCE_PATH="$tmp" .venv/bin/flask --app run db migrate -m "initial schema" --rev-id 0001 >/dev/null 2>&1
 rm -rf "$tmp"
 echo "regenerated grants/migrations/versions/0001_initial_schema.py"

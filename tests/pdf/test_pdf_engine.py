@@ -266,3 +266,22 @@ def test_many_renders_concurrently() -> None:
     docs = [CJK_DOC.replace("ABC", f"DOC{i}") for i in range(3)]
     results = pdf.html_to_pdf_many(docs, timeout=30)
     assert [f"DOC{i}" in text_of(r) for i, r in enumerate(results)] == [True] * 3
+
+
+def test_refusals_are_logged_in_parent(static_root: Path, caplog) -> None:
+    html = "<html><body><img src='file:///etc/passwd'><p>x</p></body></html>"
+    with caplog.at_level("WARNING", logger="grants.pdf"):
+        pdf.html_to_pdf(html, static_root=static_root, timeout=30)
+    assert any("file:///etc/passwd" in r.getMessage() for r in caplog.records), caplog.records
+
+
+def test_cli_renders_stdin(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "grants.pdf", "--timeout", "30"],
+        input="<html><body><p>命令行 CLI</p></body></html>".encode(),
+        capture_output=True, check=True, timeout=60,
+    ).stdout
+    assert out.startswith(b"%PDF") and "命令行" in text_of(out)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:20:02.777681
+Create Date: 2026-11-28 13:23:32.810461
 
 """
 from alembic import op
