@@ -13,20 +13,24 @@ Safety
   any other host (``.invalid`` never resolves, and the fetcher never opens a socket
   anyway), no ``data:``, no redirects, no query strings.  ``..``, ``%2e%2e``, doubly
   encoded ``%`` escapes, absolute paths, backslashes, NUL and symlinks that resolve
-  outside the static root are refused.  A refusal raises inside the fetcher; WeasyPrint
-  logs it as a warning and renders without the resource.  ``default_url_fetcher`` is
-  never used.  ``presentational_hints`` stays off.
+  outside the static root are refused, and so are file types other than CSS, images
+  and fonts.  A refusal raises ``FetchRefused`` inside the fetcher; WeasyPrint logs it
+  as a warning and renders without the resource (the child relays its WeasyPrint
+  warnings to this module's logger in the parent).  WeasyPrint's default fetcher is
+  never used.  ``presentational_hints`` stays off, ``pdf_forms`` off.
 * User text reaches templates only through autoescaped Jinja (``.html`` templates).
   The QR code is generated here (segno) and inlined as SVG, so ``data:`` is not needed.
 * Every render from ``html_to_pdf`` runs in a child process (multiprocessing
-  ``forkserver`` context whose server preloads WeasyPrint and this module, so a render
-  starts in a few ms instead of paying the ~0.7 s import) with ``RLIMIT_AS`` set in the
-  child and a wall-clock deadline in the parent; on timeout the child is killed and
-  ``PdfRenderError`` is raised; a child that dies (memory limit) is also a
-  ``PdfRenderError``.  ``render_in_process`` is the same render without isolation (used
-  by the worker itself, and usable for trusted, small documents).
-* CJK fonts: the PDF CSS names ``"Noto Sans CJK TC"``/``"Noto Sans CJK SC"`` (and Noto
-  Serif CJK for headings) so every machine prints with the same font.
+  ``forkserver`` context whose server preloads WeasyPrint and this module, so a child
+  starts in ~10-50 ms instead of paying the ~1 s import; children never re-run the
+  parent's ``__main__``, see ``_RenderPopen``) with ``RLIMIT_AS`` (address space of the
+  child at start + ``max_memory_mb``) and a wall-clock deadline in the parent; on
+  timeout the child is killed and ``PdfRenderError`` is raised; a child that dies
+  (memory limit) or fails is also a ``PdfRenderError``.  ``render_in_process`` is the
+  same render without isolation (used by the worker itself; usable for trusted, small
+  documents).  ``start_workers()`` pre-starts the forkserver at app start.
+* CJK fonts: the PDF CSS names ``"Noto Sans CJK TC"``/``"Noto Sans CJK SC"`` (Noto Serif
+  CJK for ``h1``-``h3`` in the shared base CSS) so every machine prints the same.
   ``check_cjk_fonts()`` asks fontconfig (``fc-list :lang=zh family``) once and raises
   ``PdfFontError`` with the apt-get hint when none is installed, instead of printing
   empty boxes.
@@ -43,33 +47,46 @@ stores the frozen PDF bytes together with ``sha256_hex(pdf_bytes)``; the public 
 page accepts either the verification code or the file's own SHA-256.  The optional
 audit-log head hash is printed beside the code.
 
-Speed of the award list (measured on the 2-core dev machine, see
-``benchmarks/bench_award_list.py``; realistic rows, names 10-30 chars, 4 categories)
--------------------------------------------------------------------------------------
-Cost in WeasyPrint is per box (cascade, line breaking, drawing), so:
+Speed of the award list
+-----------------------
+Cost in WeasyPrint is per box (cascade, line breaking, drawing: ~0.5 ms per table cell
+here), not per page, so the template keeps the box count low and the work parallel:
 
 1. ``table-layout: fixed`` with explicit column widths (no min/max-content pass over
-   every cell), ``border-collapse: separate`` with bottom rules only, few simple
-   selectors.
-2. Pre-pagination: rows are packed into page-sized chunks in Python, using a
-   conservative height estimate (CJK glyph = 1 em, other glyphs 0.62 em, cell widths and
-   line height from ``AwardListLayout``).  Each chunk is its own small table with its
-   own ``<thead>``, so the column header is on every page (if an estimate is ever short,
-   the chunk's table continues on a new page and ``<thead>`` repeats there too).
-   WeasyPrint lays out small tables much faster than one long table it has to split.
-3. The chunks are rendered in parallel worker processes (one per core, 2 here) and
-   merged with pypdf.  Since chunks are page-aligned there are no half-empty pages at
-   the seams.  "第 X 頁 共 Y 頁" and the verification footer are then stamped on every
-   page from one small overlay document rendered knowing the total Y (a Form XObject
-   appended to each page, no content-stream rewriting).  Each part embeds its own
-   font subset, so the file is a little larger than a single render.
+   every cell), ``border-collapse: separate`` and no per-cell borders (zebra shading is
+   one background per row; six borders per row cost ~12 %), few simple selectors, two
+   faces only (Noto Sans CJK regular + bold: every extra face adds a ~100-150 KiB subset).
+2. Pre-pagination: ``paginate_award_list`` packs items into page-sized chunks in Python
+   with a conservative height estimate (CJK glyph 1 em, other glyphs 0.62 em, Latin
+   words kept whole, widths / line height / paddings from ``AwardListLayout``, which the
+   template also writes into the CSS).  Each chunk is its own small table with its own
+   ``<thead>``, so the column header is on every page (were an estimate ever short, the
+   chunk's table would continue on a new page and repeat ``<thead>`` there too).
+   WeasyPrint lays out small tables faster than one long table it has to split (the
+   plain table gets slower than linear: 600 -> 3,000 rows is 5.5x the time).
+3. The chunks are split into consecutive groups rendered in parallel child processes
+   (one per CPU, at least ``min_pages_per_worker`` pages each) and concatenated with
+   pypdf.  Because chunks are page-aligned there are no half-empty pages at the seams,
+   and each part knows its first page number and the total, so it prints
+   "第 X 頁 共 Y 頁" itself (``@page :first { counter-set: page X }`` + literal Y).  Each
+   part's page count is checked; if any differs from the estimate, the whole list is
+   rendered again in one pass with ``counter(pages)``, so numbering is never wrong.
+   Each part embeds its own font subsets, so the parallel file is larger (below).
 4. Python's GC threshold is raised during the render (``gc.freeze`` +
-   ``gc.set_threshold``) and restored afterwards (~20 % on its own).
+   ``gc.set_threshold``) and restored afterwards (~10-30 %).
 
-The seal and signature area is kept in one ``break-inside: avoid`` block together with
-the last rows, the grand total and the QR code, so it never lands alone on a page.
+Measured with ``benchmarks/bench_award_list.py`` on the 2-core dev VM (shared with other
+jobs, so +-20 %; "plain" = one auto-layout table with thead and full cell borders, same
+rows, fonts and size, WeasyPrint defaults, rendered by the same child-process engine):
 
-FIGURES
+    rows   ours (2 procs)      ours (1 proc)       plain table          ratio
+     600   1.4-1.7 s, 24 p.,   2.5 s, 24 p.,       4.6-5.0 s, 25 p.,    2.9-3.3x
+           685 KiB             402 KiB             484 KiB              (1 proc: 1.9x)
+    3000   6.5-8.2 s, 120 p.,  11.6 s, 120 p.,     24.7-27.7 s, 121 p., 3.0-4.3x
+           1,098 KiB           793 KiB             1,111 KiB            (1 proc: 2.2x)
+
+(plain + our GC tuning: 4.0-4.5 s and 19.3-21.3 s.)  With ``workers=1`` the file is the
+smallest; the parallel file carries one font subset pair per part (~+280 KiB).
 """
 
 from __future__ import annotations
@@ -765,10 +782,15 @@ def render_award_list(
     limits = {"static_root": static_root, "timeout": timeout, "max_memory_mb": max_memory_mb}
     base = {**context, "layout": layout}
 
+    deadline = time.monotonic() + timeout
+
     def single_pass() -> bytes:
         html = template.render(**base, pages=pages, show_header=True, show_seal=True,
                                first_page=1, page_total=None)
-        return html_to_pdf(html, **limits)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise PdfRenderError(f"PDF render exceeded the {timeout:g} s time limit")
+        return html_to_pdf(html, **{**limits, "timeout": remaining})
 
     if parts == 1:
         return single_pass()
