@@ -72,6 +72,8 @@ here), not per page, so the template keeps the box count low and the work parall
    part's page count is checked; if any differs from the estimate, the whole list is
    rendered again in one pass with ``counter(pages)``, so numbering is never wrong.
    Each part embeds its own font subsets, so the parallel file is larger (below).
+   Tried and dropped: rows as one block with inline-block cells (2.6 s for 600 rows) or
+   with floated cells (2.4 s): no faster than the fixed table (2.4 s), more fragile.
 4. Python's GC threshold is raised during the render (``gc.freeze`` +
    ``gc.set_threshold``) and restored afterwards (~10-30 %).
 
@@ -451,6 +453,9 @@ def html_to_pdf_many(
             )
             try:
                 proc.start()
+            except BaseException:
+                reader.close()
+                raise
             finally:
                 writer.close()
             jobs.append((proc, reader))
