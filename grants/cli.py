@@ -61,6 +61,38 @@ def audit_verify() -> None:
     click.echo(f"audit chain ok: {count} entries, head {head}")
 
 
+@click.command("backup")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup(archive: str) -> None:
+    """Back up the database, uploads and PDFs into ARCHIVE (.tar.gz); safe while the app runs."""
+    from flask import current_app
+
+    from grants import backup as backups
+
+    cfg = current_app.config
+    manifest = backups.create_backup(
+        cfg["SQLALCHEMY_DATABASE_URI"], {"uploads": cfg["UPLOAD_FOLDER"], "pdfs": cfg["PDF_FOLDER"]}, archive
+    )
+    click.echo(f"backup written to {archive}: database + {len(manifest['files'])} files")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore(archive: str) -> None:
+    """Restore ARCHIVE into this app's (empty) database and file folders (set DATABASE_URL first)."""
+    from flask import current_app
+
+    from grants import backup as backups
+
+    cfg = current_app.config
+    manifest = backups.restore_backup(
+        archive, cfg["SQLALCHEMY_DATABASE_URI"], {"uploads": cfg["UPLOAD_FOLDER"], "pdfs": cfg["PDF_FOLDER"]}
+    )
+    click.echo(f"restored database + {len(manifest['files'])} files from {archive}")
+
+
 def init_app(app) -> None:
-    for command in (create_admin, seed_demo, audit_verify):
+    for command in (create_admin, seed_demo, audit_verify, backup, restore):
         app.cli.add_command(command)

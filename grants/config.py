@@ -41,6 +41,9 @@ def defaults(instance_path: str) -> dict:
         "MAIL_SENDER": "noreply@grants.invalid",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
+        # failed sign-ins: per account, and per client address (a cool-down, never a permanent lock-out)
+        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 5 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": "50 per 5 minutes",
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     }
 

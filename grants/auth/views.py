@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -41,9 +41,21 @@ def sign_in(user: User) -> None:
     login_user(user)
 
 
+def _account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302  # only failed attempts count; a success redirects
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per 5 minutes", key_func=_login_key, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
-@limiter.limit("50 per 5 minutes", methods=["POST"], deduct_when=lambda r: r.status_code != 302)
+@limiter.limit(_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
