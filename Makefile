@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app run
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup setup-test db serve lint bandit i18n benchmarks clean
+.PHONY: run test setup setup-test db serve-prod i18n benchmarks clean
 
 run: setup db
 	@$(FLASK) seed-demo --if-empty
@@ -36,6 +36,9 @@ i18n: $(STAMP)
 
 db: setup
 	@$(FLASK) db upgrade
+
+serve-prod: setup   ## gunicorn + PostgreSQL + Redis, as in production (secure cookies: use http://127.0.0.1:8000)
+	@scripts/serve-prod.sh
 
 benchmarks: setup
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -1,0 +1,21 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py run:app``.
+
+Every value can be overridden with the environment (GUNICORN_WORKERS, GUNICORN_BIND, ...).
+PDF rendering runs in separate worker processes (grants.pdf) and long award lists render in the
+background, so no request needs more than a few seconds; the timeout leaves room above that.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # above the longest request (a proposal PDF, an export)
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000  # recycle workers now and then
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
