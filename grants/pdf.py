@@ -57,9 +57,10 @@ here), not per page, so the template keeps the box count low and the work parall
    one background per row; six borders per row cost ~12 %), few simple selectors, two
    faces only (Noto Sans CJK regular + bold: every extra face adds a ~100-150 KiB subset).
 2. Pre-pagination: ``paginate_award_list`` packs items into page-sized chunks in Python
-   with a conservative height estimate (CJK glyph 1 em, other glyphs 0.62 em, Latin
-   words kept whole, widths / line height / paddings from ``AwardListLayout``, which the
-   template also writes into the CSS).  Each chunk is its own small table with its own
+   with a conservative height estimate (per-glyph upper bounds from Noto Sans CJK Bold:
+   CJK 1 em, capitals 0.77 em, lowercase/digits 0.65 em; Latin words kept whole;
+   widths, line height and paddings from ``AwardListLayout``, which the template also
+   writes into the CSS).  Each chunk is its own small table with its own
    ``<thead>``, so the column header is on every page (were an estimate ever short, the
    chunk's table would continue on a new page and repeat ``<thead>`` there too).
    WeasyPrint lays out small tables faster than one long table it has to split (the
@@ -568,7 +569,14 @@ DEFAULT_AWARD_LAYOUT = AwardListLayout()
 
 
 def _char_em(ch: str) -> float:
-    return 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62
+    """Upper bound of a glyph's advance in em, from Noto Sans CJK Bold's metrics."""
+    if unicodedata.east_asian_width(ch) in "WFA":  # CJK, full-width, “”…· in a CJK font
+        return 1.0
+    if ch in "@%mwMW":
+        return 1.01
+    if ch.isupper() or ch == "&":
+        return 0.77
+    return 0.65  # lowercase (else <= 0.644), digits (0.59), space, punctuation
 
 
 def estimate_lines(text: str, width_em: float) -> int:
@@ -590,8 +598,8 @@ def estimate_lines(text: str, width_em: float) -> int:
 
     for ch in text:
         em = _char_em(ch)
-        if em < 1.0 and not ch.isspace():
-            word.append(em)
+        if not ch.isspace() and unicodedata.east_asian_width(ch) not in "WFA":
+            word.append(em)  # part of a Latin word / number: wraps as a unit
             continue
         if word:
             place(sum(word))

@@ -212,3 +212,23 @@ def test_estimate_lines() -> None:
     assert pdf.estimate_lines("項目", 10) == 1
     assert pdf.estimate_lines("項" * 30, 10) >= 3
     assert pdf.estimate_lines("a" * 100, 10) >= 6
+
+
+def test_estimate_holds_for_wide_latin_names(monkeypatch) -> None:
+    """Capitals and wide glyphs must not make the pre-paginated parts overflow."""
+    rows = make_rows(60)
+    for i, row in enumerate(rows):
+        if i % 2:
+            row["project"] = "WMW MWM " * (2 + i % 4) + "@%" * (i % 3)
+            row["organization"] = "WOMEN'S EMPOWERMENT & MEDIA WORKSHOP " + "M" * (i % 30)
+    ctx = context(rows)
+
+    def no_fallback(*args, **kwargs):
+        raise AssertionError("the estimate was short: single-pass fallback used")
+
+    monkeypatch.setattr(pdf, "html_to_pdf", no_fallback)
+    data = pdf.render_award_list(ctx, workers=2, min_pages_per_worker=1, timeout=60)
+    texts = page_texts(data)
+    assert all(f"第{n}頁共{len(texts)}頁" in t for n, t in enumerate(texts, start=1))
+    joined = "".join(texts)
+    assert all(squash(r["project"]) in joined for r in rows)
