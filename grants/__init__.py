@@ -18,12 +18,30 @@ ROOT = Path(__file__).resolve().parent.parent
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, sqlite3.Connection):
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling defers it badly).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    """SQLite: a request that may write takes the write lock up front (BEGIN IMMEDIATE).
+
+    Two deferred transactions that both read and then write deadlock in SQLite ("database is
+    locked" at once, whatever the busy timeout). Taking the lock at BEGIN makes writers queue on
+    the busy timeout instead; reads (GET) keep deferred transactions and run alongside in WAL.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    from flask import has_request_context, request
+
+    writing = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def create_app(config: dict | None = None) -> Flask:
