@@ -111,6 +111,52 @@ def restore(archive: str) -> None:
     click.echo(f"restored database + {len(manifest['files'])} files from {archive}")
 
 
+@click.command("assign")
+@click.option("--round", "edition", type=int, required=True, help="The round's edition number, e.g. 8.")
+@click.option("--category", default=None, help="Only this category (its name, e.g. 兒童關愛).")
+@click.option("--k", type=int, default=None, help="Reviewers per proposal (default: the round's setting).")
+@click.option("--max-load", type=int, default=None, help="Maximum proposals per reviewer (default: computed).")
+@click.option("--from-scratch", is_flag=True, help="Re-plan everything (submitted reviews are still kept).")
+@click.option("--dry-run", is_flag=True, help="Print the plan without saving it.")
+@click.option("--lang", type=click.Choice(["zh_Hant", "zh_Hans", "en"]), default="zh_Hant")
+@with_appcontext
+def assign(edition, category, k, max_load, from_scratch, dry_run, lang) -> None:
+    """Automatic reviewer assignment for a round (the same operation as the admin page)."""
+    from flask_babel import force_locale
+
+    from grants.models import Category, Round
+    from grants.operations import assignments as ops
+
+    rnd = db.session.scalar(select(Round).where(Round.edition == edition))
+    if rnd is None:
+        raise click.ClickException(f"no round with edition {edition}")
+    category_id = None
+    if category:
+        category_id = db.session.scalar(select(Category.id).where(Category.round_id == rnd.id,
+                                                                  Category.name == category.strip()))
+        if category_id is None:
+            names = ", ".join(c.name for c in rnd.categories)
+            raise click.ClickException(f"no category {category!r} in round {edition} (categories: {names})")
+    options = {"category_id": category_id, "k": k, "max_load": max_load, "incremental": not from_scratch}
+    with force_locale(lang):
+        plan, s = ops.preview(rnd, lang=lang, **options)
+    click.echo(ops.format_summary(s, lang))
+    if not s["ok"]:
+        raise click.ClickException({"en": "no feasible assignment; nothing changed",
+                                    "zh_Hans": "没有可行的分配方案，未作任何更改"}.get(lang, "沒有可行的分配方案，未作任何更改"))
+    if dry_run:
+        click.echo({"en": "Dry run: nothing saved.", "zh_Hans": "试运行：未保存。"}.get(lang, "試運行：未保存。"))
+        return
+    with force_locale(lang):
+        try:
+            ops.apply(rnd, expected_fingerprint=s["fingerprint"], **options)
+        except ops.AssignmentRefused as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo({"en": "Saved.", "zh_Hans": "已保存。"}.get(lang, "已保存。"))
+
+
 def init_app(app) -> None:
-    for command in (create_admin, seed_demo, audit_verify, backup, restore):
+    for command in (create_admin, seed_demo, audit_verify, backup, restore, assign):
         app.cli.add_command(command)
