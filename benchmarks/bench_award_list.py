@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import html
 import io
+import os
 import random
 import sys
 import time
@@ -125,7 +126,7 @@ def main() -> int:
     env = pdf.make_jinja_env()
     for n in sizes:
         ctx = make_context(n)
-        print(f"{n} rows")
+        print(f"{n} rows (load average {os.getloadavg()[0]:.2f}; other jobs on the box skew the figures)")
         t_ours, ours = timed(lambda ctx=ctx: pdf.render_award_list(ctx, env=env), args.repeat)
         print(describe("ours", t_ours, ours))
         if not args.no_single:

@@ -347,9 +347,13 @@ def _child_render(
     """
 
     class Relay(logging.Handler):
+        sent = 0
+
         def emit(self, record: logging.LogRecord) -> None:
-            with contextlib.suppress(Exception):
-                conn.send_bytes(b"W" + self.format(record)[:2000].encode())
+            if self.sent < 50:  # a hostile document may trigger thousands
+                self.sent += 1
+                with contextlib.suppress(Exception):
+                    conn.send_bytes(b"W" + self.format(record)[:2000].encode())
 
     relay = Relay(logging.WARNING)
     logging.getLogger("weasyprint").addHandler(relay)
@@ -781,16 +785,18 @@ def render_award_list(
 ) -> bytes:
     """Render the award list (context from ``award_list_context``) to PDF bytes.
 
-    Pages are pre-packed; with ``workers`` > 1 (default: CPU count, capped by
+    Pages are pre-packed; with ``workers`` > 1 (default: usable CPUs, capped by
     ``min_pages_per_worker``) consecutive page groups render in parallel processes and
     are concatenated; each part prints "第 X 頁 共 Y 頁" from its known offset and the
     known total.  If any part paginates differently from the estimate, the whole list
     is rendered again in one pass with CSS ``counter(pages)`` so numbering stays right.
+    Pass ``workers=1`` for the smallest file or to leave the other cores to requests.
+    ``timeout`` is one deadline for the whole call; ``max_memory_mb`` is per process.
     """
     env = env if env is not None else make_jinja_env()
     template = env.get_template(AWARD_LIST_TEMPLATE)
     pages = paginate_award_list(context["items"], layout)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = workers if workers is not None else len(os.sched_getaffinity(0))
     parts = max(1, min(workers, len(pages) // max(1, min_pages_per_worker)))
     limits = {"static_root": static_root, "timeout": timeout, "max_memory_mb": max_memory_mb}
     base = {**context, "layout": layout}
