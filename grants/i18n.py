@@ -85,3 +85,42 @@ PROPOSAL_STATUS_LABELS = {
     ProposalStatus.awarded: _l("Funded"),
     ProposalStatus.not_awarded: _l("Not funded"),
 }
+
+
+# ------------------------------------------------------------------ proposals (intake)
+# Target groups are stored as these codes in Proposal.target_groups.
+TARGET_GROUP_LABELS = {
+    "women": _l("Women"),
+    "children": _l("Children"),
+    "families": _l("Families"),
+    "elderly_women": _l("Elderly women"),
+    "disabled_women": _l("Women with disabilities"),
+    "left_behind_children": _l("Left-behind children"),
+    "children_in_difficulty": _l("Children in difficulty"),
+    "single_mothers": _l("Single-parent mothers"),
+    "migrant_women": _l("Migrant women (new residents)"),
+    "rural_women": _l("Rural women"),
+    "domestic_violence_survivors": _l("Survivors of domestic violence"),
+    "adolescents": _l("Adolescents"),
+}
+
+BUDGET_CATEGORY_LABELS = {
+    "personnel": _l("Personnel"),
+    "activities": _l("Activities"),
+    "materials": _l("Materials"),
+    "publicity": _l("Publicity"),
+    "administration": _l("Administration"),
+    "other": _l("Other"),
+}
+
+ATTACHMENT_KIND_LABELS = {
+    "registration_certificate": _l("Registration certificate"),
+    "annual_report": _l("Latest annual inspection or financial report"),
+    "other": _l("Other document"),
+}
+
+SCREENING_OUTCOME_LABELS = {
+    "pass": _l("Pass"),
+    "return": _l("Return for revision"),
+    "reject": _l("Reject"),
+}
