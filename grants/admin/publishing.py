@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from urllib.parse import quote
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -255,7 +257,13 @@ def objection_evidence(objection_id: int):
     if path is None:
         abort(404)
     try:
-        return send_file(path, mimetype=objection.evidence_type or "application/octet-stream", as_attachment=True,
-                         download_name=objection.evidence_name or "evidence", max_age=0)
+        with open(path, "rb") as fh:
+            data = fh.read()
     except FileNotFoundError:
         abort(404)
+    response = current_app.response_class(data, mimetype=objection.evidence_type or "application/octet-stream")
+    name = quote(objection.evidence_name or "evidence")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
