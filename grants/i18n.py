@@ -124,3 +124,9 @@ SCREENING_OUTCOME_LABELS = {
     "return": _l("Return for revision"),
     "reject": _l("Reject"),
 }
+
+ASSIGNMENT_SOURCE_LABELS = {
+    "manual": _l("by hand"),
+    "auto": _l("automatic"),
+    "import": _l("imported"),
+}

@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from grants.admin.views import bp
 from grants.extensions import db
 from grants.forms import BaseForm
+from grants.i18n import ASSIGNMENT_SOURCE_LABELS
 from grants.models import Assignment, Category, Proposal, ProposalStatus, Role, Round, User
 from grants.operations import assignments as ops
 
@@ -106,7 +107,7 @@ def _page(rnd: Round, *, auto_form=None, bulk_form=None, import_form=None, impor
     import_form = import_form or ImportForm(formdata=None)
     return render_template("admin/assignments.html", rnd=rnd, data=data, category_id=category_id,
                            auto_form=auto_form, bulk_form=bulk_form, import_form=import_form,
-                           import_errors=import_errors), status
+                           import_errors=import_errors, source_labels=ASSIGNMENT_SOURCE_LABELS), status
 
 
 @bp.route("/rounds/<int:round_id>/assignments")
@@ -150,7 +151,8 @@ def _proposal_page(rnd: Round, proposal: Proposal, form: AddForm, status: int = 
     return render_template("admin/assignment_proposal.html", rnd=rnd, proposal=proposal, category=category,
                            current=[{"id": a.id, "name": a.name, "email": a.email, "source": a.source,
                                      "status": statuses.get((proposal.id, a.reviewer_id))} for a in current],
-                           reviewers=rows, form=form, eligible=proposal.status == ProposalStatus.eligible), status
+                           reviewers=rows, form=form, eligible=proposal.status == ProposalStatus.eligible,
+                           source_labels=ASSIGNMENT_SOURCE_LABELS), status
 
 
 @bp.route("/rounds/<int:round_id>/assignments/proposals/<int:proposal_id>/add", methods=["POST"])

@@ -271,6 +271,13 @@ def test_preview_form_errors_keep_the_page(app, client, auth, make, admin):
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert "Please correct the fields marked below." in html and 'value="abc"' in html
+    # an empty round (no proposal, no reviewer) previews without error
+    empty = auth.post(url(rnd, "/auto/preview"), auto_form(), headers=EN)
+    assert empty.status_code == 200 and "Automatic assignment: preview" in empty.get_data(as_text=True)
+    # a proposal but no reviewer: the reason is given in words
+    eligible(make, rnd, 1)
+    html = auth.post(url(rnd, "/auto/preview"), auto_form(), headers=EN).get_data(as_text=True)
+    assert "No assignment satisfies every rule" in html and "Invite more reviewers" in html
 
 
 # ---------------------------------------------------------------------------------------------
