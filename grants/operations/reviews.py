@@ -122,6 +122,7 @@ def _apply(review: Review, rubric: rubric_core.Rubric, data: SheetInput, *, subm
     except rubric_core.ScoreError:
         review.total = None  # an incomplete draft has no total yet
     review.vetoed = rubric_core.is_vetoed(rubric, review.veto_answers)
+    review.updated_at = utcnow()  # always an UPDATE, so the version counter checks every save
     if submit:
         review.status = ReviewStatus.submitted
         review.submitted_at = utcnow()
