@@ -42,7 +42,7 @@ PALETTE = {
     "bg": "#faf7f9",
 }
 
-WIDTH = 480  # viewBox units; ~0.75 px per unit on a 360 px phone
+WIDTH = 360  # viewBox units; ~0.9 px per unit on a 360 px phone
 FONT = 15
 SMALL = 13
 
@@ -76,6 +76,15 @@ def _text_width(text: str, size: float) -> float:
     return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
 
 
+def _fit(text: str, size: float, room: float) -> str:
+    """Shorten a label to fit ``room`` (the full text stays in the bar's tooltip and in the table)."""
+    if _text_width(text, size) <= room:
+        return text
+    while text and _text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text + "…"
+
+
 def _open(ident: str, title: str, desc: str | None, height: float, lang: str | None, css: str) -> list[str]:
     labelled = f"{ident}-t" + (f" {ident}-d" if desc else "")
     attrs = (
@@ -88,7 +97,7 @@ def _open(ident: str, title: str, desc: str | None, height: float, lang: str | N
     out = [f"<svg {attrs}>", f'<title id="{ident}-t">{esc(title)}</title>']
     if desc:
         out.append(f'<desc id="{ident}-d">{esc(desc)}</desc>')
-    out.append(f'<text x="0" y="{FONT + 2}" font-weight="700">{esc(title)}</text>')
+    out.append(f'<text x="0" y="{FONT + 2}" font-weight="700">{esc(_fit(title, FONT, WIDTH))}</text>')
     return out
 
 
@@ -111,7 +120,8 @@ def _value_label(x_end: float, y_mid: float, text: str, inside_fill: str = "#fff
 
 
 def _axis_caption(y: float, text: str) -> str:
-    return f'<text x="0" y="{y:.1f}" font-size="{SMALL}" fill="{PALETTE["muted"]}" class="axis-label">{esc(text)}</text>'
+    return (f'<text x="0" y="{y:.1f}" font-size="{SMALL}" fill="{PALETTE["muted"]}" class="axis-label">'
+            f"{esc(_fit(text, SMALL, WIDTH))}</text>")
 
 
 def bar_chart(
@@ -137,7 +147,7 @@ def bar_chart(
         top += SMALL + 6
     row = FONT + 30
     scale_max = max((float(v) for _, v in items), default=0) or 1.0
-    usable = WIDTH - 90  # room for the number after the longest bar
+    usable = WIDTH - 80  # room for the number after the longest bar
     height = top + row * len(items) + 4
     out = _open(ident, title, desc, height, lang, "bar-chart")
     if caption:
@@ -145,7 +155,7 @@ def bar_chart(
     for i, (label, value) in enumerate(items):
         y = top + i * row
         length = max(float(value), 0) / scale_max * usable
-        out.append(f'<text x="0" y="{y + FONT:.1f}" class="label">{esc(label)}</text>')
+        out.append(f'<text x="0" y="{y + FONT:.1f}" class="label">{esc(_fit(label, FONT, WIDTH))}</text>')
         bar_y = y + FONT + 5
         out.append(f'<rect class="bar" x="0" y="{bar_y:.1f}" width="{length:.1f}" height="18" fill="{color}" rx="2">'
                    f"<title>{esc(label)}: {esc(fmt(value))}</title></rect>")
@@ -184,7 +194,7 @@ def grouped_bar_chart(
         top += SMALL + 6
     row = FONT + 46
     scale_max = max([float(v) for _, v, _r in items] + [float(r) for _, _v, r in items if r is not None]) or 1.0
-    usable = WIDTH - 110
+    usable = WIDTH - 95
     height = top + row * len(items) + 4
     out = _open(ident, title, desc, height, lang, "grouped-bar-chart")
     out.append(f'<rect x="0" y="{legend_y:.0f}" width="14" height="12" fill="{PALETTE["primary"]}"/>')
@@ -197,7 +207,7 @@ def grouped_bar_chart(
         out.append(_axis_caption(top - 6, value_label))
     for i, (label, value, reference) in enumerate(items):
         y = top + i * row
-        out.append(f'<text x="0" y="{y + FONT:.1f}" class="label">{esc(label)}</text>')
+        out.append(f'<text x="0" y="{y + FONT:.1f}" class="label">{esc(_fit(label, FONT, WIDTH))}</text>')
         bar_y = y + FONT + 5
         length = max(float(value), 0) / scale_max * usable
         over = reference is not None and value > reference
@@ -294,7 +304,7 @@ def step_chart(
                    f'stroke="{PALETTE["err"]}" stroke-width="1.5" stroke-dasharray="5 4"/>')
         anchor = "end" if mx > left + plot_w / 2 else "start"
         dx = -4 if anchor == "end" else 4
-        out.append(f'<text x="{mx + dx:.1f}" y="{top + 4}" font-size="{SMALL}" text-anchor="{anchor}" '
+        out.append(f'<text x="{mx + dx:.1f}" y="{top + SMALL + 8}" font-size="{SMALL}" text-anchor="{anchor}" '
                    f'fill="{PALETTE["err"]}" class="marker-label">{esc(marker[1])}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -311,11 +321,16 @@ def histogram(
     desc: str | None = None,
     lang: str | None = None,
     ident: str | None = None,
+    edges: Sequence[str] | None = None,
 ) -> str:
     """Vertical columns, one per ``(bin label, count)``; counts printed above the columns.
 
+    With ``edges`` (one more than the bins, e.g. "0", "10", ... "100") the x axis shows the bin
+    edges at the column boundaries (narrow on a phone); otherwise each column shows its label.
     All-zero counts render the "no data" message (nothing to show).
     """
+    if edges is not None and len(edges) != len(bins) + 1:
+        raise ValueError("edges must have one more entry than bins")
     ident = _ident(ident, title)
     if not bins or not any(c for _, c in bins):
         return _empty(ident, title, lang, empty_text, "histogram")
@@ -329,7 +344,7 @@ def histogram(
     base = top + plot_h
     out.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="{PALETTE["muted"]}"/>')
     out.append(f'<text x="{left - 6}" y="{base + 4}" font-size="{SMALL}" text-anchor="end" class="tick">0</text>')
-    label_size = SMALL if slot >= 40 else 10
+    label_size = SMALL if slot >= 40 else 11
     for i, (label, count) in enumerate(bins):
         h = count / y_max * plot_h
         x = left + i * slot
@@ -337,8 +352,14 @@ def histogram(
                    f'fill="{PALETTE["primary"]}"><title>{esc(label)}: {esc(fmt(count))}</title></rect>')
         out.append(f'<text x="{x + slot / 2:.1f}" y="{base - h - 4:.1f}" font-size="{SMALL}" text-anchor="middle" '
                    f'class="value">{esc(fmt(count))}</text>')
-        out.append(f'<text x="{x + slot / 2:.1f}" y="{base + 16}" font-size="{label_size}" text-anchor="middle" '
-                   f'class="tick">{esc(label)}</text>')
+        if edges is None:
+            out.append(f'<text x="{x + slot / 2:.1f}" y="{base + 16}" font-size="{label_size}" text-anchor="middle" '
+                       f'class="tick">{esc(label)}</text>')
+    step = 1 if slot >= _text_width(max(edges or [""], key=len), label_size) + 4 else 2
+    for i, edge in enumerate(edges or ()):
+        if i % step == 0 or i == len(edges) - 1:
+            out.append(f'<text x="{left + i * slot:.1f}" y="{base + 16}" font-size="{label_size}" '
+                       f'text-anchor="middle" class="tick edge">{esc(edge)}</text>')
     out.append(f'<text x="{left + plot_w / 2:.0f}" y="{height - 8}" font-size="{SMALL}" text-anchor="middle" '
                f'fill="{PALETTE["muted"]}" class="axis-label">{esc(x_label)}</text>')
     out.append("</svg>")

@@ -83,7 +83,8 @@ def round_dashboard(round_id: int):
             "total": sum(counts),
             "svg": charts.histogram(
                 list(zip(bin_labels, counts, strict=True)), title=title, x_label=_("Mean written review total (points)"),
-                y_label=_("Proposals"), empty_text=no_data, lang=lang, ident=f"scores-{cid}"),
+                y_label=_("Proposals"), empty_text=no_data, lang=lang, ident=f"scores-{cid}",
+                edges=[str(e) for e in edges]),
         })
     threshold = rnd.disagreement_threshold
     flags_svg = charts.bar_chart(

@@ -53,7 +53,8 @@ def test_names_from_users_are_escaped():
     assert "<script>" not in svg
     assert "&lt;script&gt;" in svg
     root = parse(svg)
-    assert evil in texts(root)  # round-trips as text, never as markup
+    tooltips = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert evil in tooltips and f"{evil}: 1" in tooltips  # round-trips as text, never as markup
     for make in (
         lambda: charts.grouped_bar_chart([(evil, 1, 2)], title=evil, value_name=evil, reference_name=evil),
         lambda: charts.histogram([(evil, 1)], title=evil, x_label=evil, y_label=evil),
@@ -100,6 +101,20 @@ def test_histogram_bins_and_counts():
     assert heights[7] == max(heights) and heights[0] == 0
     shown = texts(root)
     assert "70–80" in shown and "7" in shown and "Points" in shown and "Proposals" in shown
+    edged = parse(charts.histogram(bins, title="Scores", x_label="Points", y_label="Proposals",
+                                   edges=[str(i * 10) for i in range(11)]))
+    shown = texts(edged)
+    assert "70–80" not in shown and "0" in shown and "100" in shown
+    with pytest.raises(ValueError):
+        charts.histogram(bins, title="S", x_label="x", y_label="y", edges=["0", "10"])
+
+
+def test_long_labels_are_shortened_but_kept_in_the_tooltip():
+    name = "大亞灣經濟技術開發區" * 5
+    root = parse(charts.bar_chart([(name, 3)], title="T", value_label="v"))
+    label = next(t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "label")
+    assert label.text.endswith("…") and len(label.text) < len(name)
+    assert name + ": 3" in ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}title")]
 
 
 def test_step_chart_marker_and_final_value():
