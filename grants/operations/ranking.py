@@ -11,13 +11,14 @@ Review points: ``Review.total`` already includes the capped bonus, so it is pass
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants import rubric as rubric_mod
 from grants import scoring
@@ -83,7 +84,15 @@ class Ranking:
         rows.sort(key=lambda r: self._cat_pos.get(r.id, 0))
         return rows
 
+    def memo(self, name, compute):
+        """A value derived only from the scoring result (e.g. formatted cells), kept with the
+        cached result and dropped with it when the reviews change."""
+        if name not in self.derived:
+            self.derived[name] = compute()
+        return self.derived[name]
+
     def __post_init__(self) -> None:
+        self.derived: dict = {}
         self._cat_pos = {}
         for ranked in self.result.by_category.values():
             for i, rr in enumerate(ranked):
@@ -165,12 +174,67 @@ def _criteria(scores: dict | None) -> dict[str, Decimal]:
     return out
 
 
+# Scoring results per (round, settings, review fingerprint, proposals): a ranking page is viewed
+# again and again while nothing changes; any submitted, edited, added or removed review changes
+# the fingerprint (count, max id, sum of version counters, sum of totals), as does any change of a
+# proposal's category, submission time or status.  Names are always read fresh.
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 8
+_CACHE_LOCK = threading.Lock()
+
+
+def _remember(key, value) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = value
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _config_key(c: scoring.RoundConfig) -> tuple:
+    return (tuple(c.stage_weights.items()), c.min_for_trim, c.max_points, c.veto_policy, c.basis,
+            c.disagreement_measure, c.disagreement_threshold, c.tiebreak_stage, c.tiebreak_criterion)
+
+
+def _review_fingerprint(round_id: int) -> tuple:
+    return tuple(db.session.execute(
+        select(func.count(Review.id), func.max(Review.id), func.sum(Review.version), func.sum(Review.total),
+               func.max(Review.updated_at))
+        .join(Proposal, Proposal.id == Review.proposal_id)
+        .where(Proposal.round_id == round_id, Review.status == ReviewStatus.submitted)
+    ).one())
+
+
+def _score(round_id: int, rows: dict, infos: tuple, config: scoring.RoundConfig):
+    crit = config.tiebreak_criterion
+    weights = config.stage_weights
+    reviews = []
+    totals: dict[int, dict] = {}
+    vetoed_ids = set()
+    seen_reviewers: dict[str, set[int]] = defaultdict(set)
+    ReviewScore = scoring.ReviewScore
+    zero = Decimal(0)
+    for r in review_rows(round_id, with_scores=bool(crit)):
+        pid, rid, stage, total, vetoed = r[0], r[1], str(r[2]), r[3], r[4]
+        if pid not in rows or stage not in weights:
+            continue
+        totals.setdefault(pid, {}).setdefault(stage, {})[rid] = (total, vetoed)
+        if vetoed:
+            vetoed_ids.add(pid)
+        seen_reviewers[stage].add(rid)
+        reviews.append(ReviewScore(pid, rid, total, vetoed, _criteria(r[5]) if crit else {}, None, zero, stage))
+    result = scoring.score_round(reviews, infos, config)
+    return totals, vetoed_ids, dict(seen_reviewers), result, {}
+
+
 def round_scores(rnd, basis: str | None = None) -> Ranking:
     rubrics = latest_rubrics(rnd.id)
     config = round_config(rnd, basis, rubrics)
-    crit = config.tiebreak_criterion
-    weights = config.stage_weights
-
     prows = db.session.execute(
         select(Proposal.id, Proposal.number, Proposal.blind_code, Proposal.name, Organization.name,
                Category.name, Proposal.category_id, Proposal.status, Proposal.requested, Proposal.submitted_at)
@@ -186,22 +250,17 @@ def round_scores(rnd, basis: str | None = None) -> Ranking:
                         requested or Decimal(0), submitted)
         infos.append(scoring.ProposalInfo(pid, cat or "", submitted))
 
-    reviews = []
-    seen_reviewers: dict[str, set[int]] = defaultdict(set)
-    ReviewScore = scoring.ReviewScore
-    zero = Decimal(0)
-    for r in review_rows(rnd.id, with_scores=bool(crit)):
-        pid, rid, stage, total, vetoed = r[0], r[1], str(r[2]), r[3], r[4]
-        row = rows.get(pid)
-        if row is None or stage not in weights:
-            continue
-        row.totals.setdefault(stage, {})[rid] = (total, vetoed)
-        if vetoed:
-            row.vetoed = True
-        seen_reviewers[stage].add(rid)
-        reviews.append(ReviewScore(pid, rid, total, vetoed, _criteria(r[5]) if crit else {}, None, zero, stage))
-
-    result = scoring.score_round(reviews, infos, config)
+    infos_t = tuple(infos)
+    key = (str(db.engine.url), rnd.id, _config_key(config), _review_fingerprint(rnd.id), infos_t)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _score(rnd.id, rows, infos_t, config)
+        _remember(key, cached)
+    totals, vetoed_ids, seen_reviewers, result, derived = cached
+    for pid, t in totals.items():
+        rows[pid].totals = t
+    for pid in vetoed_ids:
+        rows[pid].vetoed = True
     names = reviewer_names(rnd.id) if seen_reviewers else {}
     for stage, aggs in result.aggregates.items():
         for pid, agg in aggs.items():
@@ -232,7 +291,9 @@ def round_scores(rnd, basis: str | None = None) -> Ranking:
         for stage, ids in seen_reviewers.items()
     }
     cats = [(c.id, c.name) for c in sorted(rnd.categories, key=lambda c: c.position)]
-    return Ranking(config, result, ordered, reviewers, cats, rubrics, config.basis)
+    ranking = Ranking(config, result, ordered, reviewers, cats, rubrics, config.basis)
+    ranking.derived = derived
+    return ranking
 
 
 def explain(decided_by: str | None, rubrics: dict | None = None, lang: str | None = None) -> str:

@@ -58,6 +58,14 @@ def admin_login(make, auth) -> None:
     auth.login(ADMIN)
 
 
+def categories(app, round_id: int) -> list[tuple[int, str]]:
+    from grants.models import Category
+
+    with app.app_context():
+        return [(c.id, c.name) for c in db.session.scalars(
+            select(Category).where(Category.round_id == round_id).order_by(Category.position))]
+
+
 def eligible(make, round_id: int, **kw):
     kw.setdefault("status", ProposalStatus.eligible)
     return make.proposal(round_id, **kw)
