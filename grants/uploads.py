@@ -123,7 +123,8 @@ def check_upload(filename: str | None, data: bytes, *, max_bytes: int = MAX_FILE
     return kind, KINDS[kind]
 
 
-def check_total(existing_bytes: int, new_bytes: int, *, limit: int = MAX_TOTAL_BYTES) -> None:
+def check_total(existing_bytes: int, new_bytes: int, *, limit: int | None = None) -> None:
+    limit = MAX_TOTAL_BYTES if limit is None else limit
     if existing_bytes + new_bytes > limit:
         raise UploadRefused("total_too_large", limit_mb=limit // (1024 * 1024))
 

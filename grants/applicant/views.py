@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -353,6 +352,13 @@ def attachment_delete(attachment_id: int):
     return redirect(url_for("applicant.proposal_attachments", proposal_id=proposal_id))
 
 
+def _content_disposition(name: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "attachment"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
 @files_bp.route("/<int:attachment_id>")
 def download(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
@@ -361,8 +367,10 @@ def download(attachment_id: int):
     path = uploads.path_of(ops.upload_folder(), attachment.stored_name)
     if not os.path.isfile(path):
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.original_name, max_age=0, conditional=False, etag=False)
+    with open(path, "rb") as fh:  # at most 10 MB; read whole so no file handle outlives the request
+        data = fh.read()
+    response = current_app.response_class(data, mimetype=attachment.content_type)
+    response.headers["Content-Disposition"] = _content_disposition(attachment.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -94,3 +94,20 @@ def load(app, proposal_id: int) -> Proposal:
             getattr(p, rel)
         db.session.expunge(p)
         return p
+
+
+def upload_raw(client, auth, proposal_id: int, kind: str, filename: str, content: bytes):
+    """The multipart body built here, in memory (werkzeug's test client spools big bodies to a temp
+    file it never closes, which a ResourceWarning turns into a test error)."""
+    from tests.conftest import csrf_token
+
+    boundary = "----intake-test-boundary"
+    parts = []
+    for name, value in (("csrf_token", csrf_token(client)), ("kind", kind)):
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    body = b"".join(parts)
+    return client.post(f"/applicant/proposals/{proposal_id}/attachments", data=body, headers=EN,
+                       content_type=f"multipart/form-data; boundary={boundary}")
