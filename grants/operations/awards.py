@@ -114,6 +114,8 @@ def adjust(rnd, proposal_id: int, amount: Decimal, reason: str, plan: Plans | No
 
     Raises ``allocation.AdjustmentError`` (message for the page) when a rule would break.
     """
+    if isinstance(amount, Decimal) and amount.is_finite() and amount == amount.quantize(Decimal("0.01")):
+        amount = amount.quantize(Decimal("0.01"))
     current = current_result(rnd, plan)
     new, left = allocation.apply_adjustment(current, proposal_id, amount, reason)
     row = new.row(proposal_id)

@@ -241,8 +241,8 @@ def _sync_panel(rnd, ids: list[int] | None = None, actor_id: int | None = None) 
     if not ids:
         return
     pids = list(db.session.scalars(select(RoadshowSlot.proposal_id).where(RoadshowSlot.round_id == rnd.id)))
-    have = set(db.session.execute(select(Assignment.proposal_id, Assignment.reviewer_id).where(
-        Assignment.round_id == rnd.id, Assignment.stage == Stage.roadshow)).tuples())
+    have = {tuple(r) for r in db.session.execute(select(Assignment.proposal_id, Assignment.reviewer_id).where(
+        Assignment.round_id == rnd.id, Assignment.stage == Stage.roadshow))}
     for pid in pids:
         for rid in ids:
             if (pid, rid) not in have:
