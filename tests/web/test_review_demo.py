@@ -1,0 +1,64 @@
+"""Demo data for the expert review: assignments without conflicts, valid scores, an open window."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from grants import demo, demo_reviews
+from grants import rubric as rubric_core
+from grants.extensions import db
+from grants.models import (
+    Assignment,
+    Organization,
+    Proposal,
+    ProposalStatus,
+    Review,
+    ReviewerAffiliation,
+    Round,
+    RubricVersion,
+    User,
+    utcnow,
+)
+from grants.permissions import review_window_open
+
+
+def test_demo_reviews(app, make):
+    with app.app_context():
+        demo.seed()
+        db.session.commit()
+        round_id = db.session.scalar(select(Round.id))
+        org_ids = db.session.scalars(select(Organization.id).order_by(Organization.id)).all()
+    for i, org_id in enumerate(org_ids[:9]):
+        make.proposal(round_id, organization_id=org_id,
+                      status=ProposalStatus.eligible if i < 8 else ProposalStatus.submitted)
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        orgs = db.session.scalars(select(Organization)).all()
+        reviewers = db.session.scalars(select(User).where(User.role == "reviewer").order_by(User.id)).all()
+        admin = db.session.scalar(select(User).where(User.email == demo.ADMIN_EMAIL))
+        context = {"round": rnd, "organizations": orgs, "reviewers": reviewers, "admin": admin, "now": utcnow()}
+        demo_reviews.seed(context)
+        db.session.commit()
+        assert review_window_open(rnd)
+        assert {rv.stage for rv in db.session.scalars(select(RubricVersion))} == {"written", "roadshow"}
+        per_proposal = Counter(a.proposal_id for a in db.session.scalars(select(Assignment)))
+        assert len(per_proposal) == 8 and set(per_proposal.values()) == {3}
+        ties = {(a.reviewer_id, a.organization_id) for a in db.session.scalars(select(ReviewerAffiliation))}
+        for a in db.session.scalars(select(Assignment)):
+            assert (a.reviewer_id, a.proposal.organization_id) not in ties
+        loads = Counter(a.reviewer_id for a in db.session.scalars(select(Assignment)))
+        assert max(loads.values()) - min(loads.values()) <= 1
+        rubric = rubric_core.default_written_rubric()
+        reviews = db.session.scalars(select(Review)).all()
+        submitted = [r for r in reviews if r.status == "submitted"]
+        assert len(submitted) > len(reviews) // 2
+        for r in submitted:
+            assert rubric_core.validate(rubric, r.scores, r.comments, r.veto_answers, r.bonus) == []
+            assert r.total == rubric_core.total(rubric, r.scores, r.bonus)
+        demo_user = reviewers[0]
+        mine = [a for a in db.session.scalars(select(Assignment).where(Assignment.reviewer_id == demo_user.id))]
+        done = [r for r in reviews if r.reviewer_id == demo_user.id]
+        assert len(mine) > len(done) >= 1  # something left for the demo reviewer to score
+        assert db.session.scalar(select(Proposal).where(Proposal.status == ProposalStatus.submitted))
