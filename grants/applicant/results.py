@@ -90,7 +90,12 @@ def review_summary(proposal_id: int):
     if ops.latest_publication(proposal.round_id, visible_only=True) is None:
         abort(404)  # nothing is published yet: the summary does not exist for the NGO
     lang = rubric_core.normalize_lang(str(get_locale() or "zh_Hant"))
-    data = pdf.render_template_to_pdf(current_app.jinja_env, "pdf/review_summary.html", summary_context(proposal, lang))
+    try:
+        data = pdf.render_template_to_pdf(current_app.jinja_env, "pdf/review_summary.html",
+                                          summary_context(proposal, lang))
+    except pdf.PdfError:
+        current_app.logger.exception("review summary PDF of proposal %s failed", proposal.id)
+        abort(503)
     response = current_app.response_class(data, mimetype="application/pdf")
     name = quote(f"評審意見-{proposal.number or proposal.id}.pdf")
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"

@@ -45,6 +45,8 @@ def test_publish_renders_in_background_and_serves_the_frozen_copy(app, client, a
     response = auth.post(f"/admin/rounds/{rnd.id}/publication/publish", headers=EN)
     assert response.status_code == 302
     pub_id = latest_publication_id(app, rnd.id)
+    admin_page = client.get(f"/admin/rounds/{rnd.id}/publication", headers=EN)  # rendering or done: both fine
+    assert admin_page.status_code == 200 and "Published list" in admin_page.get_data(as_text=True)
     status = wait_done(client, rnd.id)
     assert status["status"] == "notice" and status["progress"] == 100 and not status["error"]
 
@@ -224,6 +226,14 @@ def test_finalise_renders_the_final_list_sets_statuses_and_notifies(app, client,
     assert "立項名單" in text and SPECS[0][0] in text and SPECS[1][0] in text and SPECS[2][0] not in text
     page = client.get(f"/results/{rnd.id}", headers=EN).get_data(as_text=True)
     assert "award list" in page and SPECS[2][0] not in page
+    # the final list verifies by its file hash and by the code in its footer (kept in the audit log)
+    by_file = client.get(f"/verify?sha256={pub.final_pdf_sha256}", headers=EN).get_data(as_text=True)
+    assert "Genuine" in by_file and "Award list (final)" in by_file and "NOT genuine" not in by_file
+    with app.app_context():
+        code = ops.final_code(db.session.get(Publication, pub_id))
+    assert code and code in text
+    by_code = client.get(f"/verify?code={code}", headers=EN).get_data(as_text=True)
+    assert "Genuine" in by_code and "Award list (final)" in by_code and "NOT genuine" not in by_code
     # twice is refused
     response = auth.post(f"/admin/rounds/{rnd.id}/publication/finalise", headers=EN, follow_redirects=True)
     assert "already final" in response.get_data(as_text=True)
