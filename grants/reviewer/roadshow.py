@@ -14,9 +14,10 @@ from sqlalchemy import select
 from grants import rubric as rubric_mod
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Round, RubricVersion, Stage
+from grants.operations import reviews as review_ops
 from grants.operations import roadshow as roadshow_ops
 from grants.pdf import render_template_to_pdf
-from grants.reviewer.views import bp
+from grants.reviewer.views import bp, sheet_labels
 
 
 def _judge_round(round_id: int) -> Round:
@@ -108,23 +109,18 @@ def roadshow_sheet(round_id: int, proposal_id: int):
         abort(404)
     lang = _lang()
     rub = rubric_mod.rubric_from_dict(review.rubric_version.definition)
+    # The written review's sheet (templates/pdf/score_sheet.html) serves every stage; on stage the
+    # project is not blind, so the sheet names it.
+    sheet = review_ops.sheet_data(review, rub, lang, blind=False, yes=_("Yes"), no=_("No"),
+                                  unanswered=_("Not answered"))
     context = {
+        "lang": {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans"}.get(lang, "en"),
         "title": _("Roadshow score sheet"),
+        "round_name": rnd.name,
         "stage_name": _("Roadshow"),
-        "round_name": rnd.name, "issuer": rnd.issuer,
-        "lang": {"zh_Hans": "zh-Hans", "en": "en"}.get(lang, "zh-Hant"),
-        "proposal": {"number": proposal.number or "", "name": proposal.name,
-                     "organization": proposal.organization.name},
-        "criteria": [{"label": c.label.get(lang), "max": str(c.max_points), "score": review.scores.get(c.key, ""),
-                      "comment": review.comments.get(c.key, "")} for c in rub.criteria],
-        "total": str(review.total), "max_total": str(rubric_mod.max_total(rub)),
-        "judge": current_user.name,
-        "submitted_at": review.submitted_at.isoformat(timespec="minutes") if review.submitted_at else "",
-        "labels": {"criterion": _("Criterion"), "max": _("Maximum"), "score": _("Score"), "comment": _("Comment"),
-                   "total": _("Total"), "judge": _("Judge"), "signature": _("Signature"), "date": _("Date"),
-                   "project": _("Project"), "organization": _("Organization"), "number": _("Number"),
-                   "submitted": _("Submitted at (UTC)")},
+        "sheets": [sheet],
+        "labels": {**sheet_labels(), "title": _("Roadshow score sheet")},
     }
-    pdf = render_template_to_pdf(current_app.jinja_env, "pdf/roadshow_sheet.html", context)
+    pdf = render_template_to_pdf(current_app.jinja_env, "pdf/score_sheet.html", context)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",
                      download_name=f"roadshow-sheet-{proposal.number or proposal.id}.pdf")

@@ -156,8 +156,10 @@ def test_judges_score_on_their_phones_and_the_host_sees_it(app, client, auth, ma
             assert sorted(j["id"] for j in status["judges"] if j["submitted"]) == sorted(judges[: i + 1])
             auth.logout()
     # the judge's own signed sheet
-    sheet = client.get(f"/reviewer/rounds/{rnd.id}/roadshow/{first}/sheet.pdf")
+    sheet = client.get(f"/reviewer/rounds/{rnd.id}/roadshow/{first}/sheet.pdf", headers=EN)
     assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(sheet.data)).pages)
+    assert "Roadshow score sheet" in text and f"{sum(map(int, SHEETS[-1]))}" in text
     auth.logout()
     auth.login("admin@example.org")
     status = client.get(f"/admin/rounds/{rnd.id}/roadshow/status.json").get_json()
