@@ -80,6 +80,7 @@ def seed(context: dict) -> None:
     existing = {(a.reviewer_id, a.proposal_id) for a in db.session.scalars(
         select(Assignment).where(Assignment.round_id == rnd.id))}
     load = {r.id: sum(1 for (rid, _pid) in existing if rid == r.id) for r in reviewers}
+    declared = {(d.reviewer_id, d.proposal_id) for d in db.session.scalars(select(ConflictDeclaration))}
     rng = random.Random(8)  # noqa: S311  (demo data, not security)
     demo_reviewer = reviewers[0].id if reviewers else None
 
@@ -102,6 +103,8 @@ def seed(context: dict) -> None:
                     continue
             elif rng.random() < 0.1:
                 continue  # not even opened yet
+            if (reviewer.id, proposal.id) in declared:
+                continue  # seeded already
             db.session.add(ConflictDeclaration(reviewer_id=reviewer.id, proposal_id=proposal.id,
                                                has_conflict=False, declared_at=now - timedelta(hours=rng.randint(2, 40))))
             scores, comments, veto, bonus = _fill(rng, rubric, quality)
