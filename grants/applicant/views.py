@@ -205,7 +205,7 @@ def proposal_edit(proposal_id: int):
     if action == "add_rows":
         flash(_("Draft saved. More blank rows have been added."), "success")
         anchor = section if section in ("activities", "outcomes", "team") else "budget"
-        return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id, extra=MORE_ROWS) + "#" + anchor)
+        return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id, extra=MORE_ROWS) + "#sec-" + anchor)
     flash(_("Draft saved at %(time)s.", time=now.astimezone(ops.BEIJING).strftime("%H:%M:%S")), "success")
     return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id))
 
