@@ -78,18 +78,21 @@ here), not per page, so the template keeps the box count low and the work parall
 4. Python's GC threshold is raised during the render (``gc.freeze`` +
    ``gc.set_threshold``) and restored afterwards (~10-30 %).
 
-Measured with ``benchmarks/bench_award_list.py`` on the 2-core dev VM (shared with other
-jobs, so +-20 %; "plain" = one auto-layout table with thead and full cell borders, same
-rows, fonts and size, WeasyPrint defaults, rendered by the same child-process engine):
+Measured with ``benchmarks/bench_award_list.py`` on the 2-core dev VM, which other jobs
+share (load average 0.7-1.5 during these runs; at load 3+ every figure doubles and the
+parallel gain vanishes).  "plain" = one auto-layout table with thead and full cell
+borders, same rows, fonts and size, WeasyPrint defaults, same child-process engine:
 
     rows   ours (2 procs)      ours (1 proc)       plain table          ratio
-     600   1.4-1.7 s, 24 p.,   2.5 s, 24 p.,       4.6-5.0 s, 25 p.,    2.9-3.3x
-           685 KiB             402 KiB             484 KiB              (1 proc: 1.9x)
+     600   1.4-1.7 s, 25 p.,   2.5 s, 25 p.,       4.6-6.4 s, 25 p.,    2.9-4.4x
+           668 KiB             403 KiB             484 KiB              (1 proc: 1.9-2.5x)
     3000   6.5-8.2 s, 120 p.,  11.6 s, 120 p.,     24.7-27.7 s, 121 p., 3.0-4.3x
-           1,098 KiB           793 KiB             1,111 KiB            (1 proc: 2.2x)
+           1,098 KiB           793 KiB             1,111 KiB            (1 proc: 2.1-2.4x)
 
-(plain + our GC tuning: 4.0-4.5 s and 19.3-21.3 s.)  With ``workers=1`` the file is the
-smallest; the parallel file carries one font subset pair per part (~+280 KiB).
+(plain + our GC tuning: 4.0-4.5 s and 19.3-21.3 s.  The 3,000-row figures are from
+before the last, more conservative glyph-width table, which now packs them into 122
+pages.)  With ``workers=1`` the file is the smallest; the parallel file carries one
+font subset pair per part (~+280 KiB).
 """
 
 from __future__ import annotations
