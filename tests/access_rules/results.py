@@ -8,7 +8,16 @@ def _judge(make, rnd):
     from sqlalchemy import select
 
     from grants.extensions import db
-    from grants.models import Assignment, ProposalStatus, Review, ReviewStatus, RoadshowSlot, Round, Stage, User
+    from grants.models import (
+        Assignment,
+        ProposalStatus,
+        Review,
+        ReviewStatus,
+        RoadshowSlot,
+        Round,
+        Stage,
+        User,
+    )
     from tests.web.test_ranking_builders import rubric_version
 
     proposal = make.proposal(rnd.id, status=ProposalStatus.shortlisted)

@@ -212,3 +212,14 @@ def test_ranking_needs_no_reviews(app, client, auth, make):
     html = client.get(f"/admin/rounds/{rnd.id}/ranking", headers=EN).get_data(as_text=True)
     assert "No submitted reviews yet." in html
     assert client.get("/admin/rounds/99999/ranking").status_code == 404
+
+
+def test_names_are_escaped(app, client, auth, make):
+    rnd = make.round()
+    revs = reviewers(make, 3)
+    p = eligible(make, rnd.id, name='<script>alert("x")</script>項目')
+    reviews(app, rnd.id, [(p.id, r, 70, i == 0) for i, r in enumerate(revs)])
+    admin_login(make, auth)
+    html = client.get(f"/admin/rounds/{rnd.id}/ranking", headers=EN).get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)" in html or "&lt;script&gt;alert(&quot;x&quot;)" in html
