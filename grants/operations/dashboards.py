@@ -275,6 +275,7 @@ class EditionFigures:
     funded_projects: int = 0
     funds_granted: Decimal = Decimal("0.00")
     beneficiaries: int = 0
+    matching_funds: Decimal = Decimal("0.00")  # the funded NGOs' own 配套資金
 
 
 @dataclass
@@ -284,6 +285,7 @@ class Overview:
     funded_projects: int
     funds_granted: Decimal
     beneficiaries: int
+    matching_funds: Decimal
 
 
 def overview() -> Overview:
@@ -292,20 +294,23 @@ def overview() -> Overview:
     received = dict(db.session.execute(
         select(Proposal.round_id, func.count(Proposal.id)).where(_received()).group_by(Proposal.round_id)
     ).all())
-    funded = {rid: (n, amount, people) for rid, n, amount, people in db.session.execute(
+    funded = {rid: (n, amount, people, matching) for rid, n, amount, people, matching in db.session.execute(
         select(Award.round_id, func.count(Award.id), func.sum(Award.amount),
-               func.sum(case((Proposal.beneficiaries.is_(None), 0), else_=Proposal.beneficiaries)))
+               func.sum(case((Proposal.beneficiaries.is_(None), 0), else_=Proposal.beneficiaries)),
+               func.sum(Proposal.matching_funds))
         .join(Proposal, Proposal.id == Award.proposal_id)
         .where(Award.withdrawn.is_(False)).group_by(Award.round_id)
     ).all()}
     editions = []
     for rid, edition, name in rounds:
-        n, amount, people = funded.get(rid, (0, 0, 0))
-        editions.append(EditionFigures(rid, edition, name, received.get(rid, 0), n, _money(amount), int(people or 0)))
+        n, amount, people, matching = funded.get(rid, (0, 0, 0, 0))
+        editions.append(EditionFigures(rid, edition, name, received.get(rid, 0), n, _money(amount), int(people or 0),
+                                       _money(matching)))
     return Overview(
         editions=editions,
         received=sum(e.received for e in editions),
         funded_projects=sum(e.funded_projects for e in editions),
         funds_granted=sum((e.funds_granted for e in editions), Decimal("0.00")),
         beneficiaries=sum(e.beneficiaries for e in editions),
+        matching_funds=sum((e.matching_funds for e in editions), Decimal("0.00")),
     )

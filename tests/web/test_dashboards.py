@@ -167,9 +167,9 @@ def test_overview_figures(client, auth, scene):
     auth.login("boss@example.org")
     html = client.get("/admin/overview", headers=EN).get_data(as_text=True)
     rows = table(html, "table-editions")[1:]
-    assert rows[0][0].startswith("Edition 7") and rows[0][1:] == ["2", "1", "¥50,000.00", "200"]
-    assert rows[1][0].startswith("Edition 8") and rows[1][1:] == ["4", "3", "¥280,000.00", "1,800"]
-    assert rows[2] == ["Total", "6", "4", "¥330,000.00", "2,000"]
+    assert rows[0][0].startswith("Edition 7") and rows[0][1:] == ["2", "1", "¥50,000.00", "200", "¥20,000.00"]
+    assert rows[1][0].startswith("Edition 8") and rows[1][1:] == ["4", "3", "¥280,000.00", "1,800", "¥60,000.00"]
+    assert rows[2] == ["Total", "6", "4", "¥330,000.00", "2,000", "¥80,000.00"]
     assert 'data-figure="funds">¥330,000.00<' in html
     for svg in SVG.findall(html):
         ET.fromstring(svg)
