@@ -106,29 +106,19 @@ def owns_proposal(user, proposal) -> bool:
     )
 
 
-def can_download_attachment(user, proposal) -> bool:
-    """Owner, admins, and reviewers assigned to the proposal who have not declared a conflict."""
+IDENTITY_DOCUMENTS = {"registration_certificate", "annual_report"}
+
+
+def can_download_attachment(user, proposal, kind=None) -> bool:
+    """Owner, admins, and assigned reviewers who have declared no conflict.
+
+    In a blind round a reviewer never gets the identity documents (registration certificate,
+    annual report): they name the organization, and eligibility is the admins' check anyway.
+    """
     if not (user and user.is_authenticated):
         return False
     if is_admin(user) or owns_proposal(user, proposal):
         return True
-    if user.role != Role.reviewer:
+    if not can_view_proposal_as_reviewer(user, proposal):
         return False
-    from sqlalchemy import select
-
-    from grants.extensions import db
-    from grants.models import Assignment, ConflictDeclaration
-
-    assigned = db.session.scalar(
-        select(Assignment.id).where(Assignment.proposal_id == proposal.id, Assignment.reviewer_id == user.id).limit(1)
-    )
-    if assigned is None:
-        return False
-    conflict = db.session.scalar(
-        select(ConflictDeclaration.id).where(
-            ConflictDeclaration.proposal_id == proposal.id,
-            ConflictDeclaration.reviewer_id == user.id,
-            ConflictDeclaration.has_conflict.is_(True),
-        ).limit(1)
-    )
-    return conflict is None
+    return not (proposal.round.blind_review and str(kind) in IDENTITY_DOCUMENTS)

@@ -362,7 +362,7 @@ def _content_disposition(name: str) -> str:
 @files_bp.route("/<int:attachment_id>")
 def download(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or not can_download_attachment(current_user, attachment.proposal):
+    if attachment is None or not can_download_attachment(current_user, attachment.proposal, attachment.kind):
         abort(404)
     path = uploads.path_of(ops.upload_folder(), attachment.stored_name)
     if not os.path.isfile(path):

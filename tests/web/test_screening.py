@@ -7,9 +7,10 @@ import io
 from datetime import timedelta
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import Assignment, ConflictDeclaration, ProposalStatus, Role, utcnow
+from grants.models import Assignment, ConflictDeclaration, ProposalStatus, Role, Round, utcnow
 from tests.web.intake_helpers import EN, category_id, complete_proposal, form_data, load, login_ngo, save
 
 ADMIN = "admin@example.org"
@@ -230,11 +231,20 @@ def test_attachment_download_access(app, client, auth, make):
     with app.app_context():
         db.session.add(Assignment(round_id=rnd.id, proposal_id=pid, reviewer_id=reviewer.id))
         db.session.commit()
+    assert get_as("rev@example.org").status_code == 404  # assigned, but no declaration of no conflict yet
+    with app.app_context():
+        db.session.add(ConflictDeclaration(reviewer_id=reviewer.id, proposal_id=pid, has_conflict=False))
+        db.session.commit()
+    assert get_as("rev@example.org").status_code == 404  # blind round: identity documents stay hidden
+    with app.app_context():
+        db.session.get(Round, rnd.id).blind_review = False
+        db.session.commit()
     r = get_as("rev@example.org")
-    assert r.status_code == 200  # assigned, no conflict declared
+    assert r.status_code == 200  # assigned, declared no conflict, open round
     r.close()
     with app.app_context():
-        db.session.add(ConflictDeclaration(reviewer_id=reviewer.id, proposal_id=pid, has_conflict=True, relation="board"))
+        declaration = db.session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.proposal_id == pid))
+        declaration.has_conflict = True
         db.session.commit()
     assert get_as("rev@example.org").status_code == 404  # a declared conflict removes access
     assert get_as(None).status_code == 302  # anonymous: to the login page
