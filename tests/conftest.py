@@ -30,11 +30,14 @@ def pytest_generate_tests(metafunc):
         in_e2e = "e2e" in metafunc.definition.path.parts
         if in_e2e or metafunc.definition.get_closest_marker("sqlite_only"):
             backends = [b for b in backends if b == "sqlite"] or ["sqlite"]
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            backends = ["postgresql"]  # a property only PostgreSQL can show; never skipped
         metafunc.parametrize("backend", backends, scope="session")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: run on SQLite only (e.g. browser tests)")
+    config.addinivalue_line("markers", "postgresql_only: run on PostgreSQL only (a race SQLite's locking rules out)")
 
 
 def _migrate(url: str, instance: str) -> None:

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from grants.extensions import db
@@ -134,12 +135,9 @@ def test_stale_version_gives_409_with_both_versions(app, client, auth, make):
     assert stored_review(app, p.id, reviewer.id).scores["need"] == "13"
 
 
+@pytest.mark.postgresql_only  # on SQLite a POST holds the write lock from BEGIN: nothing can commit in between
 def test_stale_data_error_at_flush_is_a_409(app, client, auth, make, monkeypatch, backend):
     """The explicit version check passed, but another request committed in between."""
-    if backend == "sqlite":
-        import pytest
-
-        pytest.skip("SQLite POSTs take the write lock at BEGIN: no commit can land between read and write")
     rnd, reviewer, (p,) = setup(make, app)
     auth.login(reviewer.email)
     assert auth.post(f"/reviewer/proposals/{p.id}/review", sheet(action="draft")).status_code == 302
