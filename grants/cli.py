@@ -1,4 +1,4 @@
-"""``flask --app run ...`` commands: create-admin, seed-demo, audit-verify."""
+"""``flask --app run ...`` commands: create-admin, seed-demo, audit-verify, backup, restore, assign, sweep-files."""
 
 from __future__ import annotations
 
@@ -157,6 +157,23 @@ def assign(edition, category, k, max_load, from_scratch, dry_run, lang) -> None:
     click.echo({"en": "Saved.", "zh_Hans": "已保存。"}.get(lang, "已保存。"))
 
 
+@click.command("sweep-files")
+@click.option("--grace-minutes", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Only files older than this are removed (must exceed the slowest upload request).")
+@click.option("--dry-run", is_flag=True, help="List the orphan files without removing them.")
+@with_appcontext
+def sweep_files(grace_minutes: float, dry_run: bool) -> None:
+    """Remove uploaded files that no attachment or objection refers to (left by interrupted uploads)."""
+    from flask import current_app
+
+    from grants.maintenance import sweep_orphan_files
+
+    removed = sweep_orphan_files(current_app._get_current_object(), grace_minutes * 60, dry_run=dry_run)
+    for name in removed:
+        click.echo(("would remove " if dry_run else "removed ") + name)
+    click.echo(f"{len(removed)} orphan file(s) {'found (dry run: nothing removed)' if dry_run else 'removed'}.")
+
+
 def init_app(app) -> None:
-    for command in (create_admin, seed_demo, audit_verify, backup, restore, assign):
+    for command in (create_admin, seed_demo, audit_verify, backup, restore, assign, sweep_files):
         app.cli.add_command(command)

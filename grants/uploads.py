@@ -28,6 +28,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 30 * 1024 * 1024
 KINDS = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 EXTENSIONS = {"pdf": (".pdf",), "png": (".png",), "jpeg": (".jpg", ".jpeg")}
+TMP_PREFIX = ".tmp-"  # files being written (see store); never referenced by a row
 
 
 class UploadRefused(ValueError):
@@ -135,9 +136,32 @@ def store(folder: str, data: bytes, kind: str) -> tuple[str, str]:
     ext = EXTENSIONS[kind][0]
     stored = secrets.token_hex(16) + ext
     path = os.path.join(folder, stored)
-    with open(path, "xb") as fh:
+    # Written whole under a temporary name, flushed to disk, then renamed: the final name never
+    # points at a partial file, even after a crash or power cut between this and the DB commit.
+    # A crash before the commit leaves an unreferenced file (or a TMP_PREFIX file), which
+    # grants.maintenance.sweep_orphan_files removes.
+    tmp = os.path.join(folder, TMP_PREFIX + stored)
+    with open(tmp, "xb") as fh:
         fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(folder)
     return stored, hashlib.sha256(data).hexdigest()
+
+
+def _fsync_dir(folder: str) -> None:
+    """Make the rename durable (POSIX; a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse fsync on directories
+        pass
+    finally:
+        os.close(fd)
 
 
 def path_of(folder: str, stored_name: str) -> str:

@@ -258,6 +258,10 @@ def review(proposal_id: int):
         return _render_review(proposal, existing, rubric, form, status=400)
     try:
         saved = review_ops.save_review(current_user.id, proposal, rv, data, submit=submit, existing=existing)
+        if existing is None and saved.version != 1:
+            # two first saves raced: the other tab's row was committed after our lookup and the
+            # operation turned our insert into an update of it; this form never saw that row
+            return _conflict_view(proposal, rubric, form)
         db.session.commit()
     except StaleDataError:
         return _conflict_view(proposal, rubric, form)
