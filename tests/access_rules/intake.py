@@ -29,20 +29,21 @@ def submitted(make, rnd):
 
 
 def attachment(make, rnd):
-    """A stored file on a proposal of the applicant, assigned to the matrix's reviewer."""
+    """A stored file on a proposal of the applicant, assigned to the matrix's reviewer, who declared no conflict."""
     from grants import uploads
     from grants.extensions import db
-    from grants.models import Assignment, Attachment, AttachmentKind, User
+    from grants.models import Assignment, Attachment, AttachmentKind, ConflictDeclaration, User
 
     proposal = _proposal(make, rnd)
     with make.app.app_context():
         stored, digest = uploads.store(make.app.config["UPLOAD_FOLDER"], uploads.tiny_pdf(), "pdf")
-        att = Attachment(proposal_id=proposal.id, kind=AttachmentKind.registration_certificate, original_name="證書.pdf",
+        att = Attachment(proposal_id=proposal.id, kind=AttachmentKind.other, original_name="活動照片.pdf",
                          stored_name=stored, content_type="application/pdf", size=1, sha256=digest)
         db.session.add(att)
         reviewer_id = db.session.scalar(select(User.id).where(User.email == "reviewer@example.org"))
         if reviewer_id:
             db.session.add(Assignment(round_id=rnd.id, proposal_id=proposal.id, reviewer_id=reviewer_id))
+            db.session.add(ConflictDeclaration(reviewer_id=reviewer_id, proposal_id=proposal.id, has_conflict=False))
         db.session.commit()
         return {"attachment_id": att.id}
 
