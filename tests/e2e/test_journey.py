@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -199,6 +200,17 @@ def test_whole_journey(app, make, live_server, browser, page, request, tmp_path)
         public.locator("#file").set_input_files(str(forged))
         public.locator("form[action='/verify'] button[type=submit]").click()
         expect(public.locator(".verify-result.not-genuine")).to_be_visible()
+
+        # the NGO (still signed in) finds its proposal on the list and the reviewers' comments, unnamed
+        page.goto(f"{base}/results/{rnd.id}")
+        summary_link = page.locator(f"a[href='/applicant/proposals/{proposal_id}/review-summary.pdf']")
+        expect(summary_link).to_be_visible()
+        snap(page, "ngo-results")
+        with page.expect_download() as info:
+            summary_link.click()
+        summary = _flat("".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(Path(info.value.path()).read_bytes())).pages))
+        assert _flat(SHEETS[0][1]["need"]) in summary and _flat(SHEETS[2][1]["design"]) in summary
+        assert not any(e.name in summary for e in experts)
 
         # and the people were told by e-mail: the NGO of the screening, each reviewer of the assignment
         outbox = app.extensions["grants_outbox"]
