@@ -380,7 +380,7 @@ def roadshow_order_pdf(round_id: int):
                                p=rnd.roadshow_present_minutes, q=rnd.roadshow_qa_minutes)},
     }
     pdf = render_template_to_pdf(current_app.jinja_env, "pdf/roadshow_order.html", context)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"roadshow-order-round-{rnd.edition}.pdf")
 
 

@@ -122,5 +122,5 @@ def roadshow_sheet(round_id: int, proposal_id: int):
         "labels": {**sheet_labels(), "title": _("Roadshow score sheet")},
     }
     pdf = render_template_to_pdf(current_app.jinja_env, "pdf/score_sheet.html", context)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"roadshow-sheet-{proposal.number or proposal.id}.pdf")
