@@ -58,6 +58,13 @@ def _assigned(app, proposal_id: int) -> list[int]:
         return list(db.session.scalars(select(Assignment.reviewer_id).where(Assignment.proposal_id == proposal_id)))
 
 
+def _stage(admin_page, base: str, round_id: int, suffix: str) -> None:
+    """Open a stage of the work the way the staff do: from the round's hub page, by its link."""
+    admin_page.goto(f"{base}/admin/rounds/{round_id}")
+    admin_page.locator(f"ul.cards a[href='/admin/rounds/{round_id}/{suffix}']").click()
+    expect(admin_page).to_have_url(f"{base}/admin/rounds/{round_id}/{suffix}")
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -92,7 +99,10 @@ def test_whole_journey(app, make, live_server, browser, page, request, tmp_path)
         opened.append(admin_ctx)
         h.login(admin_page, base, admin.email)
         expect(admin_page).to_have_url(base + "/admin/")
-        admin_page.goto(f"{base}/admin/rounds/{rnd.id}/screening")
+        admin_page.locator("a[href='/admin/rounds']").first.click()  # the rounds list, then the round
+        admin_page.locator(f"a[href='/admin/rounds/{rnd.id}']").first.click()
+        expect(admin_page.locator("h1")).to_have_text(rnd.name)
+        _stage(admin_page, base, rnd.id, "screening")
         expect(admin_page.get_by_role("cell", name=PROJECT)).to_be_visible()
         snap(admin_page, "admin-screening-list")
         admin_page.locator(f"a[href='/admin/proposals/{proposal_id}/screening']").click()
@@ -104,7 +114,7 @@ def test_whole_journey(app, make, live_server, browser, page, request, tmp_path)
         expect(admin_page.locator(".flash-success")).to_be_visible()
         expect(admin_page).to_have_url(re.compile(rf"/admin/rounds/{rnd.id}/screening"))
 
-        admin_page.goto(f"{base}/admin/rounds/{rnd.id}/assignments")
+        _stage(admin_page, base, rnd.id, "assignments")
         expect(admin_page.locator("#k")).to_have_value("3")
         admin_page.locator("#auto button[type=submit]").click()
         expect(admin_page).to_have_url(f"{base}/admin/rounds/{rnd.id}/assignments/auto/preview")
@@ -144,19 +154,19 @@ def test_whole_journey(app, make, live_server, browser, page, request, tmp_path)
             opened.remove(ctx)
 
         # 4. the admin ranks, allocates (rank order) and publishes
-        admin_page.goto(f"{base}/admin/rounds/{rnd.id}/ranking")
+        _stage(admin_page, base, rnd.id, "ranking")
         row = admin_page.locator("tr", has_text=PROJECT)
         expect(row).to_contain_text(EXPECTED_SCORE)
         expect(row.locator("td").first).to_have_text("1")
         snap(admin_page, "admin-ranking")
-        admin_page.goto(f"{base}/admin/rounds/{rnd.id}/allocation")
+        _stage(admin_page, base, rnd.id, "allocation")
         admin_page.locator("#method-rank_order button[type=submit]").click()
         expect(admin_page.locator(".flash-success")).to_be_visible()
         award = admin_page.locator(f"#award-{proposal_id}")
         expect(award).to_contain_text(PROJECT)
         expect(award).to_contain_text("60,000.00")
         snap(admin_page, "admin-allocation")
-        admin_page.goto(f"{base}/admin/rounds/{rnd.id}/publication")
+        _stage(admin_page, base, rnd.id, "publication")
         admin_page.locator(f"form[action='/admin/rounds/{rnd.id}/publication/publish'] button").click()
         expect(admin_page.locator("#publication-status")).to_be_visible()
         # the PDF renders in the background; publication.js polls and reloads the page when it is done
