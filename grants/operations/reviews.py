@@ -267,7 +267,7 @@ def send_reminders(rnd: Round, review_url: str) -> list[str]:
         mail.queue(
             r.email,
             _("Reminder: %(count)s reviews to finish for %(round)s", count=r.unfinished, round=rnd.name),
-            _("Dear %(name)s,\n\nyou have %(count)s of %(assigned)s assigned proposals still to score "
+            _("Dear %(name)s,\n\nYou have %(count)s of %(assigned)s assigned proposals still to score "
               "(%(drafts)s drafts). The review window closes at %(closes)s (Beijing time).\n\n%(url)s",
               name=r.name, count=r.unfinished, assigned=r.assigned, drafts=r.draft,
               closes=_local(rnd.review_closes_at), url=review_url),
