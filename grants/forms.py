@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, StringField, ValidationError
@@ -20,7 +20,9 @@ class _Translations:
         return gettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        # WTForms formats the message itself (e.g. %(value)s); Flask-Babel's ngettext would format it
+        # first with only %(num)s and raise KeyError (a 500 on an invalid multiple choice).
+        return get_translations().ngettext(singular, plural, n)
 
 
 _TRANSLATIONS = _Translations()
