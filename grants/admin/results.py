@@ -146,7 +146,7 @@ def _row_html(r: ranking_ops.Row, css: str, cells: Markup, why: str, first, seco
     category = f"<td>{esc(r.category)}</td>" if show_category else ""
     return Markup(  # noqa: S704  # nosec B704 (every text escaped above; cells hold numbers only)
         f'<tr class="{css}"><td class=n>{first_txt}</td><td class=n>{second_txt}</td>'
-        f"<td class=mono>{esc(r.number)}</td><td>{name}</td><td>{esc(r.organization)}</td>{category}"
+        f"<td class='mono nowrap'>{esc(r.number)}</td><td class=pname>{name}</td><td class=oname>{esc(r.organization)}</td>{category}"
         f"{cells}<td class=why>{esc(why)}</td></tr>\n"
     )
 
