@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+from babel.support import Translations
 from playwright.sync_api import Page, expect
 from pypdf import PdfWriter
 
@@ -18,6 +19,15 @@ SUBMISSION_NUMBER = re.compile(r"HZ-\d{4}-\d{2}-\d{4}")
 # The budget: 48,000 + 16,000 + 3,000 = 67,000 = requested 60,000 + matching 7,000 (admin share 4.5 %).
 BUDGET = [("personnel", "社工補貼", "4000", "12"), ("activities", "小組活動", "800", "20"),
           ("administration", "行政費", "3000", "1")]
+
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "grants" / "translations"
+
+
+def catalog(locale: str, msgid: str) -> str:
+    """What the app shows for ``msgid`` in ``locale`` (zh_Hant, zh_Hans, en): the catalog's
+    translation, or the English msgid itself while the string is untranslated."""
+    return Translations.load(str(TRANSLATIONS), [locale]).gettext(msgid)
 
 
 def tiny_pdf(text: str = "") -> bytes:
