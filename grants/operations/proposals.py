@@ -186,7 +186,12 @@ def save_draft(proposal: Proposal, values: dict, actor_id: int | None, now: date
 def _assign_number(proposal: Proposal, rnd: Round) -> None:
     """HZ-<deadline year>-<edition>-<sequence>; the round row is locked while numbering (PostgreSQL),
     and the unique constraint plus a retry covers SQLite's single writer."""
-    db.session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update())
+    # FOR NO KEY UPDATE: serialises numbering without conflicting with the FOR KEY SHARE that
+    # PostgreSQL's foreign-key checks take on the round row (a proposal row updated twice in one
+    # transaction re-checks its keys). Plain FOR UPDATE deadlocked under load: this transaction
+    # holds the audit lock and waits for the round row, while another one holds a key-share lock
+    # on the round and waits for the audit lock (benchmarks/load_deadline_rush.py found it).
+    db.session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update(key_share=True))
     year = rnd.call_closes_at.astimezone(BEIJING).year
     for _attempt in range(5):
         numbers = db.session.scalars(select(Proposal.number).where(Proposal.round_id == rnd.id,
