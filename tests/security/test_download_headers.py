@@ -8,6 +8,7 @@ they may be cached publicly (``Cache-Control: public``, ETag = SHA-256), and the
 
 from __future__ import annotations
 
+import pytest
 from flask import url_for
 from sqlalchemy import update
 
@@ -15,6 +16,9 @@ from grants.extensions import db
 from grants.models import Review, ReviewStatus, RoadshowSlot, Round, Stage, utcnow
 from tests.security.test_access_matrix import cells
 from tests.security.world import build, login, report
+
+# Headers do not depend on the database: SQLite only, to keep the suite short.
+pytestmark = pytest.mark.sqlite_only
 
 PRIVATE_FILES = {
     "attachments.download", "applicant.proposal_pdf", "admin.proposal_pdf", "reviewer.score_sheet",

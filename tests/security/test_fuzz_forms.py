@@ -3,7 +3,7 @@ use it, with a valid CSRF token and the field names of the route's own form (tak
 rendered pages): random text (unicode, NUL, huge), numbers, dates and repeated values.
 No response may be a server error (>= 500).
 
-Bounded: 12 examples per route on SQLite, 4 on PostgreSQL (NUL and huge strings matter there).
+Bounded: 8 examples per route on SQLite, 3 on PostgreSQL (NUL and huge strings matter there).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _forms_by_action(client, urls) -> dict[str, set[str]]:
 
 def test_fuzz_every_form(app, make, backend):
     world = build(make, app)
-    examples = 12 if backend == "sqlite" else 4
+    examples = 8 if backend == "sqlite" else 3
     clients, tokens, forms = {}, {}, {}
     routes = []
     for endpoint, method, rule in cells(app):
