@@ -76,7 +76,9 @@ class Client(threading.Thread):
         http.headers.update(EN)
         timeout = (2, 10)
         try:
-            while not self.stop.is_set() and self.drafts:
+            for _ in range(3):  # at most 3 proposals per life of a child: the drafts last 100 iterations
+                if self.stop.is_set() or not self.drafts:
+                    return
                 pid = self.drafts.pop()
                 self.out["used"].append(pid)
                 tag = f"T{pid}x{self.rng.randrange(10**6)}"
