@@ -84,15 +84,13 @@ parallel gain vanishes).  "plain" = one auto-layout table with thead and full ce
 borders, same rows, fonts and size, WeasyPrint defaults, same child-process engine:
 
     rows   ours (2 procs)      ours (1 proc)       plain table          ratio
-     600   1.4-1.7 s, 25 p.,   2.5 s, 25 p.,       4.6-6.4 s, 25 p.,    2.9-4.4x
-           668 KiB             403 KiB             484 KiB              (1 proc: 1.9-2.5x)
-    3000   6.5-8.2 s, 120 p.,  11.6 s, 120 p.,     24.7-27.7 s, 121 p., 3.0-4.3x
-           1,098 KiB           793 KiB             1,111 KiB            (1 proc: 2.1-2.4x)
+     600   1.4-1.7 s, 25 p.,   2.5-2.6 s, 25 p.,   4.6-6.4 s, 25 p.,    2.8-4.4x
+           668 KiB             403 KiB             484 KiB              (1 proc: 1.8-2.5x)
+    3000   6.5-8.2 s, 122 p.,  11.1-11.6 s, 122 p., 23.2-27.7 s, 121 p., 3.0-4.3x
+           1,101 KiB           796 KiB             1,111 KiB            (1 proc: 2.1-2.4x)
 
-(plain + our GC tuning: 4.0-4.5 s and 19.3-21.3 s.  The 3,000-row figures are from
-before the last, more conservative glyph-width table, which now packs them into 122
-pages.)  With ``workers=1`` the file is the smallest; the parallel file carries one
-font subset pair per part (~+280 KiB).
+(plain + our GC tuning: 4.0-4.5 s and 19.1-21.3 s.)  With ``workers=1`` the file is the
+smallest; the parallel file carries one font subset pair per part (~+280 KiB).
 """
 
 from __future__ import annotations
