@@ -1,0 +1,1 @@
+"""Security tests: each prints its figure and appends it to test-artifacts/security-report.txt."""
