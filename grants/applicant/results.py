@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask import abort, current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -66,7 +67,7 @@ def summary_context(proposal: Proposal, lang: str) -> dict:
     mean_total = _mean([Decimal(r.total) for r in reviews if r.total is not None])
     award = db.session.scalars(select(Award).where(Award.proposal_id == proposal.id)).first()
     return {
-        "title": "評審意見匯總",
+        "title": _("Review summary"),
         "round_name": proposal.round.name,
         "issuer": proposal.round.issuer,
         "project": proposal.name,
@@ -97,7 +98,7 @@ def review_summary(proposal_id: int):
         current_app.logger.exception("review summary PDF of proposal %s failed", proposal.id)
         abort(503)
     response = current_app.response_class(data, mimetype="application/pdf")
-    name = quote(f"評審意見-{proposal.number or proposal.id}.pdf")
+    name = quote(f"{_('Review summary')}-{proposal.number or proposal.id}.pdf")
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
     response.headers["Cache-Control"] = "private, no-store"
     return response
