@@ -10,15 +10,28 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from grants.forms import BaseForm, LocalDateTimeField, MoneyField, positive_money
 
 REQUIRED = _l("This field is required.")
+
+SCORE_BASIS_LABELS = {
+    "trimmed": _l("Trimmed mean (drop the highest and the lowest score from 5 reviews on)"),
+    "mean": _l("Mean"),
+    "median": _l("Median"),
+    "standardised": _l("Standardised score (corrects for lenient and harsh reviewers)"),
+}
+VETO_POLICY_LABELS = {
+    "any": _l("any one reviewer vetoes"),
+    "majority": _l("a majority of the reviewers veto"),
+}
 
 
 class CategoryRow(Form):
@@ -70,7 +83,57 @@ class RoundForm(BaseForm):
         validators=[InputRequired(REQUIRED), NumberRange(3, 50, _l("Enter a number from 3 to 50."))],
         default=5,
     )
+    # scoring, ranking and allocation
+    written_weight = IntegerField(
+        _l("Weight of the written review (%)"),
+        validators=[InputRequired(REQUIRED), NumberRange(0, 100, _l("Enter a percentage from 0 to 100."))], default=40,
+    )
+    roadshow_weight = IntegerField(
+        _l("Weight of the roadshow (%)"),
+        validators=[InputRequired(REQUIRED), NumberRange(0, 100, _l("Enter a percentage from 0 to 100."))], default=60,
+        description=_l("Set it to 0 for a round without a roadshow. The two weights add up to 100."),
+    )
+    score_basis = SelectField(_l("Score used for the ranking"), default="trimmed")
+    veto_policy = SelectField(_l("A veto disqualifies when"), default="any")
+    disagreement_threshold = DecimalField(
+        _l("Flag a disagreement when the score range exceeds"), places=2, default=Decimal("15"),
+        validators=[InputRequired(REQUIRED), NumberRange(Decimal(0), Decimal(100), _l("Enter a number from 0 to 100."))],
+    )
+    tiebreak_criterion = SelectField(_l("Tie-break criterion (after the roadshow score)"), default="")
+    min_score_to_fund = DecimalField(
+        _l("Minimum score to be funded"), places=2, default=Decimal("60"),
+        validators=[InputRequired(REQUIRED), NumberRange(Decimal(0), Decimal(200), _l("Enter a number from 0 to 200."))],
+    )
+    reviewers_per_proposal = IntegerField(
+        _l("Reviewers per proposal"), default=3,
+        validators=[InputRequired(REQUIRED), NumberRange(1, 15, _l("Enter a number from 1 to 15."))],
+    )
+    roadshow_present_minutes = IntegerField(
+        _l("Roadshow presentation (minutes)"), default=8,
+        validators=[InputRequired(REQUIRED), NumberRange(1, 60, _l("Enter a number from 1 to 60."))],
+    )
+    roadshow_qa_minutes = IntegerField(
+        _l("Roadshow questions and answers (minutes)"), default=7,
+        validators=[InputRequired(REQUIRED), NumberRange(0, 60, _l("Enter a number from 0 to 60."))],
+    )
+    required_documents = SelectMultipleField(_l("Required documents"), validators=[Optional()])
     categories = FieldList(FormField(CategoryRow), min_entries=1)
+
+    def set_choices(self, criteria: list[tuple[str, str]]) -> None:
+        from grants.i18n import ATTACHMENT_KIND_LABELS
+
+        self.score_basis.choices = [SelectChoice(k, v) for k, v in SCORE_BASIS_LABELS.items()]
+        self.veto_policy.choices = [SelectChoice(k, v) for k, v in VETO_POLICY_LABELS.items()]
+        self.tiebreak_criterion.choices = [SelectChoice("", _l("None"))] + [SelectChoice(k, v) for k, v in criteria]
+        self.required_documents.choices = [
+            SelectChoice(k, v) for k, v in ATTACHMENT_KIND_LABELS.items() if k != "other"
+        ]
+
+    def stage_weights(self) -> dict:
+        weights = {"written": self.written_weight.data}
+        if self.roadshow_weight.data:
+            weights["roadshow"] = self.roadshow_weight.data
+        return weights
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -85,6 +148,9 @@ class RoundForm(BaseForm):
             ok = False
         if self.project_start.data and self.project_end.data and self.project_end.data <= self.project_start.data:
             self.project_end.errors.append(_l("The project period must end after it starts."))
+            ok = False
+        if (self.written_weight.data or 0) + (self.roadshow_weight.data or 0) != 100:
+            self.roadshow_weight.errors.append(_l("The weights of the written review and the roadshow must add up to 100."))
             ok = False
         names = [row.form.name.data.strip() for row in self.categories if (row.form.name.data or "").strip()]
         if not names:

@@ -26,8 +26,42 @@ ROUND_FIELDS = (
     "edition", "name", "issuer", "description", "funding_pool", "project_cap", "max_proposals_per_org",
     "admin_share_max", "project_start", "project_end", "call_opens_at", "call_closes_at", "screening_closes_at",
     "review_opens_at", "review_closes_at", "roadshow_at", "notice_starts_at", "blind_review", "reveal_peer_scores",
-    "publish_panel_names", "notice_working_days", "trim_min_reviews",
+    "publish_panel_names", "notice_working_days", "trim_min_reviews", "score_basis", "veto_policy",
+    "disagreement_threshold", "min_score_to_fund", "reviewers_per_proposal", "roadshow_present_minutes",
+    "roadshow_qa_minutes",
 )
+
+
+def _criteria_choices(rnd: Round | None) -> list[tuple[str, str]]:
+    """The written rubric's criteria (the round's current version, or the shipped default)."""
+    from flask_babel import get_locale
+
+    from grants import rubric as rubric_core
+    from grants.models import RubricVersion, Stage
+
+    definition = None
+    if rnd is not None and rnd.id is not None:
+        definition = db.session.scalar(
+            select(RubricVersion.definition)
+            .where(RubricVersion.round_id == rnd.id, RubricVersion.stage == Stage.written)
+            .order_by(RubricVersion.version.desc()).limit(1)
+        )
+    rubric = rubric_core.rubric_from_dict(definition) if definition else rubric_core.default_written_rubric()
+    lang = str(get_locale() or "zh_Hant")
+    return [(c.key, c.label.get(lang)) for c in rubric.criteria]
+
+
+def _round_form(rnd: Round | None) -> RoundForm:
+    form = RoundForm(obj=rnd)
+    form.set_choices(_criteria_choices(rnd))
+    if request.method == "GET" and rnd is not None:
+        weights = rnd.stage_weights or {}
+        form.written_weight.data = int(weights.get("written", 0))
+        form.roadshow_weight.data = int(weights.get("roadshow", 0))
+        form.tiebreak_criterion.data = rnd.tiebreak_criterion or ""
+    if request.method == "GET" and rnd is None:
+        form.required_documents.data = ["registration_certificate", "annual_report"]
+    return form
 
 
 @bp.route("/")
@@ -57,6 +91,9 @@ def _apply_round_form(form: RoundForm, rnd: Round) -> None:
     for name in ROUND_FIELDS:
         value = getattr(form, name).data
         setattr(rnd, name, value.strip() if isinstance(value, str) else value)
+    rnd.stage_weights = form.stage_weights()
+    rnd.tiebreak_criterion = form.tiebreak_criterion.data or None
+    rnd.required_documents = list(form.required_documents.data or [])
     existing = {c.name: c for c in rnd.categories}
     kept = []
     for position, (name, quota) in enumerate(form.category_rows()):
@@ -69,7 +106,7 @@ def _apply_round_form(form: RoundForm, rnd: Round) -> None:
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
 def round_new():
-    form = RoundForm()
+    form = _round_form(None)
     if request.method == "GET":
         while len(form.categories) < 4:
             form.categories.append_entry()
@@ -91,7 +128,7 @@ def round_new():
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def round_edit(round_id: int):
     rnd = db.session.get(Round, round_id) or abort(404)
-    form = RoundForm(obj=rnd)
+    form = _round_form(rnd)
     if request.method == "GET":
         form.categories.append_entry()  # one blank row for a new category
     if form.validate_on_submit():

@@ -12,6 +12,10 @@ def round_form(**overrides):
         "funding_pool": "2,700,000", "project_cap": "200000", "max_proposals_per_org": "2",
         "admin_share_max": "10", "call_opens_at": "2027-03-01T09:00", "call_closes_at": "2027-04-30T17:00",
         "notice_working_days": "5", "trim_min_reviews": "5", "blind_review": "y",
+        "written_weight": "40", "roadshow_weight": "60", "score_basis": "trimmed", "veto_policy": "any",
+        "disagreement_threshold": "15", "tiebreak_criterion": "", "min_score_to_fund": "60",
+        "reviewers_per_proposal": "3", "roadshow_present_minutes": "8", "roadshow_qa_minutes": "7",
+        "required_documents": ["registration_certificate", "annual_report"],
         "categories-0-name": "婦女發展", "categories-0-quota": "800000",
         "categories-1-name": "兒童關愛", "categories-1-quota": "",
         "categories-2-name": "", "categories-2-quota": "",
@@ -74,3 +78,24 @@ def test_duplicate_edition_refused(app, auth, make):
     auth.login("boss@example.org")
     response = auth.post("/admin/rounds/new", round_form(), headers={"Accept-Language": "en"})
     assert "already exists" in response.get_data(as_text=True)
+
+
+def test_scoring_settings_saved_and_weights_checked(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    auth.login("boss@example.org")
+    html = auth.post("/admin/rounds/new", round_form(written_weight="50", roadshow_weight="40"),
+                     headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "must add up to 100" in html
+    response = auth.post("/admin/rounds/new", round_form(
+        written_weight="100", roadshow_weight="0", score_basis="standardised", veto_policy="majority",
+        tiebreak_criterion="innovation", min_score_to_fund="65.5", reviewers_per_proposal="5",
+        required_documents=["registration_certificate"]))
+    assert response.status_code == 302
+    with app.app_context():
+        rnd = db.session.scalar(select(Round))
+        assert rnd.stage_weights == {"written": 100}  # no roadshow
+        assert (rnd.score_basis, rnd.veto_policy, rnd.tiebreak_criterion) == ("standardised", "majority", "innovation")
+        assert rnd.min_score_to_fund == Decimal("65.5") and rnd.reviewers_per_proposal == 5
+        assert rnd.required_documents == ["registration_certificate"]
+    page = client.get(f"/admin/rounds/{rnd.id}/edit").get_data(as_text=True)
+    assert 'id="written_weight" name="written_weight" type="number" value="100"' in page or 'value="100"' in page
