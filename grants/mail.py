@@ -71,3 +71,13 @@ def init_app(app) -> None:
                 _send(to, subject, body)
             except Exception:  # a failed mail never undoes the action
                 app.logger.exception("sending mail to %s failed", to)
+
+
+def locale_for(email: str) -> str:
+    """The language to write to this address in: its account's chosen language, else the default."""
+    from sqlalchemy import func, select
+
+    from grants.models import User
+
+    chosen = db.session.scalar(select(User.locale).where(func.lower(User.email) == (email or "").lower()).limit(1))
+    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from grants import audit, budget, mail, uscc
@@ -84,6 +85,12 @@ def _notify_outcome(proposal: Proposal, outcome: ScreeningOutcome, reason: str, 
     to = proposal.organization.contact_email
     if not to:
         return
+    with force_locale(mail.locale_for(to)):  # the NGO's language, not the admin's
+        subject, body = _outcome_message(proposal, outcome, reason, deadline)
+    mail.queue(to, subject, body)
+
+
+def _outcome_message(proposal: Proposal, outcome: ScreeningOutcome, reason: str, deadline: datetime | None):
     number = proposal.number or ""
     if outcome == ScreeningOutcome.passed:
         subject = _("Proposal %(number)s passed the eligibility screening", number=number)
@@ -99,4 +106,4 @@ def _notify_outcome(proposal: Proposal, outcome: ScreeningOutcome, reason: str, 
         subject = _("Proposal %(number)s did not pass the eligibility screening", number=number)
         body = _("Your proposal \"%(name)s\" (%(number)s) did not pass the eligibility screening: %(reason)s",
                  name=proposal.name, number=number, reason=reason)
-    mail.queue(to, subject, body)
+    return subject, body

@@ -8,6 +8,7 @@ import re
 from pypdf import PdfReader
 
 from grants.models import ProposalStatus, Role
+from tests.conftest import translate
 from tests.web.test_review_support import GOOD_SCORES, assign, setup, sheet
 
 
@@ -36,9 +37,10 @@ def test_single_sheet_cjk_labels_and_total(app, client, auth, make):
     names = {n.replace("-", "").replace(" ", "") for n in _fonts(reader)}
     assert any("NotoSansCJK" in n or "NotoSerifCJK" in n for n in names), names
     text = re.sub(r"\s+", "", reader.pages[0].extract_text())
-    # rubric labels in the reader's language (zh_Hant); interface labels until translated: English msgids
+    # rubric and interface labels in the reader's language (zh_Hant)
+    total, signature, date = (translate(m) for m in ("Total", "Signature", "Date"))
     for label in ("需求與必要性", "項目設計與可行性", "調研扎實，數據充分", "優", rnd.name, p.blind_code,
-                  "Total:82/105", "Signature:", "Date:"):
+                  f"{total}:82/105", f"{signature}:", f"{date}:"):
         assert label in text, label
 
 

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import Assignment, ConflictDeclaration, ProposalStatus, Role, Round, utcnow
+from grants.models import Assignment, ConflictDeclaration, Proposal, ProposalStatus, Role, Round, User, utcnow
+from tests.conftest import translate
 from tests.web.intake_helpers import EN, category_id, complete_proposal, form_data, load, login_ngo, save
 
 ADMIN = "admin@example.org"
@@ -50,7 +51,9 @@ def test_pass(app, client, auth, make):
     p = load(app, pid)
     assert p.status == ProposalStatus.eligible and p.screening.outcome == "pass"
     assert p.events[-1].status == ProposalStatus.eligible
-    assert any("passed the eligibility screening" in m["subject"] for m in app.extensions["grants_outbox"])
+    # the NGO is written to in its own language (zh_Hant by default), whatever the admin's screen shows
+    passed = translate("Proposal %(number)s passed the eligibility screening", number=load(app, pid).number)
+    assert any(passed == m["subject"] for m in app.extensions["grants_outbox"])
 
 
 def test_return_then_resubmit_before_the_revision_deadline(app, client, auth, make):
@@ -70,7 +73,8 @@ def test_return_then_resubmit_before_the_revision_deadline(app, client, auth, ma
     assert response.status_code == 302
     p = load(app, pid)
     assert p.status == ProposalStatus.returned and p.revision_deadline is not None
-    assert any("returned for revision" in m["subject"] for m in app.extensions["grants_outbox"])
+    returned = translate("Proposal %(number)s returned for revision", number=load(app, pid).number)
+    assert any(returned == m["subject"] for m in app.extensions["grants_outbox"])
     auth.logout()
     # the call has closed meanwhile: the NGO still revises and resubmits before its own deadline
     with app.app_context():
@@ -116,7 +120,8 @@ def test_reject(app, client, auth, make):
     assert p.status == ProposalStatus.rejected and p.screening.reason == "機構登記已過期"
     assert p.screening.checklist == {"registration_valid": False, "within_cap": False, "attachments_complete": False,
                                      "not_barred": False}
-    mail = [m for m in app.extensions["grants_outbox"] if "did not pass" in m["subject"]]
+    failed = translate("Proposal %(number)s did not pass the eligibility screening", number=load(app, pid).number)
+    mail = [m for m in app.extensions["grants_outbox"] if failed == m["subject"]]
     assert mail and "機構登記已過期" in mail[-1]["body"]
 
 
@@ -260,3 +265,19 @@ def test_proposal_pdf_for_owner_and_admin(app, client, auth, make):
     auth.logout()
     as_admin(make, auth)
     assert client.get(f"/admin/proposals/{pid}/pdf").data[:5] == b"%PDF-"
+
+
+def test_outcome_mail_in_the_ngos_language(app, client, auth, make):
+    """An NGO that chose English is written to in English, though the admin works in Chinese."""
+    rnd = make.round()
+    pid = submitted(app, client, auth, make, rnd)
+    with app.app_context():
+        proposal = db.session.get(Proposal, pid)
+        number, contact = proposal.number, proposal.organization.contact_email
+        user = db.session.scalar(select(User).where(User.organization_id == proposal.organization_id))
+        user.locale, user.email = "en", contact
+        db.session.commit()
+    as_admin(make, auth)
+    assert auth.post(f"/admin/proposals/{pid}/screening", {"outcome": "pass"}).status_code == 302
+    subjects = [m["subject"] for m in app.extensions["grants_outbox"] if m["to"] == contact]
+    assert subjects and subjects[-1] == f"Proposal {number} passed the eligibility screening"
