@@ -15,8 +15,13 @@ from sqlalchemy import event
 from grants.extensions import db
 
 
-def queue(to: str, subject: str, body: str) -> None:
-    g.setdefault("mail_pending", []).append((to, str(subject), str(body)))
+def queue(to: str, subject, body) -> None:
+    """Queue a mail; lazy strings (``lazy_gettext``) are written in the recipient's language."""
+    from flask_babel import force_locale
+
+    with force_locale(locale_for(to)):
+        subject, body = str(subject), str(body)
+    g.setdefault("mail_pending", []).append((to, subject, body))
 
 
 def _send(to: str, subject: str, body: str) -> None:

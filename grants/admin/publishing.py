@@ -163,13 +163,13 @@ def publication_finalise(round_id: int):
         org = proposal.organization
         recipients = {org.contact_email, *(m.email for m in org.members if m.active)}
         if awarded:
-            subject = _("Your project has been approved: %(name)s", name=proposal.name)
-            body = _("The award list of %(round)s is final. Your project “%(name)s” is approved for funding. "
+            subject = _l("Your project has been approved: %(name)s", name=proposal.name)
+            body = _l("The award list of %(round)s is final. Your project “%(name)s” is approved for funding. "
                      "The Women's Federation will contact you about the grant agreement.",
                      round=rnd.name, name=proposal.name)
         else:
-            subject = _("Result of %(round)s", round=rnd.name)
-            body = _("The award list of %(round)s is final. Your project “%(name)s” was not funded this time. "
+            subject = _l("Result of %(round)s", round=rnd.name)
+            body = _l("The award list of %(round)s is final. Your project “%(name)s” was not funded this time. "
                      "You can download the review summary from your account.", round=rnd.name, name=proposal.name)
         for to in sorted(r for r in recipients if r):
             mail.queue(to, subject, body)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -207,8 +208,8 @@ def reviewer_new():
             audit.record("create_reviewer", user, email=email)
             mail.queue(
                 email,
-                _("Your reviewer account on the venture philanthropy platform"),
-                _("Dear %(name)s, an account has been created for you. Set your password here (valid for 7 days): %(link)s",
+                _l("Your reviewer account on the venture philanthropy platform"),
+                _l("Dear %(name)s, an account has been created for you. Set your password here (valid for 7 days): %(link)s",
                   name=user.name, link=link),
             )
             db.session.commit()

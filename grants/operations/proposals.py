@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -233,8 +234,8 @@ def submit_proposal(proposal: Proposal, actor_id: int | None, now: datetime) -> 
                  requested=proposal.requested, resubmission=resubmission)
     _notify(
         proposal,
-        _("Proposal %(number)s received", number=proposal.number),
-        _("Your proposal \"%(name)s\" was submitted at %(time)s (Beijing time) with the number %(number)s.",
+        _l("Proposal %(number)s received", number=proposal.number),
+        _l("Your proposal \"%(name)s\" was submitted at %(time)s (Beijing time) with the number %(number)s.",
           name=proposal.name, time=now.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"), number=proposal.number),
     )
     return proposal

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -71,8 +71,8 @@ def declare(reviewer: User, proposal: Proposal, *, has_conflict: bool, relation:
     for email in admins:
         mail.queue(
             email,
-            _("Conflict of interest declared: %(proposal)s", proposal=label),
-            _("Reviewer %(reviewer)s declared a conflict of interest with proposal %(proposal)s (%(name)s).\n"
+            _l("Conflict of interest declared: %(proposal)s", proposal=label),
+            _l("Reviewer %(reviewer)s declared a conflict of interest with proposal %(proposal)s (%(name)s).\n"
               "Relation: %(relation)s\nNote: %(note)s\n"
               "The assignment has been released; please assign another reviewer.",
               reviewer=reviewer.name, proposal=label, name=proposal.name,
@@ -266,8 +266,8 @@ def send_reminders(rnd: Round, review_url: str) -> list[str]:
             continue
         mail.queue(
             r.email,
-            _("Reminder: %(count)s reviews to finish for %(round)s", count=r.unfinished, round=rnd.name),
-            _("Dear %(name)s,\n\nYou have %(count)s of %(assigned)s assigned proposals still to score "
+            _l("Reminder: %(count)s reviews to finish for %(round)s", count=r.unfinished, round=rnd.name),
+            _l("Dear %(name)s,\n\nYou have %(count)s of %(assigned)s assigned proposals still to score "
               "(%(drafts)s drafts). The review window closes at %(closes)s (Beijing time).\n\n%(url)s",
               name=r.name, count=r.unfinished, assigned=r.assigned, drafts=r.draft,
               closes=_local(rnd.review_closes_at), url=review_url),

@@ -1,3 +1,4 @@
+
 """公示: publishing in the background, the frozen PDF/xlsx, the work calendar, the results page, finalising."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from grants.models import (
     Setting,
 )
 from grants.operations import publication as ops
+from tests.conftest import translate
 from tests.web.test_publication_support import (
     SPECS,
     add_awards,
@@ -216,7 +218,9 @@ def test_finalise_renders_the_final_list_sets_statuses_and_notifies(app, client,
     assert proposal_status(app, loser.id) == ProposalStatus.not_awarded
     assert proposal_status(app, draft.id) == ProposalStatus.draft
     subjects = [m["subject"] for m in app.extensions["grants_outbox"]]
-    assert sum("approved" in s for s in subjects) == 2 and sum(s.startswith("Result of") for s in subjects) == 2
+    approved = translate("Your project has been approved: %(name)s", name="").strip()
+    result = translate("Result of %(round)s", round="").strip()
+    assert sum(s.startswith(approved) for s in subjects) == 2 and sum(result in s for s in subjects) == 2
 
     served = client.get(f"/results/{rnd.id}/{pub_id}/final.pdf")
     assert served.status_code == 200 and pdf.sha256_hex(served.data) == pub.final_pdf_sha256

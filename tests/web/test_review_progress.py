@@ -75,4 +75,6 @@ def test_progress_figures_and_reminders(app, client, auth, make):
     response = auth.post(f"/admin/rounds/{rnd.id}/review-progress/remind", headers=EN)
     assert response.status_code == 302
     assert [m["to"] for m in outbox] == ["lazy@example.org"]
-    assert "2 of 2" in outbox[0]["body"] and "1 drafts" in outbox[0]["body"]
+    # written in the reviewer's language (zh_Hant: no language chosen), not the admin's English screen
+    body = outbox[0]["body"]
+    assert "2 份申報書中，尚有 2 份" in body and "1 份為草稿" in body
