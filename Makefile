@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app run
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup setup-test db serve-prod i18n benchmarks clean
+.PHONY: run test setup setup-test db serve-prod i18n benchmarks load-test clean
 
 run: setup db
 	@$(FLASK) seed-demo --if-empty
@@ -42,6 +42,10 @@ serve-prod: setup   ## gunicorn + PostgreSQL + Redis, as in production (secure c
 
 benchmarks: setup
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+load-test: setup   ## the deadline rush: gunicorn + PostgreSQL, 200 NGOs + 30 reviewers (locust), ~2 minutes
+	@scripts/ensure-postgres.sh
+	@$(PY) benchmarks/load_deadline_rush.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -114,7 +114,9 @@ def proposal_label(proposal: Proposal) -> str:
 def _lock_round(round_id: int) -> None:
     """Serialise assignment changes of one round (PostgreSQL row lock; SQLite locks on write)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
+        # NO KEY UPDATE: still serialises assignment runs, but does not conflict with the key-share locks that
+        # foreign keys to the round take (FOR UPDATE deadlocked against them in the deadline-rush test).
+        db.session.execute(select(Round.id).where(Round.id == round_id).with_for_update(key_share=True))
 
 
 def _submitted_pairs(round_id: int, proposal_ids: list[int] | None = None) -> set[tuple[int, int]]:

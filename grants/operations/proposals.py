@@ -120,7 +120,7 @@ def active_count(round_id: int, organization_id: int) -> int:
 
 def create_proposal(rnd: Round, organization: Organization, actor_id: int | None, now: datetime) -> Proposal:
     """A new empty draft, while the call is open and the organization is under its quota."""
-    db.session.execute(select(Organization.id).where(Organization.id == organization.id).with_for_update())
+    db.session.execute(select(Organization.id).where(Organization.id == organization.id).with_for_update(key_share=True))  # NO KEY UPDATE: see submit_proposal
     if now < rnd.call_opens_at:
         raise IntakeRefused(budget.Problem("status", "call_not_open", {"opens": rnd.call_opens_at}))
     if not budget.is_before(rnd.call_closes_at, now):

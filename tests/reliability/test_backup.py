@@ -10,7 +10,16 @@ from sqlalchemy.engine import make_url
 
 from grants import create_app
 from grants.extensions import db
-from grants.models import Attachment, AttachmentKind, Proposal, Review, ReviewStatus, Role, RubricVersion, Stage
+from grants.models import (
+    Attachment,
+    AttachmentKind,
+    Proposal,
+    Review,
+    ReviewStatus,
+    Role,
+    RubricVersion,
+    Stage,
+)
 from grants.rubric import default_written_rubric, rubric_to_dict
 from tests.conftest import PG_ADMIN_URL
 
