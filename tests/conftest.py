@@ -6,6 +6,7 @@ PostgreSQL is required: the run fails, not skips, when it cannot be reached.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -183,3 +184,24 @@ def translate(msgid: str, locale: str = "zh_Hant", **variables) -> str:
 
     text = Translations.load(str(ROOT / "grants" / "translations"), [locale]).gettext(msgid)
     return text % variables if variables else text
+
+
+@contextlib.contextmanager
+def counting_queries(app):
+    """Collect the SQL statements run inside the block: ``with counting_queries(app) as seen: ...``."""
+    from sqlalchemy import event
+
+    from grants.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

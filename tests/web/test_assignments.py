@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import (
@@ -23,6 +23,7 @@ from grants.models import (
     Stage,
     utcnow,
 )
+from tests.conftest import counting_queries
 
 EN = {"Accept-Language": "en"}
 
@@ -368,18 +369,8 @@ def test_cli_dry_run_then_apply(app, runner, make):
 
 
 def count_queries(app, fn):
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
+    with counting_queries(app) as statements:
         fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
     return len(statements)
 
 

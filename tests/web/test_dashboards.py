@@ -8,7 +8,6 @@ from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 import pytest
-from sqlalchemy import event
 
 from grants.extensions import db
 from grants.models import (
@@ -26,6 +25,7 @@ from grants.models import (
     RubricVersion,
     Stage,
 )
+from tests.conftest import counting_queries
 from tests.factories import valid_uscc
 
 EN = {"Accept-Language": "en"}
@@ -239,18 +239,8 @@ def test_constant_number_of_queries(app, client, auth, make):
     urls = (f"/admin/rounds/{rnd.id}/dashboard", "/admin/overview", "/admin/")
 
     def count(url):
-        seen = []
-
-        def on_execute(conn, cursor, statement, parameters, context, executemany):
-            seen.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", on_execute)
-        try:
+        with counting_queries(app) as seen:
             response = client.get(url, headers=EN)
-        finally:
-            event.remove(engine, "before_cursor_execute", on_execute)
         assert response.status_code == 200
         return len(seen), response.get_data(as_text=True)
 

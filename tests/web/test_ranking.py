@@ -8,12 +8,13 @@ import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from grants import scoring
 from grants.extensions import db
 from grants.models import AuditEntry, Category, Proposal, Review, ReviewStatus, Round
 from grants.operations import ranking as ranking_ops
+from tests.conftest import counting_queries
 from tests.web.test_ranking_builders import admin_login, categories, eligible, reviewers, reviews
 
 EN = {"Accept-Language": "en"}
@@ -150,20 +151,9 @@ def test_tie_break_explained(app, client, auth, make):
 
 
 def _count_queries(app, client, url) -> int:
-    with app.app_context():
-        engine = db.engine
-    count = 0
-
-    def before(*_args, **_kw):
-        nonlocal count
-        count += 1
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
+    with counting_queries(app) as seen:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return count
+    return len(seen)
 
 
 def test_query_count_does_not_grow_with_proposals(app, client, auth, make):

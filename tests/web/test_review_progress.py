@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from grants.extensions import db
 from grants.models import ConflictDeclaration, ProposalStatus, Role
+from tests.conftest import counting_queries
 from tests.web.test_review_support import EN, assign, review_round, sheet
 
 
 def _count_queries(app, client, url) -> tuple[int, str]:
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_queries(app) as seen:
         response = client.get(url, headers=EN)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return len(seen), response.get_data(as_text=True)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Assignment, ConflictDeclaration, Proposal, ProposalStatus, Role, Round, User, utcnow
-from tests.conftest import translate
+from tests.conftest import counting_queries, translate
 from tests.web.intake_helpers import EN, category_id, complete_proposal, form_data, load, login_ngo, save
 
 ADMIN = "admin@example.org"
@@ -155,21 +155,12 @@ def test_list_filters_and_search(app, client, auth, make):
 
 
 def test_list_query_count_does_not_grow_with_rows(app, client, auth, make):
-    from sqlalchemy import event
-
     rnd = make.round()
     as_admin(make, auth)
 
     def count_queries():
-        with app.app_context():
-            engine = db.engine
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with counting_queries(app) as seen:
             assert client.get(f"/admin/rounds/{rnd.id}/screening").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     for _ in range(2):
