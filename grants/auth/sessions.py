@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app, request
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from grants.extensions import db, login_manager
 from grants.models import User, UserSession, utcnow
@@ -72,6 +73,9 @@ def load_user(user_key: str) -> User | None:
         return None
     if now - sess.last_seen_at > _TOUCH_EVERY:
         sess.last_seen_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except OperationalError:  # best effort: a GET on a busy SQLite skips this touch, never fails
+            db.session.rollback()
     user._session_token = token
     return user
