@@ -144,7 +144,7 @@ def seed(now: datetime | None = None) -> dict:
 
 
 # Later features add their demo data through these, in order: proposals, then reviews, then results.
-DEMO_STEPS = ["grants.demo_intake:seed", "grants.demo_reviews:seed", "grants.demo_results:seed"]
+DEMO_STEPS = ["grants.demo_history:seed", "grants.demo_intake:seed", "grants.demo_reviews:seed", "grants.demo_results:seed"]
 
 
 LOGINS = {

@@ -28,7 +28,7 @@ def test_demo_reviews(app, make):
     with app.app_context():
         demo.seed()
         db.session.commit()
-        round_id = db.session.scalar(select(Round.id))
+        round_id = db.session.scalar(select(Round.id).where(Round.edition == 8))
         org_ids = db.session.scalars(select(Organization.id).order_by(Organization.id)).all()
         intake_ran = db.session.scalar(select(Proposal.id).where(Proposal.status == ProposalStatus.eligible))
     if not intake_ran:  # the intake demo is not there: add eligible proposals and run the step again
