@@ -63,3 +63,16 @@ def test_demo_overview_matches_the_article(app, runner, client, auth):
             == len(awarded)
         assert all(a.amount <= a.requested <= a.proposal.round.project_cap
                    for a in db.session.scalars(select(Award).where(Award.round_id != rounds[7].id)))
+
+
+def test_overview_headline_is_the_articles_funds_raised(app, runner, auth):
+    """The first card is what the annual report cites: awards plus the funded NGOs' matching funds (≈ 2,165萬)."""
+    import re
+
+    from grants import demo
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    auth.login(demo.ADMIN_EMAIL, demo.ADMIN_PASSWORD)
+    html = auth.client.get("/admin/overview").get_data(as_text=True)
+    raised = re.search(r'data-figure="raised">¥([\d,.]+)<', html).group(1)
+    assert abs(float(raised.replace(",", "")) - 21_650_000) <= 216_500
