@@ -3,12 +3,10 @@ explanations, determinism, incremental mode, per-category k."""
 
 from __future__ import annotations
 
-import ast
 import itertools
 import random
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -386,15 +384,3 @@ def test_per_category_k():
     assert result.ok and check(result, problem) == []
     per = Counter(pid for pid, _ in result.assignments)
     assert per == {1: 2, 2: 4, 3: 1, 4: 4}
-
-
-def test_module_is_pure():
-    tree = ast.parse(Path(A.__file__).read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.add(node.module or "")
-    assert not any(n.split(".")[0] in {"flask", "flask_sqlalchemy", "flask_login", "sqlalchemy"}
-                   or n.startswith("flask_") for n in names)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import json
-import sys
 from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
@@ -521,20 +519,6 @@ def test_roadshow_contents():
         ("落地可行", 40),
     ]
     assert r.veto_items == () and r.bonus_items == ()
-
-
-def test_module_is_pure():
-    """rubric.py may import only the standard library (no Flask, no SQLAlchemy)."""
-    source = (Path(__file__).resolve().parents[2] / "grants" / "rubric.py").read_text(encoding="utf-8")
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            names = [node.module or ""]
-        else:
-            continue
-        for name in names:
-            assert name.split(".")[0] in sys.stdlib_module_names | {"__future__"}, name
 
 
 # ------------------------------------------------------------- properties

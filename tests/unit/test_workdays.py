@@ -3,10 +3,7 @@ State Council notices (see the comments in grants/workdays.py)."""
 
 from __future__ import annotations
 
-import ast
-import sys
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -177,16 +174,3 @@ def test_add_working_days_properties(start, n):
         assert is_working_day(end, cal)
         assert end > start
         assert add_working_days(start, n + 1, cal) == next_working_day(end, cal)
-
-
-def test_module_is_pure():
-    source = (Path(__file__).resolve().parents[2] / "grants" / "workdays.py").read_text(encoding="utf-8")
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            names = [node.module or ""]
-        else:
-            continue
-        for name in names:
-            assert name.split(".")[0] in sys.stdlib_module_names | {"__future__"}, name
