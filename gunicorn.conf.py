@@ -1,7 +1,7 @@
 """gunicorn settings for production: ``gunicorn -c gunicorn.conf.py run:app``.
 
 Every value can be overridden with the environment (GUNICORN_WORKERS, GUNICORN_BIND, ...).
-PDF rendering runs in separate worker processes (grants.pdf) and long award lists render in the
+PDF rendering runs in separate worker processes (grants.platform.pdf) and long award lists render in the
 background, so no request needs more than a few seconds; the timeout leaves room above that.
 """
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grants.allocation import Candidate, allocate_in_rank_order, allocate_max_score  # noqa: E402
-from grants.scoring import ProposalInfo, ReviewScore, RoundConfig, score_round  # noqa: E402
+from grants.rules.allocation import Candidate, allocate_in_rank_order, allocate_max_score  # noqa: E402
+from grants.rules.scoring import ProposalInfo, ReviewScore, RoundConfig, score_round  # noqa: E402
 
 AGG_TARGET_S = 0.5
 ALLOC_TARGET_S = 2.0

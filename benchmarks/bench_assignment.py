@@ -1,4 +1,4 @@
-"""Benchmark and independent optimality check for grants.assignment.
+"""Benchmark and independent optimality check for grants.rules.assignment.
 
 Run: .venv/bin/python benchmarks/bench_assignment.py [--seed N] [--no-balance]
 
@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grants.assignment import (  # noqa: E402
+from grants.rules.assignment import (  # noqa: E402
     AssignmentProblem,
     Proposal,
     Reviewer,

@@ -6,8 +6,8 @@ Seeds a fresh SQLite database (and with ``--pg`` a throwaway PostgreSQL database
 postgresql+psycopg://postgres@127.0.0.1:5432/test) built by the real migrations with 5,000
 eligible proposals from 1,500 organisations, 300 reviewers (10% belong to an applicant
 organisation, 10% declare a tie with one) and 2% declared conflicts (30,000 declarations),
-using bulk inserts. Then runs grants.operations.assignments: build_problem, plan (solve),
-write + e-mails + commit, timing each phase; verifies the result with grants.assignment.check
+using bulk inserts. Then runs grants.assignment.operations: build_problem, plan (solve),
+write + e-mails + commit, timing each phase; verifies the result with grants.rules.assignment.check
 and the database rows; prints PASS/FAIL against the 6 s target for the whole app path.
 """
 
@@ -37,7 +37,6 @@ N_PROPOSALS, N_REVIEWERS, N_ORGS, CONFLICT_RATE = 5000, 300, 1500, 0.02
 
 
 def seed(db, k: int, rng: random.Random) -> int:
-    from grants import uscc
     from grants.models import (
         Category,
         ConflictDeclaration,
@@ -52,6 +51,7 @@ def seed(db, k: int, rng: random.Random) -> int:
         Round,
         User,
     )
+    from grants.rules import uscc
 
     now = datetime.now(UTC)
     rnd = Round(edition=8, name="第八屆紅紫荊婦女兒童公益項目創投活動", issuer="惠州市婦女聯合會",
@@ -96,10 +96,10 @@ def run(url: str, label: str, k: int, seed_value: int) -> bool:
     from flask_migrate import upgrade
 
     from grants import create_app
-    from grants.assignment import check
+    from grants.assignment import operations as ops
     from grants.extensions import db
     from grants.models import Assignment, Round
-    from grants.operations import assignments as ops
+    from grants.rules.assignment import check
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_award_list.py --quick    # 600 rows only
     .venv/bin/python benchmarks/bench_award_list.py --rows 600 3000 --repeat 2
 
-Both sides go through the same engine (``grants.pdf.html_to_pdf*``: child process,
+Both sides go through the same engine (``grants.platform.pdf.html_to_pdf*``: child process,
 locked-down fetcher, same fonts and font size).  "plain table" is the naive version
 (one auto-layout table, WeasyPrint defaults, so no GC tuning); "plain +gc" is the same
 table with our GC tuning, to separate the layout gain from the GC gain.  "ours/1 proc"
@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pypdf import PdfReader  # noqa: E402
 
-from grants import pdf  # noqa: E402
+from grants.platform import pdf  # noqa: E402
+from grants.publication import award_list
 
 CHARS = (
     "婦女兒童家庭關愛社區服務心理健康成長支持計劃項目公益志願者留守困境青少年長者融合教育"
@@ -65,7 +66,7 @@ def make_rows(n: int, seed: int = 8) -> list[dict]:
 
 
 def make_context(n: int) -> dict:
-    return pdf.award_list_context(
+    return award_list.award_list_context(
         issuer="惠州市婦女聯合會",
         round_name="第八屆紅紫荊婦女兒童公益項目創投活動",
         title="立項名單",
@@ -127,10 +128,10 @@ def main() -> int:
     for n in sizes:
         ctx = make_context(n)
         print(f"{n} rows (load average {os.getloadavg()[0]:.2f}; other jobs on the box skew the figures)")
-        t_ours, ours = timed(lambda ctx=ctx: pdf.render_award_list(ctx, env=env), args.repeat)
+        t_ours, ours = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env), args.repeat)
         print(describe("ours", t_ours, ours))
         if not args.no_single:
-            t_one, one = timed(lambda ctx=ctx: pdf.render_award_list(ctx, env=env, workers=1), args.repeat)
+            t_one, one = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, workers=1), args.repeat)
             print(describe("ours/1 proc", t_one, one))
         plain_html = plain_table_html(ctx)
         t_plain, plain = timed(lambda h=plain_html: pdf.html_to_pdf(h, timeout=600, tune_gc=False), 1)

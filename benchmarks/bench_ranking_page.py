@@ -8,7 +8,7 @@ same run, median of 5 GETs through Flask test clients (after one warm-up each, i
   the review fingerprint query, fresh proposal rows, mean / median / trimmed /
   standardised / range / sd columns, ranks overall and in category, tie-break texts).
   scoring.score_round over the 15,000 reviews runs on the first view and again whenever a
-  review changes (grants.operations.ranking caches it by a review fingerprint); that
+  review changes (grants.ranking.operations caches it by a review fingerprint); that
   first view is printed separately;
 * the floor: a minimal Flask app in this script: ONE query joining proposal, organization,
   category and review rows, grouped in Python, rendered with a plain Jinja table (number,
@@ -43,8 +43,6 @@ CRITERIA = [("need", 20), ("design", 20), ("feasibility", 20), ("team", 15), ("b
 def seed(app, n_proposals: int, per: int, n_reviewers: int) -> int:
     from sqlalchemy import insert
 
-    from grants import passwords
-    from grants import rubric as rubric_mod
     from grants.extensions import db
     from grants.models import (
         Category,
@@ -60,7 +58,9 @@ def seed(app, n_proposals: int, per: int, n_reviewers: int) -> int:
         User,
         utcnow,
     )
-    from grants.uscc import make as make_uscc
+    from grants.platform import passwords
+    from grants.rules import rubric as rubric_mod
+    from grants.rules.uscc import make as make_uscc
 
     rng = random.Random(20260601)
     now = utcnow()

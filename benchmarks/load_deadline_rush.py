@@ -117,7 +117,7 @@ def phase_seed(name: str, upload_folder: str, out_path: str, users: int, reviewe
     from datetime import date, timedelta
     from decimal import Decimal
 
-    from grants import create_app, passwords, uploads, uscc
+    from grants import create_app
     from grants.extensions import db
     from grants.models import (
         ActivityRow,
@@ -142,7 +142,9 @@ def phase_seed(name: str, upload_folder: str, out_path: str, users: int, reviewe
         User,
         utcnow,
     )
-    from grants.operations import rubrics as rubric_ops
+    from grants.platform import passwords, uploads
+    from grants.review import rubrics as rubric_ops
+    from grants.rules import uscc
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": _db_url(name), "UPLOAD_FOLDER": upload_folder})
     rng = random.Random(8)

@@ -58,9 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     config_module.check_production(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from grants import errors, mail, security_headers, templating
     from grants.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from grants.i18n import select_locale
+    from grants.platform import errors, mail, security_headers, templating
+    from grants.platform.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -71,16 +71,13 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    login_manager.session_protection = None  # sessions are server-side tokens, see grants.auth.sessions
+    login_manager.session_protection = None  # sessions are server-side tokens, see grants.platform.sessions
 
-    import grants.auth.sessions  # noqa: F401  (registers the user loader)
-    from grants import admin, applicant, auth, cli, public, reviewer
+    import grants.platform.sessions  # noqa: F401  (registers the user loader)
+    from grants import cli
+    from grants.platform import web
 
-    app.register_blueprint(public.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(applicant.bp)
-    app.register_blueprint(reviewer.bp)
-    app.register_blueprint(admin.bp)
+    web.init_app(app)
 
     mail.init_app(app)
     errors.init_app(app)

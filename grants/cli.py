@@ -6,9 +6,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from grants import audit, demo, passwords
+from grants.demo import seed as demo
 from grants.extensions import db
 from grants.models import AuditEntry, Role, User, utcnow
+from grants.platform import audit, passwords
 
 
 @click.command("create-admin")
@@ -86,7 +87,7 @@ def backup(archive: str) -> None:
     """Back up the database, uploads and PDFs into ARCHIVE (.tar.gz); safe while the app runs."""
     from flask import current_app
 
-    from grants import backup as backups
+    from grants.platform import backup as backups
 
     cfg = current_app.config
     manifest = backups.create_backup(
@@ -102,7 +103,7 @@ def restore(archive: str) -> None:
     """Restore ARCHIVE into this app's (empty) database and file folders (set DATABASE_URL first)."""
     from flask import current_app
 
-    from grants import backup as backups
+    from grants.platform import backup as backups
 
     cfg = current_app.config
     manifest = backups.restore_backup(
@@ -124,8 +125,8 @@ def assign(edition, category, k, max_load, from_scratch, dry_run, lang) -> None:
     """Automatic reviewer assignment for a round (the same operation as the admin page)."""
     from flask_babel import force_locale
 
+    from grants.assignment import operations as ops
     from grants.models import Category, Round
-    from grants.operations import assignments as ops
 
     rnd = db.session.scalar(select(Round).where(Round.edition == edition))
     if rnd is None:
@@ -166,7 +167,7 @@ def sweep_files(grace_minutes: float, dry_run: bool) -> None:
     """Remove uploaded files that no attachment or objection refers to (left by interrupted uploads)."""
     from flask import current_app
 
-    from grants.maintenance import sweep_orphan_files
+    from grants.platform.maintenance import sweep_orphan_files
 
     removed = sweep_orphan_files(current_app._get_current_object(), grace_minutes * 60, dry_run=dry_run)
     for name in removed:

@@ -4,7 +4,8 @@
                                      English source and zh_Hans from zh_Hant (OpenCC tw2sp, marked
                                      "auto" so a hand translation is never overwritten)
     python scripts/i18n.py compile   compile .po to .mo (make does this before running the app)
-    python scripts/i18n.py check     exit 1 if any catalog has a missing or fuzzy translation
+    python scripts/i18n.py check     exit 1 if any catalog has a missing or fuzzy translation, or a
+                                     refusal code raised in grants/ has no message (or no translation)
 
 zh_Hant is written by hand; zh_Hans entries with the translator comment "auto" are regenerated
 from it on every update; remove the comment to keep a hand-written Simplified translation.
@@ -124,8 +125,54 @@ def extracted_ids() -> set[str]:
             return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
 
 
+def raised_refusal_codes() -> dict[str, str]:
+    """Every refusal code written literally in grants/: ``Refusal("code", ...)`` and
+    ``Problem(field, "code", ...)``, with where it is raised (file:line)."""
+    import ast
+
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "grants").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            position = {"Refusal": 0, "Problem": 1}.get(name)
+            if position is None:
+                continue
+            args = [*node.args, *(k.value for k in node.keywords if k.arg == "code")]
+            code = args[position] if len(node.args) > position else next(
+                (k.value for k in node.keywords if k.arg == "code"), None)
+            if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                found.setdefault(code.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def refusal_gaps() -> list[str]:
+    """Codes raised without a message in grants.platform.refusals.MESSAGES, and messages whose
+    msgid a catalog does not translate."""
+    sys.path.insert(0, str(ROOT))
+    from grants.platform.refusals import MESSAGES
+
+    out = [f"refusal code without a message in grants/platform/refusals.py: {code} ({where})"
+           for code, where in sorted(raised_refusal_codes().items()) if code not in MESSAGES]
+    for locale in LOCALES:
+        catalog = load(locale)
+        for code, lazy in MESSAGES.items():
+            msgid = lazy._args[0] if hasattr(lazy, "_args") else str(lazy)
+            message = catalog.get(msgid)
+            if message is None or not message.string or message.fuzzy:
+                out.append(f"{locale}: refusal {code!r} has no translation: {msgid}")
+    return out
+
+
 def check() -> int:
     bad = 0
+    for line in refusal_gaps():
+        print(line)
+        bad += 1
     used = extracted_ids()
     for locale in LOCALES:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in load(locale) if m.id}

@@ -6,7 +6,6 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
-from grants import passwords, uscc
 from grants.extensions import db
 from grants.models import (
     BudgetCategory,
@@ -23,6 +22,8 @@ from grants.models import (
     User,
     utcnow,
 )
+from grants.platform import passwords
+from grants.rules import uscc
 
 PASSWORD = "Correct-Horse-Battery-9"  # noqa: S105
 _HASH = None

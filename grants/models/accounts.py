@@ -55,7 +55,7 @@ class User(UserMixin, Base):
         back_populates="reviewer", cascade="all, delete-orphan"
     )
 
-    # Flask-Login: the session token is bound in get_id (see grants.auth.sessions).
+    # Flask-Login: the session token is bound in get_id (see grants.platform.sessions).
     _session_token = None
 
     def get_id(self) -> str:

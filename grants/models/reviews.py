@@ -22,7 +22,7 @@ class RubricVersion(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("competition_round.id", ondelete="CASCADE"), index=True)
     stage: Mapped[Stage] = mapped_column(Enum(Stage, native_enum=False, length=10))
     version: Mapped[int]
-    definition: Mapped[dict] = mapped_column(JSON)  # grants.rubric.rubric_to_dict
+    definition: Mapped[dict] = mapped_column(JSON)  # grants.rules.rubric.rubric_to_dict
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,4 +1,4 @@
-"""Access rules per feature, merged by tests/web/test_access.py.
+"""Access rules per feature, merged by tests/platform/test_access.py.
 
 Each module defines ``RULES = {endpoint: rule}`` where rule is "all" (anyone, 200), "token"
 (reached through a one-time link; tested elsewhere), "skip:<reason>" (checked by a dedicated test),

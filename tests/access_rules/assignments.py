@@ -1,4 +1,4 @@
-"""Access rules for reviewer assignment (grants/admin/assignment_auto.py)."""
+"""Access rules for reviewer assignment (grants/assignment/views.py)."""
 
 from grants.models import ProposalStatus, Role
 

@@ -30,9 +30,9 @@ def submitted(make, rnd):
 
 def attachment(make, rnd):
     """A stored file on a proposal of the applicant, assigned to the matrix's reviewer, who declared no conflict."""
-    from grants import uploads
     from grants.extensions import db
     from grants.models import Assignment, Attachment, AttachmentKind, ConflictDeclaration, User
+    from grants.platform import uploads
 
     proposal = _proposal(make, rnd)
     with make.app.app_context():

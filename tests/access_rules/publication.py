@@ -5,7 +5,7 @@ from grants.models import Objection
 
 
 def _objection(make, rnd):
-    from tests.web.test_publication_support import add_awards, direct_publication
+    from tests.publication.test_publication_support import add_awards, direct_publication
 
     ids = add_awards(make, make.app, rnd)
     pub_id = direct_publication(make.app, rnd.id)
@@ -21,15 +21,15 @@ RULES = {
     "public.results": "all",
     "public.objection_new": "all",
     "public.verify": "all",
-    "public.results_pdf": "skip: frozen files, served to anyone; tests/web/test_publication.py",
-    "public.results_final_pdf": "skip: frozen files, served to anyone; tests/web/test_publication.py",
-    "public.results_xlsx": "skip: frozen files, served to anyone; tests/web/test_publication.py",
-    "applicant.review_summary": "skip: only the proposal's own NGO; tests/pdf/test_review_summary_pdf.py",
+    "public.results_pdf": "skip: frozen files, served to anyone; tests/publication/test_publication.py",
+    "public.results_final_pdf": "skip: frozen files, served to anyone; tests/publication/test_publication.py",
+    "public.results_xlsx": "skip: frozen files, served to anyone; tests/publication/test_publication.py",
+    "applicant.review_summary": "skip: only the proposal's own NGO; tests/publication/test_review_summary_pdf.py",
     "admin.publication": {"admin"},
     "admin.publication_status": {"admin"},
     "admin.work_calendar": {"admin"},
     "admin.objections": {"admin"},
     "admin.objection_detail": ({"admin"}, _objection),
-    "admin.objection_evidence": "skip: evidence download; tests/web/test_objections.py",
+    "admin.objection_evidence": "skip: evidence download; tests/publication/test_objections.py",
 }
 POST_ONLY = {"admin.publication_publish", "admin.publication_retry", "admin.publication_finalise"}

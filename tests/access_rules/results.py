@@ -18,7 +18,7 @@ def _judge(make, rnd):
         Stage,
         User,
     )
-    from tests.web.test_ranking_builders import rubric_version
+    from tests.ranking.test_ranking_builders import rubric_version
 
     proposal = make.proposal(rnd.id, status=ProposalStatus.shortlisted)
     rv_id = rubric_version(make.app, rnd.id, "roadshow")
@@ -47,7 +47,7 @@ RULES = {
     "admin.roadshow": ADMIN,
     "admin.roadshow_host": ADMIN,
     "admin.roadshow_status": ADMIN,
-    "admin.roadshow_order_pdf": "skip:redirects until the order is drawn; tests/web/test_roadshow.py prints it",
+    "admin.roadshow_order_pdf": "skip:redirects until the order is drawn; tests/roadshow/test_roadshow.py prints it",
     "admin.allocation": ADMIN,
     "reviewer.roadshow_judge": ({"reviewer"}, _round_only),
     "reviewer.roadshow_sheet": ({"reviewer"}, _judge),

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from grants import demo
+from grants.demo import seed as demo
 
 
 def test_admin_creates_a_round(app, live_server, runner, page, shot):

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from grants.models import ProposalStatus, Role
 from tests.factories import PASSWORD
-from tests.web.test_review_support import GOOD_SCORES, VETO_KEYS, assign, review_round
+from tests.review.test_review_support import GOOD_SCORES, VETO_KEYS, assign, review_round
 
 
 def _login(page, base, email):

@@ -20,7 +20,7 @@ from grants.models import (
     RubricVersion,
     Stage,
 )
-from grants.rubric import default_written_rubric, rubric_to_dict
+from grants.rules.rubric import default_written_rubric, rubric_to_dict
 from tests.conftest import PG_ADMIN_URL
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.reliability._server import browsers, csrf_of, live, report, version_of
-from tests.web.test_review_support import GOOD_SCORES, setup, sheet, stored_review
+from tests.review.test_review_support import GOOD_SCORES, setup, sheet, stored_review
 
 N = 50
 

@@ -29,9 +29,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from grants import audit, uploads
 from grants.extensions import db
-from grants.maintenance import sweep_orphan_files
 from grants.models import (
     Attachment,
     AttachmentKind,
@@ -42,6 +40,8 @@ from grants.models import (
     ProposalStatus,
     Role,
 )
+from grants.platform import audit, uploads
+from grants.platform.maintenance import sweep_orphan_files
 from tests.factories import PASSWORD
 from tests.reliability._server import report
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from grants.extensions import db
 from grants.models import AuditEntry, Review
 from tests.reliability._server import browsers, csrf_of, live, report, version_of
-from tests.web.test_review_support import GOOD_SCORES, setup, sheet
+from tests.review.test_review_support import GOOD_SCORES, setup, sheet
 
 N = 10
 

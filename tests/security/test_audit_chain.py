@@ -2,9 +2,9 @@
 
 from sqlalchemy import delete, select, update
 
-from grants import audit
 from grants.extensions import db
 from grants.models import AuditEntry, Role
+from grants.platform import audit
 
 
 def _make_entries(app, make, n=6):

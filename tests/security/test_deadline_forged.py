@@ -10,13 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from grants import uploads
 from grants.extensions import db
 from grants.models import Attachment, AttachmentKind, Proposal, ProposalStatus, Round, utcnow
+from grants.platform import uploads
 from tests.conftest import csrf_token
+from tests.intake.helpers import form_data
+from tests.review.test_review_support import sheet
 from tests.security.world import build, login, report, snapshot
-from tests.web.intake_helpers import form_data
-from tests.web.test_review_support import sheet
 
 TABLES = ("proposal", "proposal_team_member", "proposal_budget_line", "proposal_activity", "proposal_outcome",
           "attachment", "proposal_event", "review")

@@ -32,7 +32,7 @@ OVERRIDES = {"reviewer.roadshow_sheet": {"proposal_id": "award_proposal_id"}}
 
 def _files_world(app, make):
     world = build(make, app)
-    from tests.web.test_ranking_builders import rubric_version
+    from tests.ranking.test_ranking_builders import rubric_version
 
     rv_id = rubric_version(app, world.round_id, "roadshow")
     with app.app_context():

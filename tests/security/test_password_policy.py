@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from grants import passwords
 from grants.extensions import db
 from grants.models import Role, User
+from grants.platform import passwords
 from tests.conftest import Actions
 from tests.factories import valid_uscc
 from tests.security.world import report

@@ -21,8 +21,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from grants import pdf as pdf_mod
-from grants import uploads
 from grants.extensions import db
 from grants.models import (
     Assignment,
@@ -40,6 +38,8 @@ from grants.models import (
     TeamMember,
     utcnow,
 )
+from grants.platform import pdf as pdf_mod
+from grants.platform import uploads
 from tests.factories import valid_uscc
 
 ROLES = ["anonymous", "appA", "appB", "rev", "revU", "revC", "admin"]
@@ -90,8 +90,8 @@ class World:
 def build(make, app, *, blind: bool = True, reveal_peer_scores: bool = False, secrets: dict | None = None,
           proposal_text: dict | None = None) -> World:
     """Build the world; ``proposal_text`` overrides text fields of ``p`` (XSS payloads)."""
-    from tests.web.test_publication_support import add_awards, direct_publication
-    from tests.web.test_ranking_builders import rubric_version
+    from tests.publication.test_publication_support import add_awards, direct_publication
+    from tests.ranking.test_ranking_builders import rubric_version
 
     s = dict(SECRETS, **(secrets or {}))
     now = utcnow()

@@ -1,4 +1,4 @@
-"""grants.allocation: hand examples, a crafted knapsack case, and a brute-force oracle."""
+"""grants.rules.allocation: hand examples, a crafted knapsack case, and a brute-force oracle."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from grants.allocation import (
+from grants.rules.allocation import (
     AdjustmentError,
     Candidate,
     allocate_in_rank_order,

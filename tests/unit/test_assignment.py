@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grants import assignment as A
-from grants.assignment import (
+from grants.rules import assignment as A
+from grants.rules.assignment import (
     AssignmentProblem,
     Problem,
     Proposal,

@@ -1,4 +1,4 @@
-"""grants.budget: Decimal money, the cap, the administration share, completeness and deadlines."""
+"""grants.rules.budget: Decimal money, the cap, the administration share, completeness and deadlines."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from grants import budget
-from grants.budget import Line, ProposalData, RoundRules
+from grants.rules import budget, lifecycle
+from grants.rules.budget import Line, ProposalData, RoundRules
 
 RULES = RoundRules(project_cap=D("200000"), admin_share_max=D("10"),
                    project_start=date(2027, 1, 1), project_end=date(2027, 12, 31),
@@ -148,45 +148,45 @@ def test_incomplete_proposal(overrides, expected):
 def test_deadline_frozen_clock():
     one_second_before = DEADLINE - timedelta(seconds=1)
     one_second_after = DEADLINE + timedelta(seconds=1)
-    assert budget.can_submit("draft", DEADLINE, one_second_before) is None
-    assert budget.can_submit("draft", DEADLINE, DEADLINE).code == "deadline_passed"  # closed at the deadline itself
-    assert budget.can_submit("draft", DEADLINE, one_second_after).code == "deadline_passed"
-    assert not budget.can_edit("draft", DEADLINE, one_second_after)
-    assert budget.can_edit("draft", DEADLINE, one_second_before)
-    assert budget.can_withdraw("submitted", DEADLINE, one_second_after).code == "deadline_passed"
-    assert budget.can_withdraw("submitted", DEADLINE, one_second_before) is None
-    assert budget.can_reopen("withdrawn", DEADLINE, one_second_after).code == "deadline_passed"
-    assert budget.can_reopen("withdrawn", DEADLINE, one_second_before) is None
+    assert lifecycle.can_submit("draft", DEADLINE, one_second_before) is None
+    assert lifecycle.can_submit("draft", DEADLINE, DEADLINE).code == "deadline_passed"  # closed at the deadline itself
+    assert lifecycle.can_submit("draft", DEADLINE, one_second_after).code == "deadline_passed"
+    assert not lifecycle.can_edit("draft", DEADLINE, one_second_after)
+    assert lifecycle.can_edit("draft", DEADLINE, one_second_before)
+    assert lifecycle.can_withdraw("submitted", DEADLINE, one_second_after).code == "deadline_passed"
+    assert lifecycle.can_withdraw("submitted", DEADLINE, one_second_before) is None
+    assert lifecycle.can_reopen("withdrawn", DEADLINE, one_second_after).code == "deadline_passed"
+    assert lifecycle.can_reopen("withdrawn", DEADLINE, one_second_before) is None
 
 
 def test_deadline_compares_instants_not_wall_clocks():
     from zoneinfo import ZoneInfo
 
     beijing = DEADLINE.astimezone(ZoneInfo("Asia/Shanghai"))  # 17:00 +08:00, the same instant
-    assert budget.can_submit("draft", beijing, DEADLINE + timedelta(seconds=1)).code == "deadline_passed"
+    assert lifecycle.can_submit("draft", beijing, DEADLINE + timedelta(seconds=1)).code == "deadline_passed"
     with pytest.raises(ValueError):
-        budget.is_before(DEADLINE.replace(tzinfo=None), DEADLINE)
+        lifecycle.is_before(DEADLINE.replace(tzinfo=None), DEADLINE)
 
 
 def test_returned_proposal_uses_its_revision_deadline():
     revision = DEADLINE + timedelta(days=7)
-    assert budget.deadline_for("returned", DEADLINE, revision) == revision
-    assert budget.deadline_for("draft", DEADLINE, revision) == DEADLINE
+    assert lifecycle.deadline_for("returned", DEADLINE, revision) == revision
+    assert lifecycle.deadline_for("draft", DEADLINE, revision) == DEADLINE
     now = DEADLINE + timedelta(days=1)
-    assert budget.can_submit("returned", budget.deadline_for("returned", DEADLINE, revision), now) is None
-    assert budget.can_submit("returned", revision, revision + timedelta(seconds=1)).code == "deadline_passed"
+    assert lifecycle.can_submit("returned", lifecycle.deadline_for("returned", DEADLINE, revision), now) is None
+    assert lifecycle.can_submit("returned", revision, revision + timedelta(seconds=1)).code == "deadline_passed"
 
 
 def test_only_drafts_and_returned_are_submittable():
     for status in ("submitted", "eligible", "rejected", "withdrawn", "awarded"):
-        assert budget.can_submit(status, DEADLINE, DEADLINE - timedelta(days=1)).code == "not_editable"
-    assert budget.can_submit("draft", DEADLINE, DEADLINE - timedelta(days=30),
+        assert lifecycle.can_submit(status, DEADLINE, DEADLINE - timedelta(days=1)).code == "not_editable"
+    assert lifecycle.can_submit("draft", DEADLINE, DEADLINE - timedelta(days=30),
                              opens_at=DEADLINE - timedelta(days=20)).code == "call_not_open"
-    assert budget.can_withdraw("draft", DEADLINE, DEADLINE - timedelta(days=1)).code == "not_withdrawable"
-    assert budget.can_reopen("submitted", DEADLINE, DEADLINE - timedelta(days=1)).code == "not_reopenable"
+    assert lifecycle.can_withdraw("draft", DEADLINE, DEADLINE - timedelta(days=1)).code == "not_withdrawable"
+    assert lifecycle.can_reopen("submitted", DEADLINE, DEADLINE - timedelta(days=1)).code == "not_reopenable"
 
 
 def test_numbers():
-    assert budget.format_number(2026, 8, 42) == ("HZ-2026-08-0042", "P-0042")
-    assert budget.next_sequence([]) == 1
-    assert budget.next_sequence([None, "HZ-2026-08-0007", "HZ-2026-08-0012", "junk"]) == 13
+    assert lifecycle.format_number(2026, 8, 42) == ("HZ-2026-08-0042", "P-0042")
+    assert lifecycle.next_sequence([]) == 1
+    assert lifecycle.next_sequence([None, "HZ-2026-08-0007", "HZ-2026-08-0012", "junk"]) == 13

@@ -1,4 +1,4 @@
-"""grants.charts: pure SVG charts parse as XML, draw one bar per datum, print values, escape text."""
+"""grants.rules.charts: pure SVG charts parse as XML, draw one bar per datum, print values, escape text."""
 
 from datetime import date
 from decimal import Decimal
@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from grants import charts
+from grants.rules import charts
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

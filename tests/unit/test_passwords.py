@@ -1,6 +1,6 @@
 from argon2 import extract_parameters
 
-from grants import passwords
+from grants.platform import passwords
 
 
 def test_argon2id_at_or_above_owasp_minimum():

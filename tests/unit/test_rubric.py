@@ -1,4 +1,4 @@
-"""Unit tests for grants.rubric (pure: no app, no database)."""
+"""Unit tests for grants.rules.rubric (pure: no app, no database)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grants.rubric import (
+from grants.rules.rubric import (
     LANGS,
     PROBLEM_CODES,
     Band,
@@ -479,7 +479,7 @@ def test_defaults_load_check_and_sum_to_100(loader):
 
 def test_default_files_are_canonical():
     """The shipped JSON is exactly what dumps_rubric writes (so diffs stay clean)."""
-    folder = Path(__file__).resolve().parents[2] / "grants" / "rubrics"
+    folder = Path(__file__).resolve().parents[2] / "grants" / "rules" / "rubrics"
     for name, loader in [
         ("written_default", default_written_rubric),
         ("roadshow_default", default_roadshow_rubric),

@@ -1,4 +1,4 @@
-"""Hand-computed vectors for grants.scoring (the arithmetic is in the comments)."""
+"""Hand-computed vectors for grants.rules.scoring (the arithmetic is in the comments)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from grants.scoring import (
+from grants.rules.scoring import (
     ProposalInfo,
     RankInput,
     ReviewScore,

@@ -1,6 +1,6 @@
 import pytest
 
-from grants import uscc
+from grants.rules import uscc
 
 
 def test_published_code_validates():

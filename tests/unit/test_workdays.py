@@ -1,5 +1,5 @@
-"""Unit tests for grants.workdays. Expected dates are computed by hand from the
-State Council notices (see the comments in grants/workdays.py)."""
+"""Unit tests for grants.rules.workdays. Expected dates are computed by hand from the
+State Council notices (see the comments in grants/rules/workdays.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grants.workdays import (
+from grants.rules.workdays import (
     DEFAULT_NOTICE_DAYS,
     KNOWN_YEARS,
     WorkCalendar,

@@ -1,3 +1,0 @@
-from grants.auth.views import bp
-
-__all__ = ["bp"]

@@ -1,0 +1,383 @@
+"""Proposal intake (申報): create, save drafts, submit, withdraw, reopen, attachments.
+
+Every function changes models, writes the audit log and the status timeline (ProposalEvent),
+flushes, and never commits. Deadlines are checked HERE, inside the write, with the ``now``
+the caller passes (UTC): the proposal row (and for numbering the round row) is re-read with
+``SELECT ... FOR UPDATE`` so what the browser sent cannot matter.
+
+Statuses: draft → submitted (before the call closes) → eligible / returned / rejected
+(screening, grants.screening.operations). A returned proposal is edited and resubmitted
+before its own ``revision_deadline``. A submitted or returned proposal may be withdrawn before
+its deadline; a withdrawn proposal may be reopened as a draft while the call is still open
+(it keeps its submission number and gets it back when resubmitted).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from grants.extensions import db
+from grants.models import (
+    ActivityRow,
+    Attachment,
+    AttachmentKind,
+    BudgetCategory,
+    BudgetLine,
+    Organization,
+    OutcomeRow,
+    Proposal,
+    ProposalEvent,
+    ProposalStatus,
+    Round,
+    TeamMember,
+)
+from grants.platform import audit, mail, uploads
+from grants.rules import budget, lifecycle
+from grants.rules.refusal import Refusal
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+# ------------------------------------------------------------------ reading
+
+def rules_for(rnd: Round) -> budget.RoundRules:
+    return budget.RoundRules(
+        project_cap=rnd.project_cap,
+        admin_share_max=rnd.admin_share_max,
+        project_start=rnd.project_start,
+        project_end=rnd.project_end,
+        category_ids=frozenset(c.id for c in rnd.categories),
+        required_documents=tuple(rnd.required_documents or ()),
+    )
+
+
+def lines_of(proposal: Proposal) -> list[budget.Line]:
+    return [budget.Line(str(line.category), line.item, line.unit_price, line.quantity) for line in proposal.budget_lines]
+
+
+def data_of(proposal: Proposal) -> budget.ProposalData:
+    return budget.ProposalData(
+        name=proposal.name, category_id=proposal.category_id, districts=proposal.districts or [],
+        target_groups=proposal.target_groups or [], beneficiaries=proposal.beneficiaries,
+        start_date=proposal.start_date, end_date=proposal.end_date, need=proposal.need,
+        objectives=proposal.objectives, risks=proposal.risks,
+        activities=len(proposal.activities), outcomes=len(proposal.outcomes), team=len(proposal.team),
+        lines=lines_of(proposal), requested=proposal.requested, matching_funds=proposal.matching_funds,
+        attachment_kinds=[str(a.kind) for a in proposal.attachments],
+    )
+
+
+def deadline_of(proposal: Proposal) -> datetime:
+    return lifecycle.deadline_for(str(proposal.status), proposal.round.call_closes_at, proposal.revision_deadline)
+
+
+def is_editable(proposal: Proposal, now: datetime) -> bool:
+    return lifecycle.can_edit(str(proposal.status), deadline_of(proposal), now)
+
+
+def _locked(proposal: Proposal) -> Proposal:
+    """Re-read the proposal row under a row lock (PostgreSQL), fresh from the database."""
+    return db.session.execute(
+        select(Proposal).where(Proposal.id == proposal.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _event(proposal: Proposal, actor_id: int | None, note: str = "", at: datetime | None = None) -> None:
+    db.session.add(ProposalEvent(proposal_id=proposal.id, actor_id=actor_id, status=proposal.status, note=note,
+                                 **({"at": at} if at else {})))
+
+
+def _notify(proposal: Proposal, subject: str, body: str) -> None:
+    to = proposal.organization.contact_email
+    if to:
+        mail.queue(to, subject, body)
+
+
+# ------------------------------------------------------------------ create and edit
+
+def active_count(round_id: int, organization_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Proposal.id)).where(
+            Proposal.round_id == round_id, Proposal.organization_id == organization_id,
+            Proposal.status != ProposalStatus.withdrawn,
+        )
+    ) or 0
+
+
+def create_proposal(rnd: Round, organization: Organization, actor_id: int | None, now: datetime) -> Proposal:
+    """A new empty draft, while the call is open and the organization is under its quota."""
+    db.session.execute(select(Organization.id).where(Organization.id == organization.id).with_for_update(key_share=True))  # NO KEY UPDATE: see submit_proposal
+    if now < rnd.call_opens_at:
+        raise Refusal("call_not_open", field="status", opens=rnd.call_opens_at)
+    if not lifecycle.is_before(rnd.call_closes_at, now):
+        raise Refusal("deadline_passed", field="status", deadline=rnd.call_closes_at)
+    if active_count(rnd.id, organization.id) >= rnd.max_proposals_per_org:
+        raise Refusal("quota", field="status", max=rnd.max_proposals_per_org)
+    proposal = Proposal(round_id=rnd.id, organization_id=organization.id, status=ProposalStatus.draft,
+                        districts=[str(organization.district)], target_groups=[])
+    db.session.add(proposal)
+    db.session.flush()
+    _event(proposal, actor_id, at=now)
+    audit.record("create_proposal", proposal, actor_id=actor_id, round_id=rnd.id, organization_id=organization.id)
+    return proposal
+
+
+def _check_editable(proposal: Proposal, now: datetime) -> None:
+    status = str(proposal.status)
+    if status not in lifecycle.EDITABLE:
+        raise Refusal("not_editable", field="status", status=status)
+    deadline = deadline_of(proposal)
+    if not lifecycle.is_before(deadline, now):
+        raise Refusal("deadline_passed", field="status", deadline=deadline)
+
+
+def save_draft(proposal: Proposal, values: dict, actor_id: int | None, now: datetime) -> Proposal:
+    """Store what was typed (incomplete is fine). Refused after the deadline or once submitted."""
+    proposal = _locked(proposal)
+    _check_editable(proposal, now)
+    category_ids = {c.id for c in proposal.round.categories}
+    proposal.name = values.get("name", "")[:200]
+    proposal.category_id = values.get("category_id") if values.get("category_id") in category_ids else None
+    proposal.districts = list(values.get("districts") or [])
+    proposal.target_groups = list(values.get("target_groups") or [])
+    proposal.beneficiaries = values.get("beneficiaries")
+    proposal.start_date = values.get("start_date")
+    proposal.end_date = values.get("end_date")
+    proposal.need = values.get("need", "")
+    proposal.objectives = values.get("objectives", "")
+    proposal.risks = values.get("risks", "")
+    proposal.requested = values.get("requested")
+    proposal.matching_funds = values.get("matching_funds")
+    proposal.activities = [ActivityRow(position=i, **row) for i, row in enumerate(values.get("activities", []))]
+    proposal.outcomes = [OutcomeRow(position=i, **row) for i, row in enumerate(values.get("outcomes", []))]
+    proposal.team = [TeamMember(position=i, **row) for i, row in enumerate(values.get("team", []))]
+    lines = []
+    for i, row in enumerate(values.get("budget_lines", [])):
+        price = row.get("unit_price") if row.get("unit_price") is not None else Decimal("0")
+        quantity = row.get("quantity") if row.get("quantity") is not None else Decimal("0")
+        category = row.get("category") if row.get("category") in budget.BUDGET_CATEGORIES else "other"
+        lines.append(BudgetLine(position=i, category=BudgetCategory(category), item=row.get("item", "")[:200],
+                                unit_price=price, quantity=quantity,
+                                subtotal=budget.line_subtotal(price, quantity)))  # computed here, never sent
+    proposal.budget_lines = lines
+    proposal.budget_total = budget.budget_total(lines_of(proposal)) if lines else None
+    proposal.updated_at = now
+    db.session.flush()
+    audit.record("save_proposal_draft", proposal, actor_id=actor_id, name=proposal.name,
+                 requested=proposal.requested, budget_total=proposal.budget_total)
+    return proposal
+
+
+# ------------------------------------------------------------------ submit, withdraw, reopen
+
+def _assign_number(proposal: Proposal, rnd: Round) -> None:
+    """HZ-<deadline year>-<edition>-<sequence>; the round row is locked while numbering (PostgreSQL),
+    and the unique constraint plus a retry covers SQLite's single writer."""
+    # FOR NO KEY UPDATE: serialises numbering without conflicting with the FOR KEY SHARE that
+    # PostgreSQL's foreign-key checks take on the round row (a proposal row updated twice in one
+    # transaction re-checks its keys). Plain FOR UPDATE deadlocked under load: this transaction
+    # holds the audit lock and waits for the round row, while another one holds a key-share lock
+    # on the round and waits for the audit lock (benchmarks/load_deadline_rush.py found it).
+    db.session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update(key_share=True))
+    year = rnd.call_closes_at.astimezone(BEIJING).year
+    for _attempt in range(5):
+        numbers = db.session.scalars(select(Proposal.number).where(Proposal.round_id == rnd.id,
+                                                                   Proposal.number.is_not(None)))
+        sequence = lifecycle.next_sequence(numbers)
+        number, blind = lifecycle.format_number(year, rnd.edition, sequence)
+        try:
+            with db.session.begin_nested():
+                proposal.number = number
+                proposal.blind_code = blind
+                db.session.flush()
+            return
+        except IntegrityError:
+            proposal.number = None
+            continue
+    raise RuntimeError("could not allocate a submission number")
+
+
+def submit_proposal(proposal: Proposal, actor_id: int | None, now: datetime) -> Proposal:
+    """Lock, check the deadline and every rule on the STORED proposal, number it, mark it submitted."""
+    proposal = _locked(proposal)
+    rnd = proposal.round
+    deadline = deadline_of(proposal)
+    refused = lifecycle.can_submit(str(proposal.status), deadline, now, opens_at=rnd.call_opens_at)
+    if refused:
+        raise Refusal.of([refused])
+    problems = budget.check_submission(data_of(proposal), rules_for(rnd))
+    if problems:
+        raise Refusal.of(problems)
+    resubmission = proposal.status == ProposalStatus.returned
+    if not proposal.number:
+        _assign_number(proposal, rnd)
+    proposal.status = ProposalStatus.submitted
+    proposal.submitted_at = now
+    proposal.budget_total = budget.budget_total(lines_of(proposal))
+    db.session.flush()
+    _event(proposal, actor_id, _("Resubmitted after revision") if resubmission else "", at=now)
+    audit.record("submit_proposal", proposal, actor_id=actor_id, number=proposal.number,
+                 requested=proposal.requested, resubmission=resubmission)
+    _notify(
+        proposal,
+        _l("Proposal %(number)s received", number=proposal.number),
+        _l("Your proposal \"%(name)s\" was submitted at %(time)s (Beijing time) with the number %(number)s.",
+          name=proposal.name, time=now.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"), number=proposal.number),
+    )
+    return proposal
+
+
+def withdraw_proposal(proposal: Proposal, actor_id: int | None, now: datetime) -> Proposal:
+    proposal = _locked(proposal)
+    refused = lifecycle.can_withdraw(str(proposal.status), deadline_of(proposal), now)
+    if refused:
+        raise Refusal.of([refused])
+    proposal.status = ProposalStatus.withdrawn
+    db.session.flush()
+    _event(proposal, actor_id, at=now)
+    audit.record("withdraw_proposal", proposal, actor_id=actor_id, number=proposal.number)
+    return proposal
+
+
+def reopen_proposal(proposal: Proposal, actor_id: int | None, now: datetime) -> Proposal:
+    proposal = _locked(proposal)
+    refused = lifecycle.can_reopen(str(proposal.status), proposal.round.call_closes_at, now)
+    if refused:
+        raise Refusal.of([refused])
+    if active_count(proposal.round_id, proposal.organization_id) >= proposal.round.max_proposals_per_org:
+        raise Refusal("quota", field="status", max=proposal.round.max_proposals_per_org)
+    proposal.status = ProposalStatus.draft
+    proposal.revision_deadline = None
+    db.session.flush()
+    _event(proposal, actor_id, at=now)
+    audit.record("reopen_proposal", proposal, actor_id=actor_id)
+    return proposal
+
+
+# ------------------------------------------------------------------ attachments
+
+def upload_folder() -> str:
+    return current_app.config["UPLOAD_FOLDER"]
+
+
+def add_attachment(proposal: Proposal, kind: str, filename: str, data: bytes, actor_id: int | None,
+                   now: datetime) -> Attachment:
+    """Check the content, the sizes and the deadline, then store the file under a random name."""
+    proposal = _locked(proposal)
+    _check_editable(proposal, now)
+    file_kind, content_type = uploads.check_upload(filename, data)
+    uploads.check_total(sum(a.size for a in proposal.attachments), len(data))
+    stored, digest = uploads.store(upload_folder(), data, file_kind)
+    attachment = Attachment(
+        proposal_id=proposal.id, kind=AttachmentKind(kind), original_name=uploads.clean_name(filename),
+        stored_name=stored, content_type=content_type, size=len(data), sha256=digest, uploaded_at=now,
+        uploaded_by_id=actor_id,
+    )
+    db.session.add(attachment)
+    try:
+        db.session.flush()
+    except Exception:
+        uploads.remove(upload_folder(), stored)
+        raise
+    audit.record("upload_attachment", attachment, actor_id=actor_id, proposal_id=proposal.id, kind=kind,
+                 size=len(data), sha256=digest)
+    return attachment
+
+
+def delete_attachment(attachment: Attachment, actor_id: int | None, now: datetime) -> str:
+    """Removes the row; returns the stored name so the caller deletes the file after the commit."""
+    _check_editable(_locked(attachment.proposal), now)
+    stored = attachment.stored_name
+    audit.record("delete_attachment", attachment, actor_id=actor_id, proposal_id=attachment.proposal_id,
+                 sha256=attachment.sha256)
+    db.session.delete(attachment)
+    db.session.flush()
+    return stored
+
+
+# ------------------------------------------------------------------ the printable proposal
+
+def pdf_context(proposal: Proposal) -> dict:
+    """Plain data for templates/intake/pdf/proposal.html."""
+    from grants.platform.i18n import BUDGET_CATEGORY_LABELS, DISTRICT_LABELS, TARGET_GROUP_LABELS
+
+    org = proposal.organization
+    lines = lines_of(proposal)
+    totals = budget.category_totals(lines)
+    return {
+        "title": proposal.name or _("Proposal"),
+        "round_name": proposal.round.name,
+        "issuer": proposal.round.issuer,
+        "number": proposal.number or _("(not yet submitted)"),
+        "submitted_at": proposal.submitted_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if proposal.submitted_at else "",
+        "organization": {"name": org.name, "uscc": org.uscc, "address": org.address, "contact": org.contact_name,
+                         "phone": org.contact_phone, "email": org.contact_email, "rating": str(org.rating)},
+        "name": proposal.name,
+        "category": proposal.category.name if proposal.category else "",
+        "districts": [str(DISTRICT_LABELS.get(d, d)) for d in proposal.districts or []],
+        "target_groups": [str(TARGET_GROUP_LABELS.get(t, t)) for t in proposal.target_groups or []],
+        "beneficiaries": proposal.beneficiaries,
+        "start_date": proposal.start_date.isoformat() if proposal.start_date else "",
+        "end_date": proposal.end_date.isoformat() if proposal.end_date else "",
+        "need": proposal.need, "objectives": proposal.objectives, "risks": proposal.risks,
+        "activities": [{"month": a.month, "activity": a.activity, "output": a.output} for a in proposal.activities],
+        "outcomes": [{"indicator": o.indicator, "target": o.target, "measure": o.measure} for o in proposal.outcomes],
+        "team": [{"name": t.name, "role": t.role, "qualification": t.qualification, "hours": t.hours or ""}
+                 for t in proposal.team],
+        "budget_lines": [{"category": str(BUDGET_CATEGORY_LABELS.get(str(b.category), b.category)), "item": b.item,
+                          "unit_price": _money(b.unit_price), "quantity": _qty(b.quantity),
+                          "subtotal": _money(b.subtotal)} for b in proposal.budget_lines],
+        "category_totals": [{"category": str(BUDGET_CATEGORY_LABELS[c]), "amount": _money(v)}
+                            for c, v in totals.items() if v],
+        "budget_total": _money(budget.budget_total(lines)),
+        "requested": _money(proposal.requested),
+        "matching_funds": _money(proposal.matching_funds),
+        "admin_share": f"{budget.admin_share(lines)}%",
+        "labels": {k: str(v) for k, v in PDF_LABELS().items()},
+    }
+
+
+def _money(value) -> str:
+    from grants.platform.templating import money
+
+    return money(value)
+
+
+def _qty(value) -> str:
+    if value is None:
+        return ""
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}"
+
+
+def PDF_LABELS() -> dict:  # noqa: N802  (a table of labels, built per request for its language)
+    return {
+        "proposal": _("Project proposal"), "number": _("Submission number"), "submitted": _("Submitted at"),
+        "organization": _("Applicant organization"), "uscc": _("Unified Social Credit Code"),
+        "address": _("Address"), "contact": _("Contact person"), "phone": _("Phone"), "email": _("Email"),
+        "project": _("Project"), "name": _("Project name"), "category": _("Category"),
+        "districts": _("Service districts"), "target_groups": _("Target groups"),
+        "beneficiaries": _("Beneficiaries (person-times)"), "period": _("Project period"),
+        "need": _("Need analysis"), "objectives": _("Objectives"), "activities": _("Activities and timeline"),
+        "month": _("Month"), "activity": _("Activity"), "output": _("Output"),
+        "outcomes": _("Outcome indicators"), "indicator": _("Indicator"), "target": _("Target value"),
+        "measure": _("How it is measured"), "risks": _("Risks and mitigation"), "team": _("Project team"),
+        "role": _("Role"), "qualification": _("Qualification"), "hours": _("Hours"),
+        "budget": _("Budget"), "item": _("Item"), "unit_price": _("Unit price"), "quantity": _("Quantity"),
+        "subtotal": _("Subtotal"), "total": _("Total"), "requested": _("Requested amount"),
+        "matching": _("Matching funds"), "admin_share": _("Administration share"),
+        "declaration": _("We declare that the information in this proposal is true and complete."),
+        "signature": _("Signature of the legal representative"), "seal": _("Seal of the organization"),
+        "date": _("Date"),
+    }
+
+
+def download_url(attachment: Attachment) -> str:
+    return url_for("attachments.download", attachment_id=attachment.id)

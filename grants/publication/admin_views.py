@@ -1,0 +1,271 @@
+"""Publishing results: the 公示 (notice period), objections, the final 立項名單, the work calendar."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import BooleanField, SelectField, TextAreaField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from grants.extensions import db
+from grants.models import Award, Objection, ObjectionStatus, Publication, PublicationStatus, Round
+from grants.platform import audit, mail
+from grants.platform.forms import BaseForm
+from grants.platform.web import admin as bp
+from grants.publication import objections as objection_ops
+from grants.publication import operations as ops
+from grants.rules import workdays
+from grants.rules.refusal import Refusal
+
+OBJECTION_STATUS_LABELS = {
+    ObjectionStatus.open: _l("Open"),
+    ObjectionStatus.investigating: _l("Under investigation"),
+    ObjectionStatus.upheld: _l("Upheld"),
+    ObjectionStatus.dismissed: _l("Dismissed"),
+}
+PUBLICATION_STATUS_LABELS = {
+    PublicationStatus.rendering: _l("Preparing the PDF"),
+    PublicationStatus.notice: _l("Public notice"),
+    PublicationStatus.failed: _l("PDF failed"),
+    PublicationStatus.final: _l("Final (award list)"),
+}
+
+
+class CalendarForm(BaseForm):
+    text = TextAreaField(_l("Holidays and makeup working days"), validators=[Length(max=50_000)])
+
+
+class DecisionForm(BaseForm):
+    status = SelectField(_l("Status"), validators=[DataRequired()])
+    investigation = TextAreaField(_l("Investigation"), validators=[Length(max=20_000)])
+    decision = TextAreaField(_l("Decision and reasons"), validators=[Length(max=20_000)])
+    withdraw_award = BooleanField(_l("Withdraw this project's award (removed from the final list)"))
+    withdraw_reason = TextAreaField(_l("Reason for the withdrawal"), validators=[Optional(), Length(max=2000)])
+
+    def validate_decision(self, field):
+        if self.status.data in (ObjectionStatus.upheld.value, ObjectionStatus.dismissed.value) and not field.data.strip():
+            raise ValidationError(_("Give the decision and its reasons."))
+
+
+def refusal_message(code: str | None) -> str:
+    return {
+        "none": _("Nothing has been published for this round yet."),
+        "already": _("This list is already final."),
+        "not_rendered": _("The notice PDF is not ready yet."),
+        "period": _("The notice period has not ended yet."),
+        "objections": _("Some objections are still open or under investigation: decide them first."),
+    }.get(code or "", "")
+
+
+def _round(round_id: int) -> Round:
+    return db.session.get(Round, round_id) or abort(404)
+
+
+def _status_payload(publication: Publication | None) -> dict:
+    if publication is None:
+        return {"status": "none", "progress": 0, "done": True}
+    if publication.status == PublicationStatus.final:
+        done = bool(publication.final_pdf_sha256) or bool(publication.error)
+    else:
+        done = publication.status != PublicationStatus.rendering
+    return {"status": publication.status.value, "progress": publication.progress, "done": done,
+            "error": bool(publication.error)}
+
+
+@bp.route("/rounds/<int:round_id>/publication")
+def publication(round_id: int):
+    rnd = _round(round_id)
+    pub = ops.latest_publication(rnd.id)
+    rows = ops.current_rows(rnd)
+    today = ops.beijing_today()
+    preview_period = None
+    try:
+        preview_period = workdays.notice_period(today, ops.load_calendar(), max(1, rnd.notice_working_days or 1))
+    except ValueError:
+        preview_period = None
+    counts = {}
+    if pub is not None:
+        counts = dict(db.session.execute(
+            select(Objection.status, func.count(Objection.id)).where(Objection.publication_id == pub.id)
+            .group_by(Objection.status)).all())
+    can_publish = pub is None or pub.status == PublicationStatus.failed
+    return render_template(
+        "publication/publication.html", rnd=rnd, pub=pub, rows=rows, total=ops.rows_total(rows),
+        published_total=ops.rows_total(pub.rows) if pub else None, preview_period=preview_period,
+        today=today, counts=counts, can_publish=can_publish and bool(rows),
+        finalise_refusal=refusal_message(ops.finalise_refusal(pub, today)) if pub else "",
+        status_labels=PUBLICATION_STATUS_LABELS, objection_labels=OBJECTION_STATUS_LABELS,
+        status=_status_payload(pub), stale=bool(pub and ops.render_is_stale(pub)),
+        final_code=ops.final_code(pub) if pub and pub.status == PublicationStatus.final else None,
+        withdrawn=db.session.scalars(select(Award).where(Award.round_id == rnd.id, Award.withdrawn.is_(True))).all(),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/publication/status.json")
+def publication_status(round_id: int):
+    rnd = _round(round_id)
+    response = jsonify(_status_payload(ops.latest_publication(rnd.id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/rounds/<int:round_id>/publication/publish", methods=["POST"])
+def publication_publish(round_id: int):
+    rnd = _round(round_id)
+    latest = ops.latest_publication(rnd.id)
+    try:
+        pub, spec = ops.publish(rnd)
+    except ops.PublishError as exc:
+        flash(_("This round already has a published list.") if str(exc) == "already"
+              else _("There are no awards to publish."), "error")
+        return redirect(url_for("admin.publication", round_id=rnd.id))
+    if latest is not None and latest.status == PublicationStatus.failed:
+        audit.record("replace_failed_publication", latest, replaced_by=pub.id)
+    db.session.commit()
+    ops.start_render(current_app._get_current_object(), pub.id, "notice", spec)
+    flash(_("Published: the notice period runs from %(start)s to %(end)s. The PDF is being prepared.",
+            start=pub.notice_start.isoformat(), end=pub.notice_end.isoformat()), "success")
+    return redirect(url_for("admin.publication", round_id=rnd.id))
+
+
+@bp.route("/rounds/<int:round_id>/publication/render", methods=["POST"])
+def publication_retry(round_id: int):
+    rnd = _round(round_id)
+    pub = ops.latest_publication(rnd.id) or abort(404)
+    if not ops.render_is_stale(pub) and pub.status != PublicationStatus.failed:
+        flash(_("The PDF is ready or still being prepared."), "warning")
+        return redirect(url_for("admin.publication", round_id=rnd.id))
+    try:
+        kind, spec = ops.retry_render(pub)
+    except ops.PublishError:
+        flash(_("The PDF is ready or still being prepared."), "warning")
+        return redirect(url_for("admin.publication", round_id=rnd.id))
+    db.session.commit()
+    ops.start_render(current_app._get_current_object(), pub.id, kind, spec)
+    flash(_("The PDF is being prepared again."), "success")
+    return redirect(url_for("admin.publication", round_id=rnd.id))
+
+
+@bp.route("/rounds/<int:round_id>/publication/finalise", methods=["POST"])
+def publication_finalise(round_id: int):
+    rnd = _round(round_id)
+    pub = ops.latest_publication(rnd.id)
+    refusal = ops.finalise_refusal(pub)
+    if refusal:
+        flash(_("The list cannot be made final: %(reason)s", reason=refusal_message(refusal)), "error")
+        return redirect(url_for("admin.publication", round_id=rnd.id))
+    spec, outcome = ops.finalise(pub)
+    for proposal, awarded in outcome:
+        org = proposal.organization
+        recipients = {org.contact_email, *(m.email for m in org.members if m.active)}
+        if awarded:
+            subject = _l("Your project has been approved: %(name)s", name=proposal.name)
+            body = _l("The award list of %(round)s is final. Your project “%(name)s” is approved for funding. "
+                     "The Women's Federation will contact you about the grant agreement.",
+                     round=rnd.name, name=proposal.name)
+        else:
+            subject = _l("Result of %(round)s", round=rnd.name)
+            body = _l("The award list of %(round)s is final. Your project “%(name)s” was not funded this time. "
+                     "You can download the review summary from your account.", round=rnd.name, name=proposal.name)
+        for to in sorted(r for r in recipients if r):
+            mail.queue(to, subject, body)
+    db.session.commit()
+    ops.start_render(current_app._get_current_object(), pub.id, "final", spec)
+    flash(_("The award list is final. The final PDF is being prepared; the organizations have been notified."),
+          "success")
+    return redirect(url_for("admin.publication", round_id=rnd.id))
+
+
+# --------------------------------------------------------------------------- work calendar
+
+
+@bp.route("/work-calendar", methods=["GET", "POST"])
+def work_calendar():
+    form = CalendarForm()
+    if request.method == "GET":
+        form.text.data = ops.calendar_text()
+    if form.validate_on_submit():
+        try:
+            calendar = ops.save_calendar(form.text.data or "")
+        except ValueError as exc:
+            form.text.errors.append(_("The calendar was not saved: %(problem)s", problem=str(exc)))
+        else:
+            db.session.commit()
+            flash(_("The work calendar has been saved (%(holidays)d holidays, %(workdays)d makeup working days).",
+                    holidays=len(calendar.holidays), workdays=len(calendar.extra_workdays)), "success")
+            return redirect(url_for("admin.work_calendar"))
+    return render_template("rounds/work_calendar.html", form=form, known_years=sorted(workdays.KNOWN_YEARS))
+
+
+# --------------------------------------------------------------------------- objections
+
+
+@bp.route("/rounds/<int:round_id>/objections")
+def objections(round_id: int):
+    rnd = _round(round_id)
+    rows = db.session.scalars(
+        select(Objection).join(Publication, Objection.publication_id == Publication.id)
+        .where(Publication.round_id == rnd.id).order_by(Objection.filed_at.desc(), Objection.id.desc())
+    ).all()
+    return render_template("publication/objections.html", rnd=rnd, objections=rows, labels=OBJECTION_STATUS_LABELS)
+
+
+def _objection(objection_id: int) -> Objection:
+    return db.session.get(Objection, objection_id) or abort(404)
+
+
+@bp.route("/objections/<int:objection_id>", methods=["GET", "POST"])
+def objection_detail(objection_id: int):
+    objection = _objection(objection_id)
+    pub = objection.publication
+    form = DecisionForm(obj=objection if request.method == "GET" else None)
+    form.status.choices = [SelectChoice(s.value, str(label)) for s, label in OBJECTION_STATUS_LABELS.items()]
+    if request.method == "GET":
+        form.status.data = objection.status.value
+    award = db.session.scalars(select(Award).where(Award.proposal_id == objection.proposal_id)).first()
+    if form.validate_on_submit():
+        try:
+            withdrawn = objection_ops.decide(
+                objection, status=ObjectionStatus(form.status.data), investigation=form.investigation.data or "",
+                decision=form.decision.data or "", withdraw_award=form.withdraw_award.data,
+                withdraw_reason=form.withdraw_reason.data or "", user_id=current_user.id)
+        except objection_ops.ObjectionRefused:
+            flash(_("The award list is final: objections can no longer be changed."), "error")
+            return redirect(url_for("admin.objection_detail", objection_id=objection.id))
+        db.session.commit()
+        flash(_("The objection has been saved."), "success")
+        if withdrawn is not None:
+            flash(_("The award has been withdrawn; it will not be on the final list."), "warning")
+        return redirect(url_for("admin.objection_detail", objection_id=objection.id))
+    row = next((r for r in pub.rows if r["proposal_id"] == objection.proposal_id), None)
+    return render_template("publication/objection_detail.html", objection=objection, pub=pub, rnd=pub.round, form=form,
+                           row=row, award=award, labels=OBJECTION_STATUS_LABELS,
+                           final=pub.status == PublicationStatus.final)
+
+
+@bp.route("/objections/<int:objection_id>/evidence")
+def objection_evidence(objection_id: int):
+    objection = _objection(objection_id)
+    try:
+        path = objection_ops.evidence_path(objection)
+    except Refusal:
+        abort(404)
+    if path is None:
+        abort(404)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        abort(404)
+    response = current_app.response_class(data, mimetype=objection.evidence_type or "application/octet-stream")
+    name = quote(objection.evidence_name or "evidence")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,525 @@
+"""公示 and 立項: freezing the award list, the notice period, the background PDF render,
+finalisation, verification.
+
+Plain functions that change models and write the audit log; they flush, never commit.
+The one exception is the background render job (``start_render``), which runs after the
+request's commit in its own thread and app context and commits its own progress.
+
+Frozen data
+-----------
+``Publication.rows`` is the list as published: plain dicts with ``rank, project,
+organization, category, score`` (2-dp string, half-up) and ``amount`` (string), plus
+``proposal_id`` (used by the objection form, the results page and finalisation; not part
+of the verification code).  Rows are sorted by category position then rank, so the PDF's
+category grouping follows the frozen order and re-rendering needs nothing but the rows
+and the header strings.
+
+Verification
+------------
+* notice list: ``Publication.data_code`` is the footer verification code of the notice
+  PDF (``grants.platform.award_list.award_list_context``), ``Publication.pdf_sha256`` the file's hash;
+* final list (立項名單): ``Publication.final_pdf_sha256`` the file's hash; its footer code
+  is kept in the tamper-evident audit entry ``finalise_publication`` (details
+  ``final_code``), so no extra column is needed.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import threading
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import (
+    AuditEntry,
+    Award,
+    Category,
+    Objection,
+    ObjectionStatus,
+    Organization,
+    Proposal,
+    ProposalStatus,
+    Publication,
+    PublicationStatus,
+    Review,
+    ReviewStatus,
+    Round,
+    Setting,
+    User,
+    utcnow,
+)
+from grants.platform import audit, pdf
+from grants.publication import award_list
+from grants.rules import workdays
+
+LOGGER = logging.getLogger(__name__)
+CALENDAR_KEY = "work_calendar"
+NOTICE_TITLE = "公示名單"
+FINAL_TITLE = "立項名單"
+_CENT = Decimal("0.01")
+OPEN_OBJECTION = (ObjectionStatus.open, ObjectionStatus.investigating)
+#: A render still "rendering" after this many seconds is presumed lost (e.g. a restarted worker).
+STALE_RENDER_SECONDS = 600
+
+
+class PublishError(ValueError):
+    """The action is refused; the message says why (already translated by the caller's locale)."""
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def beijing_today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def local_date(value) -> date:
+    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+def calendar_text() -> str:
+    """The editable calendar text: the stored one, else the built-in official calendar."""
+    setting = db.session.get(Setting, CALENDAR_KEY)
+    if setting is not None and setting.value.strip():
+        return setting.value
+    return workdays.format_calendar_text(workdays.default_calendar())
+
+
+def load_calendar() -> workdays.WorkCalendar:
+    setting = db.session.get(Setting, CALENDAR_KEY)
+    if setting is not None and setting.value.strip():
+        try:
+            return workdays.parse_calendar_text(setting.value)
+        except ValueError:  # stored text is validated on save; never block publishing on it
+            LOGGER.exception("stored work calendar is invalid; using the built-in one")
+    return workdays.default_calendar()
+
+
+def save_calendar(text: str) -> workdays.WorkCalendar:
+    """Validate and store the calendar text; raises ValueError("line N: ...")."""
+    calendar = workdays.parse_calendar_text(text)
+    setting = db.session.get(Setting, CALENDAR_KEY)
+    if setting is None:
+        setting = Setting(key=CALENDAR_KEY, value="")
+        db.session.add(setting)
+    setting.value = text
+    audit.record("update_work_calendar", object_type="site_setting", holidays=len(calendar.holidays),
+                 workdays=len(calendar.extra_workdays), years=sorted(calendar.years))
+    db.session.flush()
+    return calendar
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def format_score(value) -> str:
+    if value is None:
+        return ""
+    return str(Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def format_amount(value) -> str:
+    return str(Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def current_rows(rnd: Round) -> list[dict]:
+    """The round's non-withdrawn awards as plain rows, grouped by category position, then rank."""
+    result = db.session.execute(
+        select(Award, Proposal, Organization, Category)
+        .join(Proposal, Award.proposal_id == Proposal.id)
+        .join(Organization, Proposal.organization_id == Organization.id)
+        .outerjoin(Category, Proposal.category_id == Category.id)
+        .where(Award.round_id == rnd.id, Award.withdrawn.is_(False))
+    ).all()
+
+    def key(item):
+        award, proposal, _org, category = item
+        return (category.position if category else 10_000, award.rank if award.rank is not None else 10**9,
+                proposal.id)
+
+    rows = []
+    for award, proposal, org, category in sorted(result, key=key):
+        rows.append({
+            "proposal_id": proposal.id,
+            "rank": str(award.rank) if award.rank is not None else "",
+            "project": proposal.name,
+            "organization": org.name,
+            "category": category.name if category else "",
+            "score": format_score(award.score),
+            "amount": format_amount(award.amount),
+        })
+    return rows
+
+
+def rows_total(rows: list[dict]) -> Decimal:
+    return sum((Decimal(r["amount"]) for r in rows), Decimal(0))
+
+
+def render_spec(rnd: Round, *, title: str, day: date, rows: list[dict], audit_head: str | None) -> dict:
+    """Everything the renderer needs, as plain data (handed to the background thread)."""
+    return {"issuer": rnd.issuer, "round_name": rnd.name, "title": title, "date": chinese_date(day),
+            "rows": [dict(r) for r in rows], "audit_head": audit_head}
+
+
+def verify_base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify"
+
+
+def list_context(spec: dict, base_url: str) -> dict:
+    return award_list.award_list_context(
+        issuer=spec["issuer"], round_name=spec["round_name"], title=spec["title"], date=spec["date"],
+        rows=spec["rows"], verify_base_url=base_url, audit_head=spec["audit_head"],
+    )
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def latest_publication(round_id: int, *, visible_only: bool = False) -> Publication | None:
+    query = select(Publication).where(Publication.round_id == round_id)
+    if visible_only:
+        query = query.where(Publication.status.in_((PublicationStatus.notice, PublicationStatus.final)))
+    return db.session.scalars(query.order_by(Publication.id.desc()).limit(1)).first()
+
+
+def open_objections(publication: Publication) -> int:
+    return len(db.session.scalars(
+        select(Objection.id).where(Objection.publication_id == publication.id, Objection.status.in_(OPEN_OBJECTION))
+    ).all())
+
+
+def objection_window_open(publication: Publication | None, today: date | None = None) -> bool:
+    """Objections are accepted from the publication day to the last day of the notice period."""
+    if publication is None or publication.status != PublicationStatus.notice or publication.notice_end is None:
+        return False
+    today = today or beijing_today()
+    return local_date(publication.published_at) <= today <= publication.notice_end
+
+
+def panel_names(round_id: int) -> list[str]:
+    """Reviewers who submitted at least one review in the round."""
+    names = db.session.scalars(
+        select(User.name).distinct()
+        .join(Review, Review.reviewer_id == User.id)
+        .join(Proposal, Review.proposal_id == Proposal.id)
+        .where(Proposal.round_id == round_id, Review.status == ReviewStatus.submitted)
+    ).all()
+    return sorted(names)
+
+
+def final_code(publication: Publication) -> str | None:
+    entry = finalise_entry(publication)
+    return entry.details.get("final_code") if entry else None
+
+
+def finalise_entry(publication: Publication) -> AuditEntry | None:
+    return db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "finalise_publication", AuditEntry.object_type == "publication",
+                                 AuditEntry.object_id == publication.id).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+
+
+# --------------------------------------------------------------------------- publish
+
+
+def publish(rnd: Round, *, today: date | None = None) -> tuple[Publication, dict]:
+    """Freeze the current awards and open an N-working-day 公示; returns (publication, render spec).
+
+    The caller commits, then calls ``start_render(app, publication.id, "notice", spec)``.
+    """
+    existing = latest_publication(rnd.id)
+    if existing is not None and existing.status in (PublicationStatus.rendering, PublicationStatus.notice,
+                                                     PublicationStatus.final):
+        raise PublishError("already")
+    rows = current_rows(rnd)
+    if not rows:
+        raise PublishError("empty")
+    today = today or beijing_today()
+    start, end = workdays.notice_period(today, load_calendar(), max(1, rnd.notice_working_days or 1))
+    publication = Publication(round_id=rnd.id, status=PublicationStatus.rendering, notice_start=start,
+                              notice_end=end, rows=rows, progress=0, error="")
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False):
+        publication.published_by_id = current_user.id
+    db.session.add(publication)
+    db.session.flush()
+    spec = render_spec(rnd, title=NOTICE_TITLE, day=today, rows=rows, audit_head=None)
+    publication.data_code = list_context(spec, verify_base_url())["verification_code"]
+    audit.record("publish", publication, round_id=rnd.id, rows=len(rows), total=str(rows_total(rows)),
+                 notice_start=start.isoformat(), notice_end=end.isoformat(), data_code=publication.data_code)
+    publication.audit_head = audit.head_hash()
+    spec["audit_head"] = publication.audit_head
+    db.session.flush()
+    return publication, spec
+
+
+def notice_spec(publication: Publication) -> dict:
+    """The render spec of an existing notice publication (for a retry after a failed render)."""
+    spec = render_spec(publication.round, title=NOTICE_TITLE, day=local_date(publication.published_at),
+                       rows=publication.rows, audit_head=publication.audit_head)
+    publication.data_code = list_context(spec, verify_base_url())["verification_code"]
+    return spec
+
+
+def retry_render(publication: Publication) -> tuple[str, dict]:
+    """Prepare a render again after a failure (or a lost worker); returns (kind, spec)."""
+    if publication.status == PublicationStatus.final:
+        if publication.final_pdf_sha256:
+            raise PublishError("rendered")
+        entry = finalise_entry(publication)
+        spec = dict(entry.details["spec"])
+        spec["audit_head"] = entry.hash
+        kind = "final"
+    else:
+        if publication.pdf_sha256:
+            raise PublishError("rendered")
+        spec = notice_spec(publication)
+        publication.status = PublicationStatus.rendering
+        kind = "notice"
+    publication.progress = 0
+    publication.error = ""
+    audit.record("retry_render", publication, kind=kind)
+    return kind, spec
+
+
+def render_is_stale(publication: Publication) -> bool:
+    """True when a render has been "in progress" far longer than any render takes."""
+    if publication.progress >= 100 and not publication.error:
+        return False
+    rendering = publication.status == PublicationStatus.rendering or (
+        publication.status == PublicationStatus.final and not publication.final_pdf_sha256)
+    if not rendering:
+        return False
+    started = publication.finalised_at if publication.status == PublicationStatus.final else publication.published_at
+    return bool(publication.error) or (utcnow() - started).total_seconds() > STALE_RENDER_SECONDS
+
+
+# --------------------------------------------------------------------------- background render
+
+
+_threads: dict[int, threading.Thread] = {}
+
+
+def start_render(app, publication_id: int, kind: str, spec: dict) -> threading.Thread:
+    """Render the list PDF (and, for the notice, the .xlsx) in a background thread.
+
+    Call after the commit: the thread opens its own app context and session.
+    """
+    thread = threading.Thread(target=_render_job, args=(app, publication_id, kind, spec),
+                              name=f"publication-{publication_id}-{kind}", daemon=True)
+    _threads[publication_id] = thread
+    thread.start()
+    return thread
+
+
+def wait_for_render(publication_id: int, timeout: float = 120) -> None:
+    """Join the render thread (CLI and tests)."""
+    thread = _threads.get(publication_id)
+    if thread is not None:
+        thread.join(timeout)
+
+
+def _progress(publication_id: int, value: int) -> None:
+    publication = db.session.get(Publication, publication_id)
+    publication.progress = value
+    db.session.commit()
+
+
+def _store(folder: Path, name: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.tmp"
+    tmp.write_bytes(data)
+    os.replace(tmp, folder / name)
+
+
+def _render_job(app, publication_id: int, kind: str, spec: dict) -> None:
+    with app.app_context():
+        try:
+            _progress(publication_id, 5)
+            context = list_context(spec, app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify")
+            _progress(publication_id, 15)
+            data = award_list.render_award_list(context)
+            _progress(publication_id, 85)
+            digest = pdf.sha256_hex(data)
+            folder = Path(app.config["PDF_FOLDER"])
+            name = f"publication-{publication_id}-{kind}-{digest[:16]}.pdf"
+            _store(folder, name, data)
+            publication = db.session.get(Publication, publication_id)
+            if kind == "final":
+                publication.final_pdf_path = name
+                publication.final_pdf_sha256 = digest
+            else:
+                xlsx_name = f"publication-{publication_id}-notice.xlsx"
+                _store(folder, xlsx_name, build_xlsx(spec))
+                publication.pdf_path = name
+                publication.pdf_sha256 = digest
+                publication.xlsx_path = xlsx_name
+                publication.data_code = context["verification_code"]
+                publication.status = PublicationStatus.notice
+            publication.progress = 100
+            publication.error = ""
+            audit.record("render_publication", publication, kind=kind, sha256=digest, bytes=len(data),
+                         verification_code=context["verification_code"])
+            db.session.commit()
+        except Exception as exc:  # any failure is shown to the admins, who can retry
+            LOGGER.exception("rendering publication %s (%s) failed", publication_id, kind)
+            db.session.rollback()
+            try:
+                publication = db.session.get(Publication, publication_id)
+                if publication is not None:
+                    if kind == "notice":
+                        publication.status = PublicationStatus.failed
+                    publication.error = f"{type(exc).__name__}: {exc}"[:2000]
+                    db.session.commit()
+            except Exception:
+                LOGGER.exception("could not record the render failure of publication %s", publication_id)
+                db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def build_xlsx(spec: dict) -> bytes:
+    """The published list as a spreadsheet: same columns, per-category subtotals, grand total."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = spec["title"]
+    ws.append([spec["issuer"]])
+    ws.append([f"{spec['round_name']} {spec['title']}"])
+    ws.append([f"發布日期：{spec['date']}", None, None, None, None, "金額單位：人民幣元"])
+    ws.append(["名次", "項目名稱", "申報機構", "類別", "評分", "核定金額"])
+    for cell in ws[4]:
+        cell.font = Font(bold=True)
+    order: list[str] = []
+    for row in spec["rows"]:
+        if row["category"] not in order:
+            order.append(row["category"])
+    money = "#,##0.00"
+    total = Decimal(0)
+    for category in order:
+        group = [r for r in spec["rows"] if r["category"] == category]
+        for r in group:
+            ws.append([int(r["rank"]) if r["rank"].isdigit() else r["rank"], r["project"], r["organization"],
+                       r["category"], Decimal(r["score"]) if r["score"] else None, Decimal(r["amount"])])
+            ws.cell(ws.max_row, 6).number_format = money
+            ws.cell(ws.max_row, 5).number_format = "0.00"
+        subtotal = rows_total(group)
+        total += subtotal
+        ws.append([None, f"{category} 小計（{len(group)} 項）", None, None, None, subtotal])
+        ws.cell(ws.max_row, 6).number_format = money
+        ws.cell(ws.max_row, 2).font = Font(bold=True)
+    ws.append([None, f"合計（{len(spec['rows'])} 項）", None, None, None, total])
+    ws.cell(ws.max_row, 6).number_format = money
+    ws.cell(ws.max_row, 2).font = Font(bold=True)
+    ws.cell(ws.max_row, 6).font = Font(bold=True)
+    for column, width in zip("ABCDEF", (8, 40, 32, 14, 10, 16), strict=True):
+        ws.column_dimensions[column].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- finalise
+
+
+def finalise_refusal(publication: Publication | None, today: date | None = None) -> str | None:
+    """Why the list cannot become final now: a code (see the view for messages), or None."""
+    if publication is None:
+        return "none"
+    if publication.status == PublicationStatus.final:
+        return "already"
+    if publication.status != PublicationStatus.notice:
+        return "not_rendered"
+    today = today or beijing_today()
+    if publication.notice_end is None or today <= publication.notice_end:
+        return "period"
+    if open_objections(publication):
+        return "objections"
+    return None
+
+
+def finalise(publication: Publication, *, today: date | None = None) -> tuple[dict, list[tuple[Proposal, bool]]]:
+    """Make the list final (立項): returns (render spec, [(proposal, awarded)]) for the mails.
+
+    Withdrawn awards are removed from the final list; proposals in it become ``awarded``,
+    the round's other proposals still in the running become ``not_awarded``.
+    """
+    refusal = finalise_refusal(publication, today)
+    if refusal:
+        raise PublishError(refusal)
+    rnd = publication.round
+    withdrawn = set(db.session.scalars(
+        select(Award.proposal_id).where(Award.round_id == rnd.id, Award.withdrawn.is_(True))
+    ).all())
+    final_rows = [dict(r) for r in publication.rows if r["proposal_id"] not in withdrawn]
+    awarded_ids = {r["proposal_id"] for r in final_rows}
+    now = utcnow()
+    publication.status = PublicationStatus.final
+    publication.finalised_at = now
+    publication.progress = 0
+    publication.error = ""
+    spec = render_spec(rnd, title=FINAL_TITLE, day=local_date(now), rows=final_rows, audit_head=None)
+    outcome: list[tuple[Proposal, bool]] = []
+    in_running = (ProposalStatus.submitted, ProposalStatus.eligible, ProposalStatus.shortlisted,
+                  ProposalStatus.awarded, ProposalStatus.not_awarded)
+    for proposal in db.session.scalars(select(Proposal).where(Proposal.round_id == rnd.id).order_by(Proposal.id)):
+        if proposal.id in awarded_ids:
+            proposal.status = ProposalStatus.awarded
+            outcome.append((proposal, True))
+        elif proposal.status in in_running:
+            proposal.status = ProposalStatus.not_awarded
+            outcome.append((proposal, False))
+    db.session.flush()
+    code = list_context(spec, verify_base_url())["verification_code"]
+    audit.record("finalise_publication", publication, round_id=rnd.id, rows=len(final_rows),
+                 total=str(rows_total(final_rows)), removed=sorted(withdrawn & {r["proposal_id"] for r in publication.rows}),
+                 final_code=code, spec=spec)
+    spec["audit_head"] = audit.head_hash()  # the finalise entry itself, printed on the final PDF
+    return spec, outcome
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def find_by_hash(value: str) -> tuple[Publication, str, str] | None:
+    """(publication, "notice"|"final", "file"|"code") for a file SHA-256 or a footer code, else None."""
+    value = (value or "").strip().lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        return None
+    pub = db.session.scalars(select(Publication).where(Publication.pdf_sha256 == value)).first()
+    if pub is not None:
+        return pub, "notice", "file"
+    pub = db.session.scalars(select(Publication).where(Publication.final_pdf_sha256 == value)).first()
+    if pub is not None:
+        return pub, "final", "file"
+    pub = db.session.scalars(select(Publication).where(
+        Publication.data_code == value, Publication.pdf_sha256.is_not(None))).first()
+    if pub is not None:
+        return pub, "notice", "code"
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "finalise_publication")):
+        if (entry.details or {}).get("final_code") == value:
+            pub = db.session.get(Publication, entry.object_id)
+            if pub is not None and pub.final_pdf_sha256:
+                return pub, "final", "code"
+    return None

@@ -1,0 +1,150 @@
+"""Reviewer forms: the conflict-of-interest declaration and the score form, which is built
+at run time from the rubric (one field per criterion, veto questions first, bonus items)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from grants.platform.forms import BaseForm
+from grants.review.operations import SheetInput
+from grants.rules import rubric as rubric_core
+
+RELATION_LABELS = {
+    "employment": _l("Employment (I work or worked for the organization)"),
+    "board": _l("Board or committee seat"),
+    "family": _l("Family tie with its staff or board"),
+    "donation": _l("Donation to or from the organization"),
+    "collaboration": _l("Earlier collaboration on a project"),
+    "other": _l("Other"),
+}
+
+
+class DeclarationForm(BaseForm):
+    answer = RadioField(
+        _l("Your declaration"),
+        choices=[SelectChoice("none", _l("I have no conflict of interest with this organization")),
+                 SelectChoice("conflict", _l("I have a conflict of interest and cannot review this proposal"))],
+        validators=[InputRequired(_l("Please choose one of the two answers."))],
+    )
+    relation = SelectField(
+        _l("Relation"),
+        choices=[SelectChoice("", _l("(choose)"))] + [SelectChoice(k, v) for k, v in RELATION_LABELS.items()],
+        validators=[Optional()],
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.answer.data == "conflict" and self.relation.data not in RELATION_LABELS:
+            self.relation.errors = [*self.relation.errors, _l("Please say what ties you to the organization.")]
+            ok = False
+        return ok
+
+
+@dataclass(frozen=True)
+class FieldNames:
+    @staticmethod
+    def score(key: str) -> str:
+        return f"score_{key}"
+
+    @staticmethod
+    def comment(key: str) -> str:
+        return f"comment_{key}"
+
+    @staticmethod
+    def veto(key: str) -> str:
+        return f"veto_{key}"
+
+    @staticmethod
+    def bonus(key: str) -> str:
+        return f"bonus_{key}"
+
+
+names = FieldNames()
+
+
+class ScoreFormBase(BaseForm):
+    version = HiddenField()  # the review's version counter when the form was loaded (0: new)
+
+    rubric: rubric_core.Rubric
+    lang: str
+
+    # ------------------------------------------------------------ reading the input
+    def sheet_input(self) -> SheetInput:
+        data = SheetInput()
+        for c in self.rubric.criteria:
+            data.scores[c.key] = self[names.score(c.key)].data or ""
+            data.comments[c.key] = self[names.comment(c.key)].data or ""
+        for v in self.rubric.veto_items:
+            raw = self[names.veto(v.key)].data
+            data.veto_answers[v.key] = True if raw == "yes" else False if raw == "no" else None
+            data.comments[v.key] = self[names.comment(v.key)].data or ""
+        for b in self.rubric.bonus_items:
+            data.bonus[b.key] = self[names.bonus(b.key)].data or ""
+        return data
+
+    def expected_version(self) -> int:
+        try:
+            return int(self.version.data or 0)
+        except ValueError:
+            return -1
+
+    def show_problems(self, problems: list[rubric_core.Problem]) -> None:
+        """Each problem next to its field, in the reviewer's language."""
+        for p in problems:
+            if p.code in ("comment_required", "veto_comment_required"):
+                target = names.comment(p.field)
+            elif p.code == "veto_unanswered":
+                target = names.veto(p.field)
+            elif p.code.startswith("bonus_"):
+                target = names.bonus(p.field)
+            else:
+                target = names.score(p.field)
+            if target in self._fields:
+                field = self[target]
+                field.errors = [*list(field.errors or ()), rubric_core.problem_message(p, self.lang)]
+
+    def fill(self, scores: dict, comments: dict, veto_answers: dict, bonus: dict) -> None:
+        """Put stored values into the fields (GET)."""
+        for c in self.rubric.criteria:
+            self[names.score(c.key)].data = scores.get(c.key, "")
+            self[names.comment(c.key)].data = comments.get(c.key, "")
+        for v in self.rubric.veto_items:
+            answer = veto_answers.get(v.key)
+            self[names.veto(v.key)].data = "yes" if answer is True else "no" if answer is False else None
+            self[names.comment(v.key)].data = comments.get(v.key, "")
+        for b in self.rubric.bonus_items:
+            self[names.bonus(b.key)].data = bonus.get(b.key, "")
+
+
+def score_form_class(rubric: rubric_core.Rubric, lang: str) -> type[ScoreFormBase]:
+    """A form class for this rubric: veto questions first (each with a reason box), then one
+    score and one comment box per criterion, then the bonus items. Labels in ``lang``."""
+    attrs: dict = {"rubric": rubric, "lang": lang}
+    for v in rubric.veto_items:
+        attrs[names.veto(v.key)] = RadioField(
+            v.label.get(lang),
+            choices=[SelectChoice("no", _l("No")), SelectChoice("yes", _l("Yes"))],
+            validators=[Optional()], validate_choice=False,
+        )
+        attrs[names.comment(v.key)] = TextAreaField(_l("Reason (required if yes)"),
+                                                    validators=[Optional(), Length(max=2000)])
+    for c in rubric.criteria:
+        attrs[names.score(c.key)] = StringField(
+            c.label.get(lang), validators=[Optional(), Length(max=20)],
+            render_kw={"inputmode": "decimal", "autocomplete": "off", "data-criterion": c.key,
+                       "data-weight": str(c.weight), "data-max": str(c.max_points), "data-step": str(c.step)},
+        )
+        attrs[names.comment(c.key)] = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
+    for b in rubric.bonus_items:
+        attrs[names.bonus(b.key)] = StringField(
+            b.label.get(lang), validators=[Optional(), Length(max=20)],
+            render_kw={"inputmode": "decimal", "autocomplete": "off", "data-bonus": b.key,
+                       "data-max": str(b.max_points)},
+        )
+    return type("ScoreForm", (ScoreFormBase,), attrs)

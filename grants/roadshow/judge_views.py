@@ -1,0 +1,127 @@
+"""Roadshow judges on their phones: score the project on stage, submit, print the signed sheet."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import Proposal, Review, ReviewStatus, Round, RubricVersion, Stage
+from grants.platform.pdf import render_template_to_pdf
+from grants.platform.web import reviewer as bp
+from grants.review import operations as review_ops
+from grants.review.score_sheets import sheet_labels
+from grants.roadshow import operations as roadshow_ops
+from grants.rules import rubric as rubric_mod
+
+
+def _judge_round(round_id: int) -> Round:
+    """The round, if the signed-in reviewer sits on its roadshow panel (404 otherwise: not theirs)."""
+    rnd = db.session.get(Round, round_id)
+    if rnd is None or not roadshow_ops.on_panel(rnd.id, current_user.id):
+        abort(404)
+    return rnd
+
+
+def _lang() -> str:
+    return str(get_locale() or "zh_Hant")
+
+
+@bp.route("/rounds/<int:round_id>/roadshow", methods=["GET", "POST"])
+def roadshow_judge(round_id: int):
+    rnd = _judge_round(round_id)
+    slot = roadshow_ops.current_slot(rnd)
+    lang = _lang()
+    if slot is None:
+        return render_template("roadshow/judge.html", rnd=rnd, proposal=None, waiting=True)
+    proposal = db.session.get(Proposal, slot.proposal_id)
+    review = db.session.scalar(select(Review).where(Review.proposal_id == proposal.id,
+                                                    Review.reviewer_id == current_user.id,
+                                                    Review.stage == Stage.roadshow))
+    rv, rub = roadshow_ops.roadshow_rubric(rnd)
+    if review is not None and review.rubric_version_id != rv.id:
+        rv_old = db.session.get(RubricVersion, review.rubric_version_id)
+        rv, rub = rv_old, rubric_mod.rubric_from_dict(rv_old.definition)
+    values = dict(review.scores) if review else {}
+    comments = dict(review.comments) if review else {}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+        from wtforms import ValidationError
+
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            abort(400)
+        if str(request.form.get("proposal_id")) != str(proposal.id):
+            flash(_("The host has moved on to another project: your sheet was not saved. Score the project now on stage."),
+                  "error")
+            return redirect(url_for("reviewer.roadshow_judge", round_id=rnd.id))
+        values = {c.key: (request.form.get(f"score-{c.key}") or "").strip() for c in rub.criteria}
+        comments = {c.key: (request.form.get(f"comment-{c.key}") or "").strip()[:2000] for c in rub.criteria}
+        problems = rubric_mod.validate(rub, values, comments, {v.key: False for v in rub.veto_items})
+        for p in problems:
+            try:
+                message = rubric_mod.problem_message(p, lang)
+            except (KeyError, IndexError):
+                message = _("Check this score.")
+            errors.setdefault(p.field, []).append(message)
+        if not errors:
+            parsed = {k: rubric_mod.parse_number(v) for k, v in values.items()}
+            roadshow_ops.submit_judge_score(rnd, proposal.id, current_user.id, rv, rub, parsed, comments)
+            db.session.commit()
+            flash(_("Your score has been submitted."), "success")
+            return redirect(url_for("reviewer.roadshow_judge", round_id=rnd.id))
+        status = 400
+    running = Decimal(0)
+    for c in rub.criteria:
+        try:
+            v = rubric_mod.parse_number(values.get(c.key))
+        except (ValueError, TypeError):
+            v = None
+        if v is not None:
+            running += v * c.weight
+    criteria = [{"key": c.key, "label": c.label.get(lang), "max": c.max_points, "step": c.step, "weight": c.weight,
+                 "bands": [{"label": b.label.get(lang), "min": b.min, "max": b.max, "descriptor": b.descriptor.get(lang)}
+                           for b in reversed(c.sorted_bands)]}
+                for c in rub.criteria]
+    return render_template(
+        "roadshow/judge.html", rnd=rnd, proposal=proposal, slot=slot, criteria=criteria, values=values,
+        comments=comments, errors=errors, review=review, running=running, max_total=rubric_mod.max_total(rub),
+        submitted=review is not None and review.status == ReviewStatus.submitted, waiting=False,
+    ), status
+
+
+@bp.route("/rounds/<int:round_id>/roadshow/<int:proposal_id>/sheet.pdf")
+def roadshow_sheet(round_id: int, proposal_id: int):
+    rnd = _judge_round(round_id)
+    review = db.session.scalar(select(Review).where(
+        Review.proposal_id == proposal_id, Review.reviewer_id == current_user.id, Review.stage == Stage.roadshow,
+        Review.status == ReviewStatus.submitted))
+    proposal = db.session.get(Proposal, proposal_id)
+    if review is None or proposal is None or proposal.round_id != rnd.id:
+        abort(404)
+    lang = _lang()
+    rub = rubric_mod.rubric_from_dict(review.rubric_version.definition)
+    # The written review's sheet (templates/review/pdf/score_sheet.html) serves every stage; on stage the
+    # project is not blind, so the sheet names it.
+    sheet = review_ops.sheet_data(review, rub, lang, blind=False, yes=_("Yes"), no=_("No"),
+                                  unanswered=_("Not answered"))
+    context = {
+        "lang": {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans"}.get(lang, "en"),
+        "title": _("Roadshow score sheet"),
+        "round_name": rnd.name,
+        "stage_name": _("Roadshow"),
+        "sheets": [sheet],
+        "labels": {**sheet_labels(), "title": _("Roadshow score sheet")},
+    }
+    pdf = render_template_to_pdf(current_app.jinja_env, "review/pdf/score_sheet.html", context)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"roadshow-sheet-{proposal.number or proposal.id}.pdf")

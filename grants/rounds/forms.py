@@ -1,0 +1,174 @@
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from grants.platform.forms import BaseForm, LocalDateTimeField, MoneyField, positive_money
+
+REQUIRED = _l("This field is required.")
+
+SCORE_BASIS_LABELS = {
+    "trimmed": _l("Trimmed mean (drop the highest and the lowest score from 5 reviews on)"),
+    "mean": _l("Mean"),
+    "median": _l("Median"),
+    "standardised": _l("Standardised score (corrects for lenient and harsh reviewers)"),
+}
+VETO_POLICY_LABELS = {
+    "any": _l("any one reviewer vetoes"),
+    "majority": _l("a majority of the reviewers veto"),
+}
+
+
+class CategoryRow(Form):
+    """One category row; an empty row is ignored."""
+
+    name = StringField(_l("Category"), validators=[Optional(), Length(max=100)])
+    quota = MoneyField(_l("Budget quota (yuan, optional)"), validators=[Optional()])
+
+
+class RoundForm(BaseForm):
+    edition = IntegerField(
+        _l("Edition"), validators=[InputRequired(REQUIRED), NumberRange(1, 999, _l("Enter a number from 1 to 999."))]
+    )
+    name = StringField(_l("Round name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    issuer = StringField(_l("Issuing body"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    funding_pool = MoneyField(_l("Funding pool (yuan)"), validators=[InputRequired(REQUIRED), positive_money])
+    project_cap = MoneyField(_l("Cap per project (yuan)"), validators=[InputRequired(REQUIRED), positive_money])
+    max_proposals_per_org = IntegerField(
+        _l("Maximum proposals per organization"),
+        validators=[InputRequired(REQUIRED), NumberRange(1, 20, _l("Enter a number from 1 to 20."))],
+        default=2,
+    )
+    admin_share_max = DecimalField(
+        _l("Maximum administration share of the budget (%)"),
+        places=2,
+        validators=[InputRequired(REQUIRED), NumberRange(Decimal(0), Decimal(100), _l("Enter a percentage from 0 to 100."))],
+        default=Decimal("10"),
+    )
+    project_start = DateField(_l("Projects may start on"), validators=[Optional()])
+    project_end = DateField(_l("Projects must end by"), validators=[Optional()])
+    call_opens_at = LocalDateTimeField(_l("Call opens"), validators=[InputRequired(REQUIRED)])
+    call_closes_at = LocalDateTimeField(_l("Call closes (submission deadline)"), validators=[InputRequired(REQUIRED)])
+    screening_closes_at = LocalDateTimeField(_l("Eligibility screening ends"), validators=[Optional()])
+    review_opens_at = LocalDateTimeField(_l("Expert review opens"), validators=[Optional()])
+    review_closes_at = LocalDateTimeField(_l("Expert review closes"), validators=[Optional()])
+    roadshow_at = LocalDateTimeField(_l("Roadshow"), validators=[Optional()])
+    notice_starts_at = LocalDateTimeField(_l("Public notice starts"), validators=[Optional()])
+    blind_review = BooleanField(_l("Blind review: hide the organization's identity from reviewers"), default=True)
+    reveal_peer_scores = BooleanField(_l("Show reviewers their peers' scores after they submit their own"))
+    publish_panel_names = BooleanField(_l("Publish the panel's names with the results"))
+    notice_working_days = IntegerField(
+        _l("Public notice period (working days)"),
+        validators=[InputRequired(REQUIRED), NumberRange(1, 30, _l("Enter a number from 1 to 30."))],
+        default=5,
+    )
+    trim_min_reviews = IntegerField(
+        _l("Drop the highest and lowest score from this many reviews on"),
+        validators=[InputRequired(REQUIRED), NumberRange(3, 50, _l("Enter a number from 3 to 50."))],
+        default=5,
+    )
+    # scoring, ranking and allocation
+    written_weight = IntegerField(
+        _l("Weight of the written review (%)"),
+        validators=[InputRequired(REQUIRED), NumberRange(0, 100, _l("Enter a percentage from 0 to 100."))], default=40,
+    )
+    roadshow_weight = IntegerField(
+        _l("Weight of the roadshow (%)"),
+        validators=[InputRequired(REQUIRED), NumberRange(0, 100, _l("Enter a percentage from 0 to 100."))], default=60,
+        description=_l("Set it to 0 for a round without a roadshow. The two weights add up to 100."),
+    )
+    score_basis = SelectField(_l("Score used for the ranking"), default="trimmed")
+    veto_policy = SelectField(_l("A veto disqualifies when"), default="any")
+    disagreement_threshold = DecimalField(
+        _l("Flag a disagreement when the score range exceeds"), places=2, default=Decimal("15"),
+        validators=[InputRequired(REQUIRED), NumberRange(Decimal(0), Decimal(100), _l("Enter a number from 0 to 100."))],
+    )
+    tiebreak_criterion = SelectField(_l("Tie-break criterion (after the roadshow score)"), default="")
+    min_score_to_fund = DecimalField(
+        _l("Minimum score to be funded"), places=2, default=Decimal("60"),
+        validators=[InputRequired(REQUIRED), NumberRange(Decimal(0), Decimal(200), _l("Enter a number from 0 to 200."))],
+    )
+    reviewers_per_proposal = IntegerField(
+        _l("Reviewers per proposal"), default=3,
+        validators=[InputRequired(REQUIRED), NumberRange(1, 15, _l("Enter a number from 1 to 15."))],
+    )
+    roadshow_present_minutes = IntegerField(
+        _l("Roadshow presentation (minutes)"), default=8,
+        validators=[InputRequired(REQUIRED), NumberRange(1, 60, _l("Enter a number from 1 to 60."))],
+    )
+    roadshow_qa_minutes = IntegerField(
+        _l("Roadshow questions and answers (minutes)"), default=7,
+        validators=[InputRequired(REQUIRED), NumberRange(0, 60, _l("Enter a number from 0 to 60."))],
+    )
+    required_documents = SelectMultipleField(_l("Required documents"), validators=[Optional()])
+    categories = FieldList(FormField(CategoryRow), min_entries=1)
+
+    def set_choices(self, criteria: list[tuple[str, str]]) -> None:
+        from grants.platform.i18n import ATTACHMENT_KIND_LABELS
+
+        self.score_basis.choices = [SelectChoice(k, v) for k, v in SCORE_BASIS_LABELS.items()]
+        self.veto_policy.choices = [SelectChoice(k, v) for k, v in VETO_POLICY_LABELS.items()]
+        self.tiebreak_criterion.choices = [SelectChoice("", _l("None"))] + [SelectChoice(k, v) for k, v in criteria]
+        self.required_documents.choices = [
+            SelectChoice(k, v) for k, v in ATTACHMENT_KIND_LABELS.items() if k != "other"
+        ]
+
+    def stage_weights(self) -> dict:
+        weights = {"written": self.written_weight.data}
+        if self.roadshow_weight.data:
+            weights["roadshow"] = self.roadshow_weight.data
+        return weights
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.project_cap.data and self.funding_pool.data and self.project_cap.data > self.funding_pool.data:
+            self.project_cap.errors.append(_l("The cap per project cannot exceed the funding pool."))
+            ok = False
+        if self.call_opens_at.data and self.call_closes_at.data and self.call_closes_at.data <= self.call_opens_at.data:
+            self.call_closes_at.errors.append(_l("The call must close after it opens."))
+            ok = False
+        if self.review_opens_at.data and self.review_closes_at.data and self.review_closes_at.data <= self.review_opens_at.data:
+            self.review_closes_at.errors.append(_l("The review must close after it opens."))
+            ok = False
+        if self.project_start.data and self.project_end.data and self.project_end.data <= self.project_start.data:
+            self.project_end.errors.append(_l("The project period must end after it starts."))
+            ok = False
+        if (self.written_weight.data or 0) + (self.roadshow_weight.data or 0) != 100:
+            self.roadshow_weight.errors.append(_l("The weights of the written review and the roadshow must add up to 100."))
+            ok = False
+        names = [row.form.name.data.strip() for row in self.categories if (row.form.name.data or "").strip()]
+        if not names:
+            self.categories.errors.append(_l("Add at least one category."))
+            ok = False
+        elif len(set(names)) != len(names):
+            self.categories.errors.append(_l("Each category name may appear only once."))
+            ok = False
+        quota_total = sum((row.form.quota.data or Decimal(0)) for row in self.categories)
+        if self.funding_pool.data and quota_total > self.funding_pool.data:
+            self.categories.errors.append(_l("The category quotas add up to more than the funding pool."))
+            ok = False
+        return ok
+
+    def category_rows(self) -> list[tuple[str, Decimal | None]]:
+        return [
+            (row.form.name.data.strip(), row.form.quota.data)
+            for row in self.categories
+            if (row.form.name.data or "").strip()
+        ]
+
+

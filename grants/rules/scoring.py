@@ -1,0 +1,636 @@
+"""Score aggregation, stage blending and ranking (PURE: no Flask, no SQLAlchemy).
+
+Everything here works on plain frozen dataclasses and ``Decimal``.
+
+Conventions
+===========
+* **Points of a review** = ``total + bonus``.  ``total`` is the rubric points of the review
+  (criteria, without bonus); ``bonus`` is the bonus already capped by the rubric module.
+* **Precision.**  All arithmetic runs in one local Decimal context (``prec=40``).  Published
+  figures are rounded ONCE at the end to 2 decimals with ``ROUND_HALF_UP`` (84.125 -> 84.13,
+  84.124999 -> 84.12).  Blending uses the unrounded stage scores.
+* **Comparisons that the public sees use published (rounded) values**: ranking compares the
+  rounded blended score, rounded tie-break stage score and rounded criterion mean, so two
+  rows that *look* tied on the page are ordered by the next tie-break, and ``decided_by``
+  names a key whose published values really differ.  The disagreement flag also compares
+  the published value with the threshold.
+
+Per-proposal statistics (one stage, its submitted reviews; n = number of reviews)
+------------------------------------------------------------------------------
+* ``mean``           sum / n
+* ``median``         middle value; mean of the two middle values when n is even
+* ``trimmed_mean``   去掉一個最高分和一個最低分: (sum - max - min) / (n - 2) when
+                     n >= ``min_for_trim`` (default 5, at least 3); otherwise the plain mean
+                     (``trimmed`` tells which one was used)
+* ``standardised``   標準分.  For each reviewer r, over ALL proposals r scored in the stage:
+                     mu_r = mean, sd_r = population sd;  z = (x - mu_r) / sd_r.
+                     A reviewer with a single score, or sd_r = 0, gets z = 0 for every review
+                     (no information about their scale).  Over all reviews of the stage:
+                     G = mean of points, S = population sd of points.  Then
+                         standardised = clamp(G + mean(z over the proposal's reviews) * S,
+                                              0, max_points)
+                     The z-scores are averaged plainly (no trimming).  If S = 0 every
+                     proposal gets G.
+* ``score_range``    max - min (0 for one review)
+* ``sd``             POPULATION standard deviation sqrt(sum((x - mean)^2) / n): the panel's
+                     scores are the whole population of opinions on the proposal, and it is
+                     defined (0) for a single review.
+* ``flagged``        the chosen ``disagreement_measure`` ("range" or "sd"), rounded, is
+                     strictly greater than ``disagreement_threshold`` (never when None).
+* Veto: ``veto_policy="any"`` (default) -> one vetoing review disqualifies;
+  ``"majority"`` -> strictly more than half of the stage's reviews must veto.
+  A vetoed review's points still count in every statistic (and in its reviewer's z-scale);
+  the proposal is listed, marked ``disqualified``, and ranked after all qualified ones.
+
+Stage blending
+--------------
+``stage_weights`` are PERCENTAGES (``{"written": 40, "roadshow": 60}``) that must sum to
+exactly 100 (``ValueError`` otherwise).  A proposal with a score in every stage is
+*complete*: blended = sum(w_s * score_s) / 100.  A proposal missing a stage (e.g. not
+shortlisted for the roadshow) is *incomplete*: its score is the weighted mean over the stages
+it has (weights renormalised; for written+roadshow that is simply its written score), and it
+is ranked after ALL complete proposals.  Missing is never treated as 0.  A proposal is
+disqualified when any stage disqualifies it.
+
+Ranking (overall and within each category), a deterministic chain
+-----------------------------------------------------------------
+1. qualified before disqualified (``decided_by="veto"``)
+2. complete before incomplete (``"complete"``)
+3. blended score, desc (``"score"``)
+4. score of ``tiebreak_stage`` (e.g. "roadshow"), desc, missing last (``"stage:roadshow"``)
+5. mean of ``tiebreak_criterion`` in the first stage (in weight order) whose reviews carry
+   it, desc, missing last (``"criterion:<name>"``)
+6. earlier proposal submission time, missing last (``"submitted_at"``)
+7. proposal id, asc (``"proposal_id"``)
+Rank numbers are sequential 1, 2, 3, ... for qualified rows; disqualified rows have
+``rank=None``.  ``decided_by`` names the first key of the chain on which a row differs from
+the row above it (``None`` for the first row).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Literal
+
+__all__ = [
+    "BlendedScore",
+    "ProposalAggregate",
+    "ProposalInfo",
+    "RankInput",
+    "RankedRow",
+    "ReviewScore",
+    "RoundConfig",
+    "RoundResult",
+    "aggregate",
+    "blend",
+    "publish",
+    "rank",
+    "rank_from",
+    "score_round",
+]
+
+ProposalId = Hashable
+VetoPolicy = Literal["any", "majority"]
+Basis = Literal["mean", "median", "trimmed", "standardised"]
+Measure = Literal["range", "sd"]
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+_CTX = Context(prec=40, rounding=ROUND_HALF_EVEN)
+
+
+def publish(value: Decimal) -> Decimal:
+    """Round a figure as panels announce it: 2 decimals, half-up."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _as_decimal(value: object, what: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        return Decimal(value)
+    raise TypeError(f"{what} must be a Decimal (or int/str), not {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewScore:
+    """One submitted review of one proposal in one stage.
+
+    Points used everywhere = ``total + bonus``.  From ``grants.rules.rubric`` pass either
+    ``total=base_total(...)`` and ``bonus=bonus_total(...)``, or the rubric's combined
+    ``total`` with ``bonus`` left at 0 -- never both, or the bonus counts twice.
+    """
+
+    proposal_id: ProposalId
+    reviewer_id: Hashable
+    total: Decimal  # rubric points, bonus excluded
+    vetoed: bool = False
+    criteria: Mapping[str, Decimal] = field(default_factory=dict)
+    submitted_at: datetime | None = None  # the review's submission time (audit only)
+    bonus: Decimal = ZERO  # already capped by the rubric
+    stage: str = "written"
+
+    def __post_init__(self) -> None:
+        if type(self.total) is not Decimal:
+            object.__setattr__(self, "total", _as_decimal(self.total, "total"))
+        if type(self.bonus) is not Decimal:
+            object.__setattr__(self, "bonus", _as_decimal(self.bonus, "bonus"))
+        crit = self.criteria
+        for v in crit.values():
+            if type(v) is not Decimal:
+                crit = {kk: _as_decimal(vv, f"criterion {kk!r}") for kk, vv in crit.items()}
+                object.__setattr__(self, "criteria", crit)
+                break
+
+    @property
+    def points(self) -> Decimal:
+        return self.total + self.bonus
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalInfo:
+    proposal_id: ProposalId
+    category: str
+    submitted_at: datetime | None = None  # the proposal's submission time (tie-break 6)
+
+
+@dataclass(frozen=True)
+class RoundConfig:
+    """Per-round scoring settings.  ``stage_weights`` are percentages summing to 100."""
+
+    stage_weights: Mapping[str, Decimal | int | str] = field(default_factory=lambda: {"written": 100})
+    min_for_trim: int = 5
+    max_points: Decimal = HUNDRED  # rubric maximum incl. bonus cap; clamps the standardised score
+    veto_policy: VetoPolicy = "any"
+    basis: Basis = "trimmed"  # which statistic is a stage's score
+    disagreement_measure: Measure = "range"
+    disagreement_threshold: Decimal | None = None
+    tiebreak_stage: str | None = None  # e.g. "roadshow"
+    tiebreak_criterion: str | None = None  # criterion key, e.g. "feasibility"
+
+    def __post_init__(self) -> None:
+        weights: dict[str, Decimal] = {}
+        for name, w in dict(self.stage_weights).items():
+            if isinstance(w, float):
+                raise TypeError(f"stage weight {name!r} is a float; use Decimal or int percentages")
+            d = _as_decimal(w, f"stage weight {name!r}")
+            if d < 0:
+                raise ValueError(f"stage weight {name!r} is negative: {d}")
+            weights[str(name)] = d
+        if not weights:
+            raise ValueError("a round needs at least one stage weight")
+        total = sum(weights.values(), ZERO)
+        if total != HUNDRED:
+            hint = " (weights are percentages: write 40 and 60, not 0.4 and 0.6)" if total == 1 else ""
+            raise ValueError(f"stage weights must sum to exactly 100%, got {total}%{hint}")
+        object.__setattr__(self, "stage_weights", weights)
+        object.__setattr__(self, "max_points", _as_decimal(self.max_points, "max_points"))
+        if self.disagreement_threshold is not None:
+            object.__setattr__(
+                self,
+                "disagreement_threshold",
+                _as_decimal(self.disagreement_threshold, "disagreement_threshold"),
+            )
+        if self.min_for_trim < 3:
+            raise ValueError("min_for_trim must be at least 3 (trimming drops two scores)")
+        if self.veto_policy not in ("any", "majority"):
+            raise ValueError(f"veto_policy must be 'any' or 'majority', not {self.veto_policy!r}")
+        if self.basis not in ("mean", "median", "trimmed", "standardised"):
+            raise ValueError(f"unknown basis {self.basis!r}")
+        if self.disagreement_measure not in ("range", "sd"):
+            raise ValueError("disagreement_measure must be 'range' or 'sd'")
+        if self.tiebreak_stage is not None and self.tiebreak_stage not in weights:
+            raise ValueError(
+                f"tiebreak_stage {self.tiebreak_stage!r} is not one of the stages {list(weights)}"
+            )
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalAggregate:
+    """Published (2 dp, half-up) statistics of one proposal in one stage."""
+
+    proposal_id: ProposalId
+    stage: str
+    n: int
+    mean: Decimal
+    median: Decimal
+    trimmed_mean: Decimal
+    trimmed: bool  # True when one highest and one lowest were dropped
+    standardised: Decimal
+    score_range: Decimal
+    sd: Decimal  # population sd
+    flagged: bool  # disagreement above the round's threshold
+    veto_count: int
+    disqualified: bool
+    score: Decimal  # the statistic named by RoundConfig.basis
+    criteria_mean: Mapping[str, Decimal]
+    exact_score: Decimal  # unrounded ``score``, used for blending
+
+
+@dataclass(frozen=True, slots=True)
+class BlendedScore:
+    proposal_id: ProposalId
+    score: Decimal  # published
+    complete: bool  # has a score in every stage
+    missing: tuple[str, ...]
+    stage_scores: Mapping[str, Decimal]  # published per-stage scores
+    exact: Decimal  # unrounded
+
+
+@dataclass(frozen=True, slots=True)
+class RankInput:
+    """One row to rank.  Decimal values should be the published (rounded) figures."""
+
+    proposal_id: ProposalId
+    category: str
+    score: Decimal
+    complete: bool = True
+    disqualified: bool = False
+    stage_score: Decimal | None = None  # tie-break stage (e.g. roadshow) score
+    criterion_score: Decimal | None = None
+    submitted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    rank: int | None  # None when disqualified
+    proposal_id: ProposalId
+    category: str
+    score: Decimal
+    complete: bool
+    disqualified: bool
+    decided_by: str | None  # first tie-break key differing from the row above
+    stage_score: Decimal | None
+    criterion_score: Decimal | None
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    aggregates: Mapping[str, Mapping[ProposalId, ProposalAggregate]]  # stage -> proposal -> stats
+    blended: Mapping[ProposalId, BlendedScore]
+    overall: tuple[RankedRow, ...]
+    by_category: Mapping[str, tuple[RankedRow, ...]]
+    unscored: tuple[ProposalId, ...]  # proposals with no score in any stage (not ranked)
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def aggregate(
+    reviews: Iterable[ReviewScore], config: RoundConfig | None = None
+) -> dict[ProposalId, ProposalAggregate]:
+    """Statistics per proposal over the submitted reviews of ONE stage.
+
+    Returns only proposals that have at least one review; empty input gives ``{}``.
+    """
+    config = config or RoundConfig()
+    reviews = list(reviews)
+    if not reviews:
+        return {}
+    stages = {r.stage for r in reviews}
+    if len(stages) != 1:
+        raise ValueError(f"aggregate() takes reviews of one stage, got {sorted(stages)}")
+    (stage,) = stages
+
+    with localcontext(_CTX):
+        return _aggregate(reviews, stage, config)
+
+
+def _aggregate(
+    reviews: list[ReviewScore], stage: str, config: RoundConfig
+) -> dict[ProposalId, ProposalAggregate]:
+    pts = [r.total + r.bonus for r in reviews]
+    n_all = len(pts)
+
+    # z-scores per reviewer, over every proposal that reviewer scored in this stage.
+    by_reviewer: dict[Hashable, list[int]] = defaultdict(list)
+    by_proposal: dict[ProposalId, list[int]] = defaultdict(list)
+    seen: set[tuple[Hashable, ProposalId]] = set()
+    for i, r in enumerate(reviews):
+        key = (r.reviewer_id, r.proposal_id)
+        if key in seen:
+            raise ValueError(
+                f"reviewer {r.reviewer_id!r} reviewed proposal {r.proposal_id!r} twice in stage {stage!r}"
+            )
+        seen.add(key)
+        by_reviewer[r.reviewer_id].append(i)
+        by_proposal[r.proposal_id].append(i)
+
+    z = [ZERO] * n_all
+    for idxs in by_reviewer.values():
+        m = len(idxs)
+        if m < 2:
+            continue
+        vals = [pts[i] for i in idxs]
+        mu = sum(vals, ZERO) / m
+        var = sum([(v - mu) * (v - mu) for v in vals], ZERO) / m
+        if not var:
+            continue
+        sd = var.sqrt()
+        for i, v in zip(idxs, vals, strict=True):
+            z[i] = (v - mu) / sd
+
+    g_mean = sum(pts, ZERO) / n_all
+    g_sd = (sum([(v - g_mean) * (v - g_mean) for v in pts], ZERO) / n_all).sqrt()
+    max_points = config.max_points
+
+    min_trim = config.min_for_trim
+    majority = config.veto_policy == "majority"
+    basis = config.basis
+    threshold = config.disagreement_threshold
+    use_sd = config.disagreement_measure == "sd"
+    q = CENT
+    up = ROUND_HALF_UP
+
+    out: dict[ProposalId, ProposalAggregate] = {}
+    for pid, idxs in by_proposal.items():
+        n = len(idxs)
+        vals = sorted(pts[i] for i in idxs)
+        s = sum(vals, ZERO)
+        mean = s / n
+        half = n // 2
+        median = vals[half] if n % 2 else (vals[half - 1] + vals[half]) / 2
+        trimmed = n >= min_trim
+        tmean = (s - vals[0] - vals[-1]) / (n - 2) if trimmed else mean
+        rng = vals[-1] - vals[0]
+        sd = (sum([(v - mean) * (v - mean) for v in vals], ZERO) / n).sqrt()
+        zmean = sum([z[i] for i in idxs], ZERO) / n
+        std = g_mean + zmean * g_sd
+        if std < 0:
+            std = ZERO
+        elif std > max_points:
+            std = max_points
+
+        vetoes = 0
+        crit_sum: dict[str, Decimal] = {}
+        crit_n: dict[str, int] = {}
+        for i in idxs:
+            r = reviews[i]
+            if r.vetoed:
+                vetoes += 1
+            for k, v in r.criteria.items():
+                if k in crit_sum:
+                    crit_sum[k] += v
+                    crit_n[k] += 1
+                else:
+                    crit_sum[k] = v
+                    crit_n[k] = 1
+        disq = (2 * vetoes > n) if majority else vetoes > 0
+
+        if basis == "trimmed":
+            exact = tmean
+        elif basis == "mean":
+            exact = mean
+        elif basis == "median":
+            exact = median
+        else:
+            exact = std
+
+        p_rng = rng.quantize(q, rounding=up)
+        p_sd = sd.quantize(q, rounding=up)
+        flagged = threshold is not None and (p_sd if use_sd else p_rng) > threshold
+        out[pid] = ProposalAggregate(
+            proposal_id=pid,
+            stage=stage,
+            n=n,
+            mean=mean.quantize(q, rounding=up),
+            median=median.quantize(q, rounding=up),
+            trimmed_mean=tmean.quantize(q, rounding=up),
+            trimmed=trimmed,
+            standardised=std.quantize(q, rounding=up),
+            score_range=p_rng,
+            sd=p_sd,
+            flagged=flagged,
+            veto_count=vetoes,
+            disqualified=disq,
+            score=exact.quantize(q, rounding=up),
+            criteria_mean={k: (crit_sum[k] / crit_n[k]).quantize(q, rounding=up) for k in crit_sum},
+            exact_score=exact,
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- blending
+
+
+def blend(
+    stage_scores: Mapping[str, Mapping[ProposalId, Decimal]],
+    stage_weights: Mapping[str, Decimal | int | str],
+) -> dict[ProposalId, BlendedScore]:
+    """Blend per-stage scores (unrounded preferred) with percentage weights summing to 100.
+
+    See the module docstring for proposals missing a stage.
+    """
+    weights = RoundConfig(stage_weights=stage_weights).stage_weights
+    unknown = set(stage_scores) - set(weights)
+    if unknown:
+        raise ValueError(f"scores given for stages without a weight: {sorted(unknown)}")
+    order = list(weights)
+    pids: dict[ProposalId, None] = {}
+    for stage in order:
+        for pid in stage_scores.get(stage, {}):
+            pids[pid] = None
+    out: dict[ProposalId, BlendedScore] = {}
+    with localcontext(_CTX):
+        for pid in pids:
+            acc = ZERO
+            wsum = ZERO
+            missing: list[str] = []
+            published: dict[str, Decimal] = {}
+            for stage in order:
+                x = stage_scores.get(stage, {}).get(pid)
+                if x is None:
+                    missing.append(stage)
+                    continue
+                w = weights[stage]
+                acc += w * x
+                wsum += w
+                published[stage] = publish(x)
+            if wsum:
+                exact = acc / wsum
+            else:  # present only in zero-weight stages
+                exact = ZERO
+            out[pid] = BlendedScore(
+                proposal_id=pid,
+                score=publish(exact),
+                complete=not missing,
+                missing=tuple(missing),
+                stage_scores=published,
+                exact=exact,
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- ranking
+
+_KEY_NAMES_BASE = ("veto", "complete", "score")
+
+
+def _opt_desc(v: Decimal | None) -> tuple[int, Decimal]:
+    return (1, ZERO) if v is None else (0, -v)
+
+
+def rank(
+    rows: Iterable[RankInput],
+    *,
+    tiebreak_stage: str | None = None,
+    tiebreak_criterion: str | None = None,
+) -> tuple[RankedRow, ...]:
+    """Rank rows with the documented chain; names only label ``decided_by``."""
+    names = (
+        *_KEY_NAMES_BASE,
+        f"stage:{tiebreak_stage or 'tiebreak'}",
+        f"criterion:{tiebreak_criterion or 'tiebreak'}",
+        "submitted_at",
+        "proposal_id",
+    )
+    keyed = []
+    for r in rows:
+        key = (
+            r.disqualified,
+            not r.complete,
+            -r.score,
+            _opt_desc(r.stage_score),
+            _opt_desc(r.criterion_score),
+            (1, datetime.min) if r.submitted_at is None else (0, r.submitted_at),
+            r.proposal_id,
+        )
+        keyed.append((key, r))
+    keyed.sort(key=lambda kr: kr[0])
+    out: list[RankedRow] = []
+    prev_key = None
+    n = 0
+    for key, r in keyed:
+        decided = None
+        if prev_key is not None:
+            for name, a, b in zip(names, prev_key, key, strict=True):
+                if a != b:
+                    decided = name
+                    break
+            else:
+                raise ValueError(f"duplicate proposal id {r.proposal_id!r} in ranking")
+        prev_key = key
+        if not r.disqualified:
+            n += 1
+        out.append(
+            RankedRow(
+                rank=None if r.disqualified else n,
+                proposal_id=r.proposal_id,
+                category=r.category,
+                score=r.score,
+                complete=r.complete,
+                disqualified=r.disqualified,
+                decided_by=decided,
+                stage_score=r.stage_score,
+                criterion_score=r.criterion_score,
+                submitted_at=r.submitted_at,
+            )
+        )
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- whole round
+
+
+def score_round(
+    reviews: Iterable[ReviewScore],
+    proposals: Iterable[ProposalInfo],
+    config: RoundConfig | None = None,
+    *,
+    external_stage_scores: Mapping[str, Mapping[ProposalId, Decimal]] | None = None,
+) -> RoundResult:
+    """Aggregate every stage, blend, and rank overall and per category.
+
+    ``external_stage_scores`` supplies stages that are not scored by reviews (e.g. a public
+    vote already converted to points); those stages must be in ``config.stage_weights``.
+    """
+    config = config or RoundConfig()
+    weights = config.stage_weights
+    info = {p.proposal_id: p for p in proposals}
+
+    by_stage: dict[str, list[ReviewScore]] = defaultdict(list)
+    for r in reviews:
+        by_stage[r.stage].append(r)
+    for stage, rs in by_stage.items():
+        if stage not in weights:
+            raise ValueError(f"reviews for stage {stage!r}, which has no weight in this round")
+        for r in rs:
+            if r.proposal_id not in info:
+                raise ValueError(f"review of unknown proposal {r.proposal_id!r}")
+    external = dict(external_stage_scores or {})
+    for stage, scores in external.items():
+        if stage not in weights:
+            raise ValueError(f"external scores for stage {stage!r}, which has no weight in this round")
+        if stage in by_stage:
+            raise ValueError(f"stage {stage!r} has both reviews and external scores")
+        for pid in scores:
+            if pid not in info:
+                raise ValueError(f"external score of unknown proposal {pid!r}")
+
+    aggregates = {stage: aggregate(by_stage[stage], config) for stage in weights if stage in by_stage}
+    stage_scores: dict[str, dict[ProposalId, Decimal]] = {
+        stage: {pid: a.exact_score for pid, a in aggs.items()} for stage, aggs in aggregates.items()
+    }
+    for stage, scores in external.items():
+        stage_scores[stage] = {pid: _as_decimal(v, f"{stage} score") for pid, v in scores.items()}
+    blended = blend(stage_scores, weights)
+
+    crit = config.tiebreak_criterion
+    tb_stage = config.tiebreak_stage
+    rank_inputs: list[RankInput] = []
+    for pid, b in blended.items():
+        disq = any(aggs[pid].disqualified for aggs in aggregates.values() if pid in aggs)
+        crit_score = None
+        if crit is not None:
+            for stage in weights:
+                a = aggregates.get(stage, {}).get(pid)
+                if a is not None and crit in a.criteria_mean:
+                    crit_score = a.criteria_mean[crit]
+                    break
+        p = info[pid]
+        rank_inputs.append(
+            RankInput(
+                proposal_id=pid,
+                category=p.category,
+                score=b.score,
+                complete=b.complete,
+                disqualified=disq,
+                stage_score=b.stage_scores.get(tb_stage) if tb_stage else None,
+                criterion_score=crit_score,
+                submitted_at=p.submitted_at,
+            )
+        )
+    overall = rank(rank_inputs, tiebreak_stage=tb_stage, tiebreak_criterion=crit)
+    cats: dict[str, list[RankInput]] = defaultdict(list)
+    for ri in rank_inputs:
+        cats[ri.category].append(ri)
+    by_category = {
+        c: rank(rs, tiebreak_stage=tb_stage, tiebreak_criterion=crit) for c, rs in sorted(cats.items())
+    }
+    unscored = tuple(pid for pid in info if pid not in blended)
+    return RoundResult(
+        aggregates=aggregates,
+        blended=blended,
+        overall=overall,
+        by_category=by_category,
+        unscored=unscored,
+    )
+
+
+def rank_from(rows: Sequence[RankedRow]) -> list[ProposalId]:
+    """Proposal ids in ranked order (convenience for tests and exports)."""
+    return [r.proposal_id for r in rows]
