@@ -10,7 +10,7 @@ import contextlib
 import os
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -166,11 +166,6 @@ def make(app):
     from tests import factories
 
     return factories.Factory(app)
-
-
-@pytest.fixture
-def today():
-    return date.today()
 
 
 __all__ = ["Decimal", "timedelta", "csrf_token"]

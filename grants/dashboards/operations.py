@@ -12,7 +12,7 @@ Definitions (shown on the pages too):
 * ``Proposal.districts`` is a list: a proposal serving several districts is COUNTED in each
   district, and its award is SPLIT EVENLY across its districts (so district amounts add up to
   the total granted, district counts may add up to more than the number of proposals);
-* days are Beijing days (UTC+8, no daylight saving).
+* days are local calendar days (``grants.platform.localtime``: the configured zone, Asia/Shanghai).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import Date, Interval, String, and_, case, cast, func, literal, select
 
@@ -39,27 +39,28 @@ from grants.models import (
     Stage,
     User,
 )
+from grants.platform import localtime, numbers
 from grants.rules import scoring
 
-BEIJING = timedelta(hours=8)
-CENT = Decimal("0.01")
 NOT_RECEIVED = (ProposalStatus.draft, ProposalStatus.withdrawn)
 BIN_WIDTH = 10
-
-
-def local_day(value: datetime) -> date:
-    return (value.astimezone(UTC) + BEIJING).date()
 
 
 def _received():
     return and_(Proposal.submitted_at.is_not(None), Proposal.status.not_in(NOT_RECEIVED))
 
 
-def _day_expression():
-    """The Beijing calendar day of ``Proposal.submitted_at`` (stored as naive UTC), per dialect."""
+def _day_expression(rnd: Round):
+    """The local calendar day of ``Proposal.submitted_at`` (stored as naive UTC), per dialect.
+
+    SQL adds one fixed offset: the zone's offset at the round's deadline. Exact for Asia/Shanghai
+    (no daylight saving since 1991); in a zone with daylight saving a submission within an hour of
+    midnight on the other side of a clock change could be counted on the neighbouring day.
+    """
+    offset = localtime.utc_offset(rnd.call_closes_at)
     if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(Proposal.submitted_at, "+8 hours")
-    return cast(Proposal.submitted_at + literal(BEIJING, Interval()), Date)
+        return func.date(Proposal.submitted_at, f"{int(offset.total_seconds()):+d} seconds")
+    return cast(Proposal.submitted_at + literal(offset, Interval()), Date)
 
 
 def _as_date(value) -> date:
@@ -76,7 +77,8 @@ def _districts_of(text) -> list[str]:
 
 
 def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+    """A SUM from SQL (None when there were no rows) as yuan, rounded half-up to the fen."""
+    return numbers.quantize(value or 0)
 
 
 # --------------------------------------------------------------------------- one round
@@ -134,13 +136,13 @@ def round_figures(round_id: int) -> RoundFigures | None:
 
 def _submissions(fig: RoundFigures) -> None:
     rnd = fig.round
-    day = _day_expression().label("day")
+    day = _day_expression(rnd).label("day")
     rows = db.session.execute(
         select(day, func.count(Proposal.id)).where(Proposal.round_id == rnd.id, _received()).group_by(day).order_by(day)
     ).all()
     daily = [(_as_date(d), n) for d, n in rows if d is not None]
     fig.daily = daily
-    fig.deadline_day = local_day(rnd.call_closes_at)
+    fig.deadline_day = localtime.local_date(rnd.call_closes_at)
     running = 0
     for d, n in daily:
         running += n
@@ -150,7 +152,7 @@ def _submissions(fig: RoundFigures) -> None:
     fig.received = running
     if fig.cumulative:
         # start the line on the day the call opened, at zero
-        opens = local_day(rnd.call_opens_at)
+        opens = localtime.local_date(rnd.call_opens_at)
         if opens < fig.cumulative[0][0]:
             fig.cumulative.insert(0, (opens, 0))
 

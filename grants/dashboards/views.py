@@ -7,16 +7,13 @@ given), inlined in the page next to a table of the same numbers.  Figures come f
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import abort, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from grants.dashboards import operations as dashboards
 from grants.models import District
-from grants.platform import i18n
-from grants.platform.templating import money
+from grants.platform import i18n, numbers
 from grants.platform.web import admin as bp
 from grants.rules import charts
 
@@ -30,16 +27,6 @@ def _district_label(code: str) -> str:
         return str(i18n.DISTRICT_LABELS[District(code)])
     except (ValueError, KeyError):
         return code
-
-
-def _money(value) -> str:
-    return money(value)
-
-
-def _percent(part, whole) -> str:
-    if not whole:
-        return "—"
-    return f"{Decimal(part) * 100 / Decimal(whole):.0f}%"
 
 
 @bp.route("/rounds/<int:round_id>/dashboard")
@@ -97,11 +84,11 @@ def round_dashboard(round_id: int):
     funding_rows = [(category_name(cid), total, quota_of.get(cid)) for cid, _n, total in fig.funded_by_category]
     funding_svg = charts.grouped_bar_chart(
         funding_rows if fig.funded_projects else [], title=_("Funds awarded by category vs quota"),
-        value_name=_("Awarded"), reference_name=_("Quota"), value_label=_("Yuan"), fmt=_money,
+        value_name=_("Awarded"), reference_name=_("Quota"), value_label=_("Yuan"), fmt=numbers.money,
         empty_text=_("No awards yet."), lang=lang, ident="funding-category")
     funding_district_rows = [(_district_label(code), total) for code, total in fig.funded_by_district.items()]
     funding_district_svg = charts.bar_chart(
-        funding_district_rows, title=_("Funds awarded by district served"), value_label=_("Yuan"), fmt=_money,
+        funding_district_rows, title=_("Funds awarded by district served"), value_label=_("Yuan"), fmt=numbers.money,
         empty_text=_("No awards yet."), lang=lang, ident="funding-district")
     return render_template(
         "dashboards/round_dashboard.html", rnd=rnd, fig=fig,
@@ -110,7 +97,7 @@ def round_dashboard(round_id: int):
         funding_district_svg=funding_district_svg, category_rows=category_rows, district_rows=district_rows,
         funding_rows=[(name, n, total, quota_of.get(cid))
                       for (name, total, _q), (cid, n, _t) in zip(funding_rows, fig.funded_by_category, strict=True)],
-        funding_district_rows=funding_district_rows, percent=_percent, threshold=threshold,
+        funding_district_rows=funding_district_rows, percent=numbers.percent, threshold=threshold,
     )
 
 
@@ -125,7 +112,7 @@ def overview():
 
     funds_svg = charts.bar_chart(
         [(edition_label(e), e.funds_granted) for e in data.editions], title=_("Funds granted per edition"),
-        value_label=_("Yuan"), fmt=_money, empty_text=no_data, lang=lang, ident="funds-per-edition")
+        value_label=_("Yuan"), fmt=numbers.money, empty_text=no_data, lang=lang, ident="funds-per-edition")
     projects_svg = charts.grouped_bar_chart(
         [(edition_label(e), e.funded_projects, e.received) for e in data.editions],
         title=_("Projects funded and proposals received per edition"), value_name=_("Projects funded"),

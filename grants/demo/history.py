@@ -23,9 +23,8 @@ with bulk INSERTs so seeding stays fast; ``random.Random(2018)`` makes it determ
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
@@ -43,6 +42,7 @@ from grants.models import (
     Rating,
     Round,
 )
+from grants.platform import localtime
 from grants.rules import lifecycle
 
 ARTICLE_FUNDS = 21_650_000  # 籌集資金近2165萬元
@@ -57,7 +57,6 @@ NOT_FUNDED = [34, 41, 46, 50, 53, 57, 62]  # received but not funded (rejected a
 PROJECT_CAP = [50_000, 50_000, 60_000, 60_000, 70_000, 80_000, 80_000]
 GROWTH = [1.0, 1.06, 1.12, 1.2, 1.26, 1.33, 1.4]  # average money and reach per project, relative to edition 1
 MAX_PER_ORG = 4
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # ---------------------------------------------------------------- 44 historical organizations
 # (core of the name, district, type code)
@@ -170,6 +169,11 @@ def _project_name(rng: random.Random, category: int, used: set[str]) -> str:
             return name
 
 
+def _local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A local wall-clock time (office hours: calls open at 9:00, close at 17:00), as UTC."""
+    return localtime.at(date(year, month, day), time(hour, minute))
+
+
 def _weights(values: list[float]) -> list[float]:
     total = sum(values)
     return [v / total for v in values]
@@ -178,7 +182,7 @@ def _weights(values: list[float]) -> list[float]:
 def seed(context: dict) -> None:
     rng = random.Random(2018)  # noqa: S311  (demo data, not security)
     current = context["round"]
-    last_year = current.call_opens_at.astimezone(SHANGHAI).year - 1
+    last_year = localtime.local_date(current.call_opens_at).year - 1
     first_year = last_year - len(FUNDED) + 1
     funded_8, money_8, people_8 = EDITION_8
     money_past = ARTICLE_FUNDS - money_8
@@ -201,7 +205,7 @@ def seed(context: dict) -> None:
             "address": f"{PLACE[district]}{core}路{rng.randint(1, 188)}號", "district": district,
             "contact_name": rng.choice(SURNAMES) + rng.choice(GIVEN), "contact_phone": f"1382752{k:04d}",
             "contact_email": f"contact{k:02d}@history-ngo.demo", "barred": False,
-            "created_at": datetime(max(first_year, registered.year + 1), 2, 1, tzinfo=UTC),
+            "created_at": _local(max(first_year, registered.year + 1), 2, 1, 8),
         })
     db.session.execute(insert(Organization), org_rows)
     history_ids = db.session.scalars(
@@ -215,8 +219,8 @@ def seed(context: dict) -> None:
     for index, (n_funded, n_other) in enumerate(zip(FUNDED, NOT_FUNDED, strict=True)):
         edition = index + 1
         year = first_year + index
-        opens = datetime(year, 3, 1, 1, 0, tzinfo=UTC)
-        closes = datetime(year, 4, 15, 9, 0, tzinfo=UTC)
+        opens = _local(year, 3, 1, 9)
+        closes = _local(year, 4, 15, 17)
         cap = PROJECT_CAP[index]
         money = _money_split(rng, n_funded, money_targets[index], cap)
         pool = (sum(a for _r, a, _m in money) // 100_000 + 1) * 100_000
@@ -227,12 +231,12 @@ def seed(context: dict) -> None:
             funding_pool=Decimal(pool), project_cap=Decimal(cap), max_proposals_per_org=MAX_PER_ORG,
             project_start=date(year, 7, 1), project_end=date(year + 1, 6, 30),
             call_opens_at=opens, call_closes_at=closes,
-            screening_closes_at=datetime(year, 4, 30, 9, 0, tzinfo=UTC),
-            review_opens_at=datetime(year, 5, 6, 1, 0, tzinfo=UTC),
-            review_closes_at=datetime(year, 5, 25, 9, 0, tzinfo=UTC),
-            roadshow_at=datetime(year, 6, 8, 1, 30, tzinfo=UTC),
-            notice_starts_at=datetime(year, 6, 18, 1, 0, tzinfo=UTC),
-            created_at=opens - timedelta(days=30), updated_at=datetime(year, 6, 30, 9, 0, tzinfo=UTC),
+            screening_closes_at=_local(year, 4, 30, 17),
+            review_opens_at=_local(year, 5, 6, 9),
+            review_closes_at=_local(year, 5, 25, 17),
+            roadshow_at=_local(year, 6, 8, 9, 30),
+            notice_starts_at=_local(year, 6, 18, 9),
+            created_at=opens - timedelta(days=30), updated_at=_local(year, 6, 30, 17),
             categories=[Category(name=name, quota=(Decimal(pool) * quota / eighth_pool / 1000).quantize(Decimal(1)) * 1000,
                                  position=i) for i, (name, quota) in enumerate(CATEGORIES)],
         )
@@ -271,7 +275,7 @@ def seed(context: dict) -> None:
                 "objectives": "", "risks": "", "requested": Decimal(requested), "matching_funds": Decimal(matching),
                 "budget_total": Decimal(requested + matching), "submitted_at": submitted_at,
                 "revision_deadline": None, "created_at": submitted_at - timedelta(days=rng.randint(3, 20)),
-                "updated_at": datetime(year, 6, 30, 9, 0, tzinfo=UTC), "version": 1,
+                "updated_at": _local(year, 6, 30, 17), "version": 1,
             })
     db.session.execute(insert(Proposal), proposal_rows)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -29,7 +28,7 @@ from grants.models import (
     ScreeningOutcome,
     TeamMember,
 )
-from grants.platform import uploads
+from grants.platform import localtime, uploads
 from grants.rules import budget, lifecycle
 
 # category index -> (project name, need, target groups)
@@ -136,7 +135,7 @@ def seed(context: dict) -> None:
     admin = context["admin"]
     now = context["now"]
     rnd.max_proposals_per_org = 4
-    year = rnd.call_closes_at.astimezone(ZoneInfo("Asia/Shanghai")).year
+    year = localtime.local_date(rnd.call_closes_at).year
     folder = current_app.config["UPLOAD_FOLDER"]
     pdf_bytes = uploads.tiny_pdf()
     districts = list(District)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import passwords
+from grants.platform import localtime, passwords
 from grants.rules import uscc
 
 ADMIN_EMAIL = "admin@fulian.demo"
@@ -80,7 +80,7 @@ def seed(now: datetime | None = None) -> dict:
     pw_ngo = passwords.hash_password(NGO_PASSWORD)
     pw_rev = passwords.hash_password(REVIEWER_PASSWORD)
 
-    year = now.astimezone(UTC).year
+    year = localtime.local_date(now).year
     rnd = Round(
         edition=8,
         name="第八屆紅紫荊婦女兒童公益項目創投活動",

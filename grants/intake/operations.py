@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -39,12 +38,9 @@ from grants.models import (
     Round,
     TeamMember,
 )
-from grants.platform import audit, mail, uploads
+from grants.platform import audit, localtime, mail, numbers, uploads
 from grants.rules import budget, lifecycle
 from grants.rules.refusal import Refusal
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-
 
 # ------------------------------------------------------------------ reading
 
@@ -187,11 +183,11 @@ def _assign_number(proposal: Proposal, rnd: Round) -> None:
     # holds the audit lock and waits for the round row, while another one holds a key-share lock
     # on the round and waits for the audit lock (benchmarks/load_deadline_rush.py found it).
     db.session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update(key_share=True))
-    year = rnd.call_closes_at.astimezone(BEIJING).year
+    year = localtime.local_date(rnd.call_closes_at).year
     for _attempt in range(5):
-        numbers = db.session.scalars(select(Proposal.number).where(Proposal.round_id == rnd.id,
-                                                                   Proposal.number.is_not(None)))
-        sequence = lifecycle.next_sequence(numbers)
+        taken = db.session.scalars(select(Proposal.number).where(Proposal.round_id == rnd.id,
+                                                                 Proposal.number.is_not(None)))
+        sequence = lifecycle.next_sequence(taken)
         number, blind = lifecycle.format_number(year, rnd.edition, sequence)
         try:
             with db.session.begin_nested():
@@ -230,7 +226,7 @@ def submit_proposal(proposal: Proposal, actor_id: int | None, now: datetime) -> 
         proposal,
         _l("Proposal %(number)s received", number=proposal.number),
         _l("Your proposal \"%(name)s\" was submitted at %(time)s (Beijing time) with the number %(number)s.",
-          name=proposal.name, time=now.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"), number=proposal.number),
+          name=proposal.name, time=localtime.stamp(now, "%Y-%m-%d %H:%M:%S"), number=proposal.number),
     )
     return proposal
 
@@ -317,7 +313,7 @@ def pdf_context(proposal: Proposal) -> dict:
         "round_name": proposal.round.name,
         "issuer": proposal.round.issuer,
         "number": proposal.number or _("(not yet submitted)"),
-        "submitted_at": proposal.submitted_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if proposal.submitted_at else "",
+        "submitted_at": localtime.stamp(proposal.submitted_at),
         "organization": {"name": org.name, "uscc": org.uscc, "address": org.address, "contact": org.contact_name,
                          "phone": org.contact_phone, "email": org.contact_email, "rating": str(org.rating)},
         "name": proposal.name,
@@ -333,28 +329,16 @@ def pdf_context(proposal: Proposal) -> dict:
         "team": [{"name": t.name, "role": t.role, "qualification": t.qualification, "hours": t.hours or ""}
                  for t in proposal.team],
         "budget_lines": [{"category": str(BUDGET_CATEGORY_LABELS.get(str(b.category), b.category)), "item": b.item,
-                          "unit_price": _money(b.unit_price), "quantity": _qty(b.quantity),
-                          "subtotal": _money(b.subtotal)} for b in proposal.budget_lines],
-        "category_totals": [{"category": str(BUDGET_CATEGORY_LABELS[c]), "amount": _money(v)}
+                          "unit_price": numbers.money(b.unit_price), "quantity": numbers.amount(b.quantity, blank=""),
+                          "subtotal": numbers.money(b.subtotal)} for b in proposal.budget_lines],
+        "category_totals": [{"category": str(BUDGET_CATEGORY_LABELS[c]), "amount": numbers.money(v)}
                             for c, v in totals.items() if v],
-        "budget_total": _money(budget.budget_total(lines)),
-        "requested": _money(proposal.requested),
-        "matching_funds": _money(proposal.matching_funds),
-        "admin_share": f"{budget.admin_share(lines)}%",
+        "budget_total": numbers.money(budget.budget_total(lines)),
+        "requested": numbers.money(proposal.requested),
+        "matching_funds": numbers.money(proposal.matching_funds),
+        "admin_share": numbers.percent(budget.admin_share(lines), 100, places=2),
         "labels": {k: str(v) for k, v in PDF_LABELS().items()},
     }
-
-
-def _money(value) -> str:
-    from grants.platform.templating import money
-
-    return money(value)
-
-
-def _qty(value) -> str:
-    if value is None:
-        return ""
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}"
 
 
 def PDF_LABELS() -> dict:  # noqa: N802  (a table of labels, built per request for its language)
@@ -377,7 +361,3 @@ def PDF_LABELS() -> dict:  # noqa: N802  (a table of labels, built per request f
         "signature": _("Signature of the legal representative"), "seal": _("Seal of the organization"),
         "date": _("Date"),
     }
-
-
-def download_url(attachment: Attachment) -> str:
-    return url_for("attachments.download", attachment_id=attachment.id)

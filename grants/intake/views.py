@@ -31,7 +31,7 @@ from grants.intake import operations as ops
 from grants.intake.documents import intake_labels, proposal_pdf_response
 from grants.intake.forms import MORE_ROWS, AttachmentForm, ProposalForm
 from grants.models import Attachment, Proposal, ProposalStatus, Round, utcnow
-from grants.platform import refusals, uploads
+from grants.platform import localtime, refusals, uploads
 from grants.platform.permissions import can_download_attachment, owns_proposal
 from grants.platform.web import applicant as bp
 from grants.platform.web import attachments as files_bp
@@ -189,7 +189,7 @@ def proposal_edit(proposal_id: int):
         flash(_("Draft saved. More blank rows have been added."), "success")
         anchor = section if section in ("activities", "outcomes", "team") else "budget"
         return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id, extra=MORE_ROWS) + "#sec-" + anchor)
-    flash(_("Draft saved at %(time)s.", time=now.astimezone(ops.BEIJING).strftime("%H:%M:%S")), "success")
+    flash(_("Draft saved at %(time)s.", time=localtime.stamp(now, "%H:%M:%S")), "success")
     return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id))
 
 

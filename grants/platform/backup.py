@@ -22,8 +22,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-FILE_AREAS = ("uploads", "pdfs")
-
 
 def _libpq_url(url) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)

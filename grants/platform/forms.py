@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import get_translations, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, StringField, ValidationError
+
+from grants.platform import localtime, numbers
 
 
 class _Translations:
@@ -34,34 +33,26 @@ class BaseForm(FlaskForm):
             return _TRANSLATIONS
 
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 class LocalDateTimeField(DateTimeLocalField):
-    """A datetime typed in Asia/Shanghai time; ``.data`` is an aware UTC datetime."""
+    """A datetime typed in the round's local time (``grants.platform.localtime``); ``.data`` is aware UTC."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], **kwargs)
 
     def process_data(self, value):
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(local_zone()).replace(tzinfo=None)
+            value = localtime.to_local(value).replace(tzinfo=None)
         super().process_data(value)
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None:
-            self.data = self.data.replace(tzinfo=local_zone()).astimezone(UTC)
+            self.data = localtime.from_wall(self.data)
 
     def _value(self):
         if self.raw_data:
             return " ".join(self.raw_data)
         return self.data.strftime("%Y-%m-%dT%H:%M") if self.data else ""
-
-
-def as_local(value: datetime | None) -> datetime | None:
-    return value.astimezone(local_zone()) if value else None
 
 
 class MoneyField(StringField):
@@ -94,7 +85,7 @@ class MoneyField(StringField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return f"{self.data:.2f}" if self.data is not None else ""
+        return numbers.plain(self.data)
 
 
 def positive_money(form, field):

@@ -172,12 +172,6 @@ def check_cjk_fonts() -> None:
 # --------------------------------------------------------------------------- fetcher
 
 
-def _fetcher_base():
-    from weasyprint.urls import URLFetcher
-
-    return URLFetcher
-
-
 def resolve_static_url(url: str, static_root: Path) -> Path:
     """Map ``https://grants.invalid/static/<rel>`` to a file under ``static_root``.
 

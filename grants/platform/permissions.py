@@ -67,11 +67,6 @@ def conflict_declaration(user, proposal):
         ConflictDeclaration.reviewer_id == user.id, ConflictDeclaration.proposal_id == proposal.id))
 
 
-def is_conflicted(user, proposal) -> bool:
-    declaration = conflict_declaration(user, proposal)
-    return bool(declaration and declaration.has_conflict)
-
-
 def review_window_open(rnd, now=None) -> bool:
     """The round's written-review window (UTC, server clock): opens_at <= now < closes_at."""
     from grants.models import utcnow

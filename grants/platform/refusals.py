@@ -94,15 +94,16 @@ def _join(items) -> str:
 
 def format_param(name: str, value) -> str:
     """One placeholder's value as the reader sees it (language of the current request)."""
+    from grants.platform import numbers
     from grants.platform.i18n import ATTACHMENT_KIND_LABELS
-    from grants.platform.templating import local_dt, money
+    from grants.platform.templating import local_dt
 
     if value is None:
         return "—"
     if hasattr(value, "zh_Hant") and hasattr(value, "get"):  # a LocalizedText (rubric labels)
         return value.get(_lang())
     if name in MONEY_PARAMS:
-        return money(value)
+        return numbers.money(value)
     if name in KIND_LIST_PARAMS:
         return _join(str(ATTACHMENT_KIND_LABELS.get(k, k)) for k in value)
     if isinstance(value, datetime):
@@ -110,7 +111,7 @@ def format_param(name: str, value) -> str:
     if isinstance(value, date):
         return format_date(value, "yyyy-MM-dd")
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return format(value, "f")  # as given: a score of 7.5 or a share of 12.5 (not rounded to cents)
     if isinstance(value, (list, tuple, set, frozenset)):
         return _join(str(v) for v in value)
     return str(value)

@@ -1,29 +1,31 @@
-"""Template globals and filters: local times, money, labels, the language menu."""
+"""Template globals and filters: local times, money and numbers, labels, the language menu.
+
+Numbers go through ``grants.platform.numbers`` and times through ``grants.platform.localtime``,
+so a page, a PDF and a spreadsheet print the same figure the same way.
+"""
 
 from __future__ import annotations
-
-from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
-from grants.platform import i18n
+from grants.platform import i18n, localtime, numbers
 
-
-def money(value) -> str:
-    if value is None:
-        return "—"
-    value = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"¥{value:,.2f}"
+money = numbers.money  # kept for callers that import it from here (grants/allocation/views.py)
 
 
 def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    return format_datetime(value, fmt) if value else "—"
+    """A stored (UTC) datetime in the round's local time, as a CLDR pattern ``fmt``; "—" for None."""
+    return format_datetime(localtime.to_local(value), fmt, rebase=False) if value else "—"
 
 
 def init_app(app):
-    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["money"] = numbers.money
+    app.jinja_env.filters["amount"] = numbers.amount
+    app.jinja_env.filters["score"] = numbers.score
+    app.jinja_env.filters["integer"] = numbers.integer
+    app.jinja_env.filters["percent"] = numbers.percent
     app.jinja_env.filters["local_dt"] = local_dt
 
     @app.context_processor

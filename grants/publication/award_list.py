@@ -6,7 +6,8 @@ A PDF cannot contain its own SHA-256.  The footer therefore carries a *verificat
 code*: ``sha256`` of the canonical list data, i.e. UTF-8 of
 ``json.dumps({"issuer", "round_name", "title", "date", "rows": [[rank, project,
 organization, category, score, amount], ...]}, ensure_ascii=False, sort_keys=True,
-separators=(",", ":"))`` with every value a string exactly as printed.  A QR code
+separators=(",", ":"))`` with every value a string exactly as printed (score and amount
+by ``grants.platform.numbers.score`` / ``amount``: changing those changes the code).  A QR code
 (inline SVG) points to ``<verify_base_url>?code=<verification code>``.  The publisher
 stores the frozen PDF bytes together with ``sha256_hex(pdf_bytes)``; the public verify
 page accepts either the verification code or the file's own SHA-256.  The optional
@@ -67,10 +68,11 @@ import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from grants.platform import numbers
 from grants.platform.pdf import (
     DEFAULT_MAX_MEMORY_MB,
     DEFAULT_STATIC_ROOT,
@@ -84,7 +86,6 @@ from grants.platform.pdf import (
 # --------------------------------------------------------------------------- award list
 
 AWARD_LIST_TEMPLATE = "publication/pdf/award_list.html"
-_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -220,17 +221,6 @@ def paginate_award_list(
     ]
 
 
-def format_score(value: Any) -> str:
-    """Score with 2 decimals, half-up (as panels announce them)."""
-    return str(Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
-
-
-def format_amount(value: Any) -> str:
-    """Amount with thousands separators; cents shown only when not whole."""
-    amount = Decimal(str(value).replace(",", "")).quantize(_CENT, rounding=ROUND_HALF_UP)
-    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-
-
 def award_list_verification_code(
     *, issuer: str, round_name: str, title: str, date: str, rows: Sequence[Sequence[str]]
 ) -> str:
@@ -274,8 +264,8 @@ def award_list_context(
     formatted = [
         {"kind": "row", "rank": str(r["rank"]), "project": str(r["project"]),
          "organization": str(r["organization"]), "category": str(r["category"]),
-         "score": format_score(r["score"]), "amount": format_amount(r["amount"]),
-         "_amount": Decimal(str(r["amount"]).replace(",", ""))}
+         "score": numbers.score(r["score"], blank=""), "amount": numbers.amount(r["amount"]),
+         "_amount": numbers.to_decimal(r["amount"])}
         for r in rows
     ]
     order = list(category_order or [])
@@ -292,8 +282,8 @@ def award_list_context(
         total += subtotal
         items.extend({k: v for k, v in r.items() if k != "_amount"} for r in group)
         items.append({"kind": "subtotal", "category": category,
-                      "label": f"{category} 小計（{len(group)} 項）", "amount": format_amount(subtotal)})
-    items.append({"kind": "total", "label": f"合計（{len(formatted)} 項）", "amount": format_amount(total)})
+                      "label": f"{category} 小計（{len(group)} 項）", "amount": numbers.amount(subtotal)})
+    items.append({"kind": "total", "label": f"合計（{len(formatted)} 項）", "amount": numbers.amount(total)})
     data_rows = [[i["rank"], i["project"], i["organization"], i["category"], i["score"], i["amount"]]
                  for i in items if i["kind"] == "row"]
     code = award_list_verification_code(
@@ -302,7 +292,7 @@ def award_list_context(
     verify_url = f"{verify_base_url}?code={code}"
     return {
         "issuer": issuer, "round_name": round_name, "title": title, "date": date,
-        "items": items, "row_count": len(formatted), "total_amount": format_amount(total),
+        "items": items, "row_count": len(formatted), "total_amount": numbers.amount(total),
         "verification_code": code, "verify_url": verify_url, "audit_head": audit_head,
         "qr_svg": Markup(qr_svg(verify_url)),  # noqa: S704  # nosec B704 - generated here
     }

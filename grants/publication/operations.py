@@ -30,7 +30,7 @@ import logging
 import os
 import threading
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -56,7 +56,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, pdf
+from grants.platform import audit, numbers, pdf
 from grants.publication import award_list
 from grants.rules import workdays
 
@@ -64,7 +64,6 @@ LOGGER = logging.getLogger(__name__)
 CALENDAR_KEY = "work_calendar"
 NOTICE_TITLE = "公示名單"
 FINAL_TITLE = "立項名單"
-_CENT = Decimal("0.01")
 OPEN_OBJECTION = (ObjectionStatus.open, ObjectionStatus.investigating)
 #: A render still "rendering" after this many seconds is presumed lost (e.g. a restarted worker).
 STALE_RENDER_SECONDS = 600
@@ -128,13 +127,13 @@ def save_calendar(text: str) -> workdays.WorkCalendar:
 
 
 def format_score(value) -> str:
-    if value is None:
-        return ""
-    return str(Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP))
+    """A score as the frozen rows store it: ``88.85`` (2 decimals, half-up); "" for none."""
+    return numbers.plain(value)
 
 
 def format_amount(value) -> str:
-    return str(Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP))
+    """An amount as the frozen rows store it: ``150000.00`` (machine-readable; printed by award_list)."""
+    return numbers.plain(value)
 
 
 def current_rows(rnd: Round) -> list[dict]:

@@ -17,7 +17,6 @@ The NGO is e-mailed at each outcome (after the commit; a failed mail changes not
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -25,11 +24,10 @@ from flask_babel import gettext as _
 from grants.extensions import db
 from grants.intake.operations import _event, _locked, rules_for
 from grants.models import Proposal, ProposalStatus, Screening, ScreeningOutcome
-from grants.platform import audit, mail
+from grants.platform import audit, localtime, mail
 from grants.rules import lifecycle, uscc
 from grants.rules.refusal import Refusal
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 CHECK_ITEMS = ("registration_valid", "within_cap", "attachments_complete", "not_barred")
 SCREENABLE = (ProposalStatus.submitted, ProposalStatus.eligible, ProposalStatus.rejected)
 OUTCOME_STATUS = {
@@ -103,7 +101,7 @@ def _outcome_message(proposal: Proposal, outcome: ScreeningOutcome, reason: str,
         body = _("Your proposal \"%(name)s\" (%(number)s) was returned for revision: %(reason)s\n"
                  "Please revise and resubmit it before %(deadline)s (Beijing time).",
                  name=proposal.name, number=number, reason=reason,
-                 deadline=deadline.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if deadline else "")
+                 deadline=localtime.stamp(deadline))
     else:
         subject = _("Proposal %(number)s did not pass the eligibility screening", number=number)
         body = _("Your proposal \"%(name)s\" (%(number)s) did not pass the eligibility screening: %(reason)s",

@@ -28,7 +28,7 @@ from grants.models import (
     ScreeningOutcome,
     utcnow,
 )
-from grants.platform import refusals
+from grants.platform import localtime, refusals
 from grants.platform.forms import BaseForm, LocalDateTimeField
 from grants.platform.i18n import DISTRICT_LABELS, PROPOSAL_STATUS_LABELS, SCREENING_OUTCOME_LABELS
 from grants.platform.web import admin as bp
@@ -198,7 +198,7 @@ def proposals_export(round_id: int):
             p.number or "", p.name, p.organization.name, p.organization.uscc, p.category.name if p.category else "",
             "、".join(str(DISTRICT_LABELS.get(d, d)) for d in p.districts or []),
             p.requested, p.matching_funds, p.budget_total, str(PROPOSAL_STATUS_LABELS[p.status]),
-            p.submitted_at.astimezone(ops.BEIJING).strftime("%Y-%m-%d %H:%M") if p.submitted_at else "",
+            localtime.stamp(p.submitted_at),
         ], money_cols={7, 8, 9})
     ws.freeze_panes = "A2"
     lines_ws = wb.create_sheet(_("Budget lines")[:31])

@@ -255,3 +255,14 @@ def test_constant_number_of_queries(app, client, auth, make):
     print("queries per page", large)
     assert small == large, (small, large)
     assert large[urls[0]] <= 15
+
+
+def test_days_follow_the_configured_time_zone(app, client, auth, scene):
+    """The local day comes from the one configuration key (grants.platform.localtime), in SQL too:
+    under UTC, p2 (sent at 20:00 UTC on 2 March, 04:00 on 3 March in Beijing) counts on 2 March."""
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
+    auth.login("boss@example.org")
+    html = client.get(f"/admin/rounds/{scene['round'].id}/dashboard", headers=EN).get_data(as_text=True)
+    assert table(html, "table-submissions")[1:] == [
+        ["2026-03-02", "2", "2"], ["2026-03-05", "1", "3"], ["2026-03-21 after the deadline", "1", "4"],
+    ]

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from pypdf import PdfReader
 
 from grants.models import BudgetCategory, BudgetLine, ProposalStatus, TeamMember
 from grants.platform import pdf
-
-
-def text_of(data: bytes) -> str:
-    return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
-
-
-def font_names(data: bytes) -> set[str]:
-    names = set()
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"].get("/Font", {}).values():
-            names.add(str(font.get_object()["/BaseFont"]))
-    return names
+from tests.pdfs import font_names, text_of
 
 
 def render(app, make, **fields) -> bytes:
@@ -50,7 +38,7 @@ def proposal_pdf(app, make) -> bytes:
 def test_cjk_font_embedded_and_text_extracts(proposal_pdf):
     assert proposal_pdf[:5] == b"%PDF-"
     assert any("CJK" in name or "WenQuanYi" in name or "Noto" in name for name in font_names(proposal_pdf))
-    text = text_of(proposal_pdf)
+    text = text_of(proposal_pdf, squash=True)
     assert "守護花蕾留守兒童安全教育計劃" in text
     assert "申報機構" in text  # the organization
     assert "陳美玲" in text and "社工證" in text  # the team
@@ -61,7 +49,7 @@ def test_cjk_font_embedded_and_text_extracts(proposal_pdf):
 def test_html_in_user_text_is_printed_as_text(app, make, tmp_path):
     evil = '<img src="file:///etc/passwd">'
     data = render(app, make, name="注入測試" + evil, need=evil + '<link rel="attachment" href="file:///etc/passwd">')
-    text = text_of(data)
+    text = text_of(data, squash=True)
     assert "注入測試" in text
     assert 'src="file:///etc/passwd"' in text.replace("\u201c", '"').replace("\u201d", '"') or "file:///etc/passwd" in text
     assert "root:" not in text and b"root:x:0:0" not in data

@@ -13,24 +13,13 @@ import pytest
 from pypdf import PdfReader
 
 from grants.platform import pdf
+from tests.pdfs import font_names, text_of
 
 CJK_DOC = (
     "<html><head><meta charset='utf-8'><title>測試標題 Test</title>"
     "<link rel='stylesheet' href='css/pdf/base.css'></head>"
     "<body><p>惠州市婦女聯合會 公益創投 ABC 123</p></body></html>"
 )
-
-
-def text_of(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def font_names(data: bytes) -> set[str]:
-    names = set()
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"].get("/Font", {}).values():
-            names.add(str(font.get_object()["/BaseFont"]))
-    return names
 
 
 @pytest.fixture

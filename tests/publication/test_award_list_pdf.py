@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from grants.platform import pdf
+from grants.platform import numbers, pdf
 from grants.publication import award_list
 
 CATEGORIES = ["婦女發展類", "兒童成長類", "家庭建設類", "綜合服務類"]
@@ -108,9 +108,9 @@ def test_subtotals_and_grand_total(rendered, ctx) -> None:
     text = "".join(page_texts(rendered))
     for category in CATEGORIES:
         group = [r for r in ROWS if r["category"] == category]
-        amount = award_list.format_amount(sum(r["amount"] for r in group))
+        amount = numbers.amount(sum(r["amount"] for r in group))
         assert f"{category}小計（{len(group)}項）{amount}" in text
-    grand = award_list.format_amount(sum(r["amount"] for r in ROWS))
+    grand = numbers.amount(sum(r["amount"] for r in ROWS))
     assert f"合計（{len(ROWS)}項）{grand}" in text
     assert ctx["total_amount"] == grand
 
@@ -177,13 +177,33 @@ def test_small_list_single_page() -> None:
 # ------------------------------------------------------------------ pure helpers
 
 
-def test_formatting() -> None:
-    assert award_list.format_score(Decimal("88.845")) == "88.85"
-    assert award_list.format_score("70") == "70.00"
-    assert award_list.format_score(Decimal("88.844")) == "88.84"
-    assert award_list.format_amount(Decimal("1234567")) == "1,234,567"
-    assert award_list.format_amount("1234567.5") == "1,234,567.50"
-    assert award_list.format_amount(50000) == "50,000"
+def test_printed_figures_and_their_pinned_code() -> None:
+    """Scores print with 2 decimals (half-up), amounts with separators and cents only when not whole.
+
+    The verification code hashes the printed strings, so it is pinned: a change of the number
+    formatter (grants.platform.numbers) that altered what is printed would make lists published
+    before fail to verify against a re-render.
+    """
+    rows = [
+        {"rank": 1, "project": "婦女就業支持計劃", "organization": "惠州市愛心社工服務中心", "category": "婦女發展類",
+         "score": Decimal("88.845"), "amount": Decimal("150000")},
+        {"rank": 2, "project": "Smart Kids", "organization": "Huizhou Care", "category": "兒童成長類",
+         "score": "70", "amount": "1234567.5"},
+        {"rank": 3, "project": "長者陪伴", "organization": "某機構", "category": "兒童成長類",
+         "score": Decimal("79.994"), "amount": "98765.43"},
+    ]
+    ctx = award_list.award_list_context(issuer="惠州市婦女聯合會", round_name="第八屆", title="立項名單",
+                                        date="2025年6月18日", rows=rows, verify_base_url="https://x/verify")
+    printed = [(i["score"], i["amount"]) for i in ctx["items"] if i["kind"] == "row"]
+    assert printed == [("88.85", "150,000"), ("70.00", "1,234,567.50"), ("79.99", "98,765.43")]
+    assert [i["amount"] for i in ctx["items"] if i["kind"] != "row"] == ["150,000", "1,333,332.93", "1,483,332.93"]
+    assert ctx["verification_code"] == "61aa59f5ec3e8a6fad8b68f4991c6dea6f5b4487abcf919a57f33e6600bc61c1"
+
+
+def test_a_row_without_score_prints_blank() -> None:
+    row = dict(ROWS[0], score="")
+    ctx = context([row])
+    assert ctx["items"][0]["score"] == "" and ctx["items"][0]["amount"] == "20,000"
 
 
 def test_verification_code_is_canonical() -> None:

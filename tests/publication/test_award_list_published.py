@@ -7,7 +7,7 @@ import re
 
 from pypdf import PdfReader
 
-from grants.publication.award_list import format_amount
+from grants.platform.numbers import amount as printed_amount
 from tests.publication.test_publication_support import (
     SPECS,
     add_awards,
@@ -43,7 +43,7 @@ def test_published_pdf_embeds_cjk_font_and_text_extracts(app, client, auth, make
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
     for name, _cat, _rank, _score, amount in SPECS:
         assert name in text
-        assert format_amount(amount) in text
+        assert printed_amount(amount) in text
     assert "公示名單" in text and rnd.name in text and "惠州市婦女聯合會" in text
     assert "第1頁共1頁" in text
     assert pub.data_code in text
