@@ -156,61 +156,80 @@ def safe_sheet_title(title: str, taken: set[str]) -> str:
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     """The workbook of ``sheets`` (write-only: memory stays flat however many rows)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
-    bold = Font(bold=True)
     wb = Workbook(write_only=True)
-    taken: set[str] = set()
+    writer = _XlsxWriter()
+    try:
+        for sheet in sheets:
+            writer.sheet(wb, sheet)
+    except BaseException:
+        for ws in wb.worksheets:  # finish the sheets' streams (and temporary files) before raising
+            try:
+                ws.close()
+            except Exception:  # noqa: S110  # nosec B110 (the original error is the one to report)
+                pass
+        raise
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
-    def text_cell(ws, value: Any, strong: bool):
+
+class _XlsxWriter:
+    def __init__(self) -> None:
+        from openpyxl.styles import Font
+
+        self.bold = Font(bold=True)
+        self.taken: set[str] = set()
+
+    def sheet(self, wb, sheet: Sheet) -> None:
+        from openpyxl.utils import get_column_letter
+
+        ws = wb.create_sheet(safe_sheet_title(sheet.title, self.taken))
+        for i, column in enumerate(sheet.columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = column.width or DEFAULT_WIDTHS[column.kind]
+        if sheet.freeze_header:
+            ws.freeze_panes = f"A{len(sheet.preamble) + 2}"
+        for n, line in enumerate(sheet.preamble):  # the first line (the title) bold
+            ws.append([None if v is None else self.text(ws, v, n == 0) for v in line])
+        ws.append([self.text(ws, c.header, True) for c in sheet.columns])
+        for row in sheet.rows:
+            values, strong = _values(row)
+            ws.append([self.cell(ws, column, value, strong)
+                       for column, value in zip(sheet.columns, values, strict=True)])
+
+    def text(self, ws, value: Any, strong: bool = False):
+        from openpyxl.cell import WriteOnlyCell
+
         text = clean_text(value)
         cell = WriteOnlyCell(ws, value=text)
         cell.data_type = "s"  # never "f": whatever the text starts with, it stays text
         if is_formula_like(text):
-            cell.quotePrefix = True
+            cell.quotePrefix = True  # and stays text when someone edits the cell
         if strong:
-            cell.font = bold
+            cell.font = self.bold
         return cell
 
-    def cell_for(ws, column: Column, value: Any, strong: bool):
+    def cell(self, ws, column: Column, value: Any, strong: bool):
+        from openpyxl.cell import WriteOnlyCell
+
         if value is None or value == "":
             return None
         kind = column.kind
         if kind in NUMERIC:
             number = _number(value, kind)
             if number is None:
-                return text_cell(ws, value, strong)
+                return self.text(ws, value, strong)
             cell = WriteOnlyCell(ws, value=number)
         elif kind == DATETIME and isinstance(value, datetime):
             cell = WriteOnlyCell(ws, value=local_naive(value))
         elif kind == DATE and isinstance(value, date):
             cell = WriteOnlyCell(ws, value=value.date() if isinstance(value, datetime) else value)
         else:
-            return text_cell(ws, value, strong)
+            return self.text(ws, value, strong)
         cell.number_format = NUMBER_FORMATS[kind]
         if strong:
-            cell.font = bold
+            cell.font = self.bold
         return cell
-
-    for sheet in sheets:
-        ws = wb.create_sheet(safe_sheet_title(sheet.title, taken))
-        for i, column in enumerate(sheet.columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = column.width or DEFAULT_WIDTHS[column.kind]
-        header_row = len(sheet.preamble) + 1
-        if sheet.freeze_header:
-            ws.freeze_panes = f"A{header_row + 1}"
-        for n, line in enumerate(sheet.preamble):
-            ws.append([None if v is None else text_cell(ws, v, n == 0) for v in line])  # the first line bold
-        ws.append([text_cell(ws, c.header, True) for c in sheet.columns])
-        for row in sheet.rows:
-            values, strong = _values(row)
-            ws.append([cell_for(ws, column, value, strong)
-                       for column, value in zip(sheet.columns, values, strict=True)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- csv
@@ -260,13 +279,17 @@ def csv_bytes(columns: Sequence[Column], rows: Iterable[Sequence[Any] | Row]) ->
 
 
 def ascii_filename(filename: str) -> str:
-    """The ASCII fallback of a download name (old clients ignore ``filename*``)."""
-    plain = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", plain).strip("._") or "download"
+    """The ASCII fallback of a download name (old clients ignore ``filename*``): "公示名單-8.xlsx" ->
+    "8.xlsx", "評分.xlsx" -> "download.xlsx"."""
+    def plain(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
+
     stem, dot, ext = filename.rpartition(".")
-    if dot and ext.isascii() and ext.isalnum() and not plain.endswith("." + ext):
-        plain = f"{plain}.{ext}"
-    return plain
+    if not dot:
+        stem, ext = filename, ""
+    ext = plain(ext)
+    return (plain(stem) or "download") + (f".{ext}" if ext else "")
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:
