@@ -489,35 +489,8 @@ def notify_reviewers(rnd: Round, pl: Plan) -> int:
 # ---------------------------------------------------------------------------------------------
 # CSV
 # ---------------------------------------------------------------------------------------------
-EXPORT_HEADER = ("proposal_number", "blind_code", "proposal_name", "category", "reviewer_email", "reviewer_name",
-                 "source")
 NUMBER_HEADERS = {"proposal_number", "proposal number", "number", "申報編號", "申报编号", "項目編號", "项目编号"}
 EMAIL_HEADERS = {"reviewer_email", "reviewer email", "email", "評審專家電郵", "评审专家邮箱", "電郵", "邮箱"}
-
-
-def _cell(value: Any) -> str:
-    """Neutralise spreadsheet formulas in exported text (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def export_csv(rnd: Round) -> str:
-    """UTF-8 with BOM (Excel opens it with the right encoding), one row per assignment."""
-    rows = db.session.execute(
-        select(Proposal.number, Proposal.blind_code, Proposal.name, Category.name, User.email, User.name,
-               Assignment.source)
-        .select_from(Assignment)
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .join(User, User.id == Assignment.reviewer_id)
-        .outerjoin(Category, Category.id == Proposal.category_id)
-        .where(Assignment.round_id == rnd.id, Assignment.stage == STAGE)
-        .order_by(Proposal.number, User.email)).all()
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(EXPORT_HEADER)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return "\ufeff" + buf.getvalue()
 
 
 def decode_csv(data: bytes) -> str:

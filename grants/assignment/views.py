@@ -3,7 +3,7 @@ export/import, and the automatic assignment with a preview that is confirmed bef
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,9 +13,11 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from grants.assignment import exports as assignment_exports
 from grants.assignment import operations as ops
 from grants.extensions import db
 from grants.models import Assignment, Category, Proposal, ProposalStatus, Role, Round, User
+from grants.platform import exports
 from grants.platform.forms import BaseForm
 from grants.platform.i18n import ASSIGNMENT_SOURCE_LABELS
 from grants.platform.web import admin as bp
@@ -228,9 +230,8 @@ def assignment_bulk(round_id: int):
 @bp.route("/rounds/<int:round_id>/assignments.csv")
 def assignment_export(round_id: int):
     rnd = _round(round_id)
-    body = ops.export_csv(rnd)
-    return Response(body.encode("utf-8"), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="assignments-round-{rnd.edition}.csv"'})
+    return exports.csv_response(assignment_exports.COLUMNS, assignment_exports.assignment_rows(rnd),
+                                assignment_exports.filename(rnd))
 
 
 @bp.route("/rounds/<int:round_id>/assignments/import", methods=["POST"])

@@ -25,7 +25,6 @@ Verification
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import threading
@@ -58,6 +57,7 @@ from grants.models import (
 )
 from grants.platform import audit, numbers, pdf
 from grants.publication import award_list
+from grants.publication import exports as publication_exports
 from grants.rules import workdays
 
 LOGGER = logging.getLogger(__name__)
@@ -365,7 +365,7 @@ def _render_job(app, publication_id: int, kind: str, spec: dict) -> None:
                 publication.final_pdf_sha256 = digest
             else:
                 xlsx_name = f"publication-{publication_id}-notice.xlsx"
-                _store(folder, xlsx_name, build_xlsx(spec))
+                _store(folder, xlsx_name, publication_exports.notice_workbook(spec))
                 publication.pdf_path = name
                 publication.pdf_sha256 = digest
                 publication.xlsx_path = xlsx_name
@@ -391,52 +391,6 @@ def _render_job(app, publication_id: int, kind: str, spec: dict) -> None:
                 db.session.rollback()
         finally:
             db.session.remove()
-
-
-# --------------------------------------------------------------------------- xlsx
-
-
-def build_xlsx(spec: dict) -> bytes:
-    """The published list as a spreadsheet: same columns, per-category subtotals, grand total."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = spec["title"]
-    ws.append([spec["issuer"]])
-    ws.append([f"{spec['round_name']} {spec['title']}"])
-    ws.append([f"發布日期：{spec['date']}", None, None, None, None, "金額單位：人民幣元"])
-    ws.append(["名次", "項目名稱", "申報機構", "類別", "評分", "核定金額"])
-    for cell in ws[4]:
-        cell.font = Font(bold=True)
-    order: list[str] = []
-    for row in spec["rows"]:
-        if row["category"] not in order:
-            order.append(row["category"])
-    money = "#,##0.00"
-    total = Decimal(0)
-    for category in order:
-        group = [r for r in spec["rows"] if r["category"] == category]
-        for r in group:
-            ws.append([int(r["rank"]) if r["rank"].isdigit() else r["rank"], r["project"], r["organization"],
-                       r["category"], Decimal(r["score"]) if r["score"] else None, Decimal(r["amount"])])
-            ws.cell(ws.max_row, 6).number_format = money
-            ws.cell(ws.max_row, 5).number_format = "0.00"
-        subtotal = rows_total(group)
-        total += subtotal
-        ws.append([None, f"{category} 小計（{len(group)} 項）", None, None, None, subtotal])
-        ws.cell(ws.max_row, 6).number_format = money
-        ws.cell(ws.max_row, 2).font = Font(bold=True)
-    ws.append([None, f"合計（{len(spec['rows'])} 項）", None, None, None, total])
-    ws.cell(ws.max_row, 6).number_format = money
-    ws.cell(ws.max_row, 2).font = Font(bold=True)
-    ws.cell(ws.max_row, 6).font = Font(bold=True)
-    for column, width in zip("ABCDEF", (8, 40, 32, 14, 10, 16), strict=True):
-        ws.column_dimensions[column].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- finalise

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.extensions import db, limiter
 from grants.models import Proposal, Publication, PublicationStatus, Round
-from grants.platform import pdf, refusals
+from grants.platform import exports, pdf, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.web import public as bp
 from grants.publication import objections as objection_ops
@@ -127,7 +127,7 @@ def results_xlsx(round_id: int, publication_id: int):
     except OSError:
         abort(404)
     return serve_frozen(pub.xlsx_path, digest, download_name=f"公示名單-{pub.round.edition}-{pub.id}.xlsx",
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", inline=False)
+                        mimetype=exports.XLSX_MIMETYPE, inline=False)
 
 
 def _objection_limit() -> str:

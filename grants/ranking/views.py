@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import html
-import io
-from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,9 +14,10 @@ from wtforms.validators import DataRequired
 
 from grants.extensions import db
 from grants.models import Round
-from grants.platform import audit
+from grants.platform import audit, exports
 from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
+from grants.ranking import exports as ranking_exports
 from grants.ranking import operations as ranking_ops
 
 BASIS_LABELS = {
@@ -155,61 +154,8 @@ def ranking_basis(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/ranking/matrix.xlsx")
 def score_matrix_export(round_id: int):
-    from openpyxl import Workbook
-
     rnd = _round(round_id)
     basis = request.args.get("basis") if request.args.get("basis") in ranking_ops.BASES else rnd.score_basis
-    data = ranking_ops.round_scores(rnd, basis)
-    names = ranking_ops.reviewer_names(rnd.id)
-    lang = _lang()
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet(_("Summary"))
-    summary.append([_("Rank"), _("Rank in category"), _("Number"), _("Blind code"), _("Project"), _("Organization"),
-                    _("Category"), _("Written score"), _("Roadshow score"), _("Score"), _("Disqualified"),
-                    _("Tie-break")])
-    for r in data.rows:
-        summary.append([r.rank, r.category_rank, r.number, r.blind_code, r.name, r.organization, r.category,
-                        _num(r.written), _num(r.roadshow), _num(r.score), _("yes") if r.disqualified else "",
-                        ranking_ops.explain(r.decided_by, data.rubrics, lang)])
-    by_stage: dict[str, list] = {}
-    for rv in ranking_ops.review_rows(rnd.id, with_scores=True):
-        by_stage.setdefault(str(rv[2]), []).append(rv)
-    info = {r.id: r for r in data.rows}
-    for stage in ranking_ops.STAGES:
-        rub = data.rubrics.get(stage)
-        keys = [c.key for c in rub.criteria] if rub else []
-        labels = [c.label.get(lang) for c in rub.criteria] if rub else []
-        reviews = by_stage.get(stage, [])
-        for rv in reviews:
-            for k in rv[5] or {}:
-                if k not in keys:
-                    keys.append(k)
-                    labels.append(k)
-        sheet = wb.create_sheet(str(STAGE_LABELS[stage]))
-        sheet.append([_("Number"), _("Blind code"), _("Project"), _("Reviewer"), *labels, _("Bonus"), _("Total"),
-                      _("Vetoed"), _("Submitted at")])
-        for rv in reviews:
-            p = info.get(rv[0])
-            if p is None:
-                continue
-            scores = rv[5] or {}
-            bonus = sum((Decimal(str(v)) for v in (rv[6] or {}).values() if v not in (None, "")), Decimal(0))
-            sheet.append([p.number, p.blind_code, p.name, names.get(rv[1], str(rv[1])),
-                          *[_num(scores.get(k)) for k in keys], _num(bonus), _num(rv[3]),
-                          _("yes") if rv[4] else "", rv[8].replace(tzinfo=None) if rv[8] else None])
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return send_file(buf, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     as_attachment=True, download_name=f"score-matrix-round-{rnd.edition}.xlsx")
-
-
-def _num(value):
-    if value is None or value == "":
-        return None
-    try:
-        return float(Decimal(str(value)))  # spreadsheet cells are numbers; the page keeps Decimals
-    except ArithmeticError:
-        return str(value)
+    return exports.xlsx_response(ranking_exports.score_matrix_sheets(rnd, basis), ranking_exports.filename(rnd))
 
 

@@ -3,10 +3,7 @@ outcome per proposal, the Excel export, and the admin's copy of the proposal PDF
 
 from __future__ import annotations
 
-import io
-from decimal import Decimal
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,12 +25,13 @@ from grants.models import (
     ScreeningOutcome,
     utcnow,
 )
-from grants.platform import localtime, refusals
+from grants.platform import exports, refusals
 from grants.platform.forms import BaseForm, LocalDateTimeField
 from grants.platform.i18n import DISTRICT_LABELS, PROPOSAL_STATUS_LABELS, SCREENING_OUTCOME_LABELS
 from grants.platform.web import admin as bp
 from grants.rules import budget
 from grants.rules.refusal import Refusal
+from grants.screening import exports as screening_exports
 from grants.screening import operations as screening_ops
 
 PER_PAGE = 50
@@ -164,58 +162,8 @@ def proposal_pdf(proposal_id: int):
     return proposal_pdf_response(proposal)
 
 
-def _put(ws, row: int, values: list, money_cols: set[int] = frozenset()) -> None:
-    """Write one row; text is always stored as text (a name like "=HYPERLINK(...)" is not a formula)."""
-    for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"
-        if col in money_cols and isinstance(value, Decimal):
-            cell.number_format = "#,##0.00"
-
-
 @bp.route("/rounds/<int:round_id>/proposals.xlsx")
 def proposals_export(round_id: int):
-    from openpyxl import Workbook
-
     rnd = db.session.get(Round, round_id) or abort(404)
-    rows = db.session.scalars(
-        select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.draft)
-        .options(joinedload(Proposal.organization), joinedload(Proposal.category),
-                 selectinload(Proposal.budget_lines))
-        .order_by(Proposal.number, Proposal.id)
-    ).unique().all()
-    labels = intake_labels()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Proposals")[:31]
-    head = [_("Submission number"), _("Project name"), _("Organization"), _("Unified Social Credit Code"),
-            _("Category"), _("Service districts"), _("Requested amount"), _("Matching funds"), _("Budget total"),
-            _("Status"), _("Submitted at")]
-    _put(ws, 1, head)
-    for r, p in enumerate(rows, start=2):
-        _put(ws, r, [
-            p.number or "", p.name, p.organization.name, p.organization.uscc, p.category.name if p.category else "",
-            "、".join(str(DISTRICT_LABELS.get(d, d)) for d in p.districts or []),
-            p.requested, p.matching_funds, p.budget_total, str(PROPOSAL_STATUS_LABELS[p.status]),
-            localtime.stamp(p.submitted_at),
-        ], money_cols={7, 8, 9})
-    ws.freeze_panes = "A2"
-    lines_ws = wb.create_sheet(_("Budget lines")[:31])
-    _put(lines_ws, 1, [_("Submission number"), _("Project name"), _("Budget category"), _("Item"), _("Unit price"),
-                       _("Quantity"), _("Subtotal")])
-    r = 2
-    for p in rows:
-        for line in p.budget_lines:
-            _put(lines_ws, r, [p.number or "", p.name, str(labels["budget_category"].get(str(line.category), line.category)),
-                               line.item, line.unit_price, line.quantity, line.subtotal], money_cols={5, 7})
-            r += 1
-    lines_ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    response = current_app.response_class(
-        out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="proposals-round-{rnd.edition}.xlsx"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return exports.xlsx_response(screening_exports.proposal_sheets(rnd), screening_exports.filename(rnd))
 
