@@ -11,6 +11,7 @@ Review points: ``Review.total`` already includes the capped bonus, so it is pass
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import (
@@ -55,7 +56,7 @@ class Row:
     requested: Decimal
     submitted_at: datetime | None
     stats: dict = field(default_factory=dict)  # stage -> scoring.ProposalAggregate
-    totals: dict = field(default_factory=dict)  # stage -> {reviewer_id: (total, vetoed)}
+    totals: dict = field(default_factory=dict)  # stage -> {reviewer_id: review row (.total, .vetoed)}
     written: Decimal | None = None
     roadshow: Decimal | None = None
     score: Decimal | None = None  # blended
@@ -84,15 +85,7 @@ class Ranking:
         rows.sort(key=lambda r: self._cat_pos.get(r.id, 0))
         return rows
 
-    def memo(self, name, compute):
-        """A value derived only from the scoring result (e.g. formatted cells), kept with the
-        cached result and dropped with it when the reviews change."""
-        if name not in self.derived:
-            self.derived[name] = compute()
-        return self.derived[name]
-
     def __post_init__(self) -> None:
-        self.derived: dict = {}
         self._cat_pos = {}
         for ranked in self.result.by_category.values():
             for i, rr in enumerate(ranked):
@@ -142,15 +135,17 @@ def round_config(rnd, basis: str | None = None, rubrics: dict | None = None) -> 
 
 
 def review_rows(round_id: int, *, with_scores: bool = False):
-    """Columns of every submitted review of the round (one query, no ORM objects)."""
-    cols = [Review.proposal_id, Review.reviewer_id, Review.stage, Review.total, Review.vetoed]
+    """Columns of every submitted review of the round (one query on the tables: no ORM objects, no ORM
+    row loading; rows are read on every ranking view, so this is the page's largest read)."""
+    rv, pr = Review.__table__.c, Proposal.__table__.c
+    cols = [rv.proposal_id, rv.reviewer_id, rv.stage, rv.total, rv.vetoed]
     if with_scores:
-        cols += [Review.scores, Review.bonus, Review.veto_answers, Review.submitted_at]
+        cols += [rv.scores, rv.bonus, rv.veto_answers, rv.submitted_at]
     return db.session.execute(
         select(*cols)
-        .join(Proposal, Proposal.id == Review.proposal_id)
-        .where(Proposal.round_id == round_id, Review.status == ReviewStatus.submitted, Review.total.is_not(None))
-        .order_by(Review.proposal_id, Review.reviewer_id)
+        .join(Proposal.__table__, pr.id == rv.proposal_id)
+        .where(pr.round_id == round_id, rv.status == ReviewStatus.submitted, rv.total.is_not(None))
+        .order_by(rv.proposal_id, rv.reviewer_id)
     ).all()
 
 
@@ -232,21 +227,16 @@ def _criteria(scores: dict | None) -> dict[str, Decimal]:
     return out
 
 
-# Scoring results per (round, settings, review fingerprint, proposals): a ranking page is viewed
-# again and again while nothing changes; any submitted, edited, added or removed review changes
-# the fingerprint (count, max id, sum of version counters, sum of totals), as does any change of a
-# proposal's category, submission time or status.  Names are always read fresh.
+# Scoring results, memoised on their EXACT inputs: the round config (its repr: every setting, Decimals
+# with their scale), every submitted review row scoring reads (proposal, reviewer, stage, total,
+# veto, criterion scores when a criterion breaks ties) and every proposal info (id, category,
+# submission time).  The key is the whole input of the pure function
+# grants.rules.scoring.score_round, so a hit returns exactly what scoring would compute; the
+# database is read on every call.  Everything else on the page (names, statuses, categories,
+# rubric labels) is read fresh and never cached.
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
-
-
-def _remember(key, value) -> None:
-    with _CACHE_LOCK:
-        _CACHE[key] = value
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
 
 
 def clear_cache() -> None:
@@ -254,40 +244,48 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def _config_key(c: scoring.RoundConfig) -> tuple:
-    return (tuple(c.stage_weights.items()), c.min_for_trim, c.max_points, c.veto_policy, c.basis,
-            c.disagreement_measure, c.disagreement_threshold, c.tiebreak_stage, c.tiebreak_criterion)
-
-
-def _review_fingerprint(round_id: int) -> tuple:
-    return tuple(db.session.execute(
-        select(func.count(Review.id), func.max(Review.id), func.sum(Review.version), func.sum(Review.total),
-               func.max(Review.updated_at))
-        .join(Proposal, Proposal.id == Review.proposal_id)
-        .where(Proposal.round_id == round_id, Review.status == ReviewStatus.submitted)
-    ).one())
+def _scored(key: bytes, compute) -> scoring.RoundResult:
+    with _CACHE_LOCK:
+        result = _CACHE.get(key)
+        if result is not None:
+            _CACHE.move_to_end(key)
+            return result
+    result = compute()
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
 
 
 def _score(round_id: int, rows: dict, infos: tuple, config: scoring.RoundConfig):
     crit = config.tiebreak_criterion
     weights = config.stage_weights
-    reviews = []
     totals: dict[int, dict] = {}
     vetoed_ids = set()
     seen_reviewers: dict[str, set[int]] = defaultdict(set)
-    ReviewScore = scoring.ReviewScore
-    zero = Decimal(0)
+    stage_names = {s: str(s) for s in Stage}
+    used: list = []  # flat: proposal, reviewer, stage, total, vetoed, criteria (when they break ties) per review
     for r in review_rows(round_id, with_scores=bool(crit)):
-        pid, rid, stage, total, vetoed = r[0], r[1], str(r[2]), r[3], r[4]
+        pid, stage = r[0], stage_names[r[2]]
         if pid not in rows or stage not in weights:
             continue
-        totals.setdefault(pid, {}).setdefault(stage, {})[rid] = (total, vetoed)
-        if vetoed:
+        totals.setdefault(pid, {}).setdefault(stage, {})[r[1]] = r  # the row: .total, .vetoed
+        if r[4]:
             vetoed_ids.add(pid)
-        seen_reviewers[stage].add(rid)
-        reviews.append(ReviewScore(pid, rid, total, vetoed, _criteria(r[5]) if crit else {}, None, zero, stage))
-    result = scoring.score_round(reviews, infos, config)
-    return totals, vetoed_ids, dict(seen_reviewers), result, {}
+        seen_reviewers[stage].add(r[1])
+        used += (pid, r[1], stage, r[3], r[4], _criteria(r[5]) if crit else None)
+
+    def compute() -> scoring.RoundResult:
+        zero = Decimal(0)
+        reviews = [scoring.ReviewScore(used[i], used[i + 1], used[i + 3], used[i + 4], used[i + 5] or {}, None,
+                                       zero, used[i + 2]) for i in range(0, len(used), 6)]
+        return scoring.score_round(reviews, infos, config)
+
+    # The memo key: a SHA-256 of the full text of score_round's inputs -- the config (every setting),
+    # the proposal infos and every review as read (Decimals with their scale).  32 bytes are kept.
+    key = hashlib.sha256(repr((config, infos, used)).encode()).digest()
+    return totals, vetoed_ids, dict(seen_reviewers), _scored(key, compute)
 
 
 def round_scores(rnd, basis: str | None = None) -> Ranking:
@@ -308,13 +306,7 @@ def round_scores(rnd, basis: str | None = None) -> Ranking:
                         requested or Decimal(0), submitted)
         infos.append(scoring.ProposalInfo(pid, cat or "", submitted))
 
-    infos_t = tuple(infos)
-    key = (str(db.engine.url), rnd.id, _config_key(config), _review_fingerprint(rnd.id), infos_t)
-    cached = _CACHE.get(key)
-    if cached is None:
-        cached = _score(rnd.id, rows, infos_t, config)
-        _remember(key, cached)
-    totals, vetoed_ids, seen_reviewers, result, derived = cached
+    totals, vetoed_ids, seen_reviewers, result = _score(rnd.id, rows, tuple(infos), config)
     for pid, t in totals.items():
         rows[pid].totals = t
     for pid in vetoed_ids:
@@ -349,9 +341,7 @@ def round_scores(rnd, basis: str | None = None) -> Ranking:
         for stage, ids in seen_reviewers.items()
     }
     cats = [(c.id, c.name) for c in sorted(rnd.categories, key=lambda c: c.position)]
-    ranking = Ranking(config, result, ordered, reviewers, cats, rubrics, config.basis)
-    ranking.derived = derived
-    return ranking
+    return Ranking(config, result, ordered, reviewers, cats, rubrics, config.basis)
 
 
 def explain(decided_by: str | None, rubrics: dict | None = None, lang: str | None = None) -> str:

@@ -69,11 +69,11 @@ def ranking(round_id: int):
     reviewers = data.reviewers.get(stage, [])
     reviewer_columns = len(reviewers) <= 12
     rid_order = [rid for rid, _name in reviewers]
-    cells = data.memo(("cells", stage, tuple(rid_order) if reviewer_columns else None),
-                      lambda: {r.id: _row_cells(r, stage, rid_order if reviewer_columns else None) for r in data.rows})
+    columns = rid_order if reviewer_columns else None
     dq = _("DQ")
     veto_title = _("Vetoed")
-    lines = [_row_html(r, *cells[r.id], explanations[getattr(r, decided_attr)],
+    # built afresh on every request from the rows just read (no rendered HTML is kept between requests)
+    lines = [_row_html(r, *_row_cells(r, stage, columns), explanations[getattr(r, decided_attr)],
                        r.category_rank if category else r.rank, r.rank if category else r.category_rank,
                        not category, dq, veto_title) for r in rows]
     return render_template(
@@ -102,10 +102,10 @@ def _row_cells(r: ranking_ops.Row, stage: str, reviewer_ids: list[int] | None) -
         for rid in reviewer_ids:
             v = t.get(rid)
             parts.append("<td class=n></td>" if v is None else
-                         f"<td class=n>{v[0]}{_VETO if v[1] else ''}</td>")
+                         f"<td class=n>{v.total}{_VETO if v.vetoed else ''}</td>")
         out += "".join(parts)
     else:
-        out += "<td class=rv>" + "".join(f"<span>{v[0]}{_VETO if v[1] else ''}</span>" for v in t.values()) + "</td>"
+        out += "<td class=rv>" + "".join(f"<span>{v.total}{_VETO if v.vetoed else ''}</span>" for v in t.values()) + "</td>"
     out += (f"<td class=n>{_blank(r.written)}</td><td class=n>{_blank(r.roadshow)}</td>"
             f"<td class=n><strong>{_blank(r.score)}</strong></td>")
     css = "dq" if r.disqualified else ("flag" if s is not None and s.flagged else "")
@@ -123,7 +123,7 @@ def _row_html(r: ranking_ops.Row, css: str, cells: Markup, why: str, first, seco
     name = esc(r.name)
     if r.vetoed:
         name += f' <span class=veto-mark title="{esc(veto_title)}">\u2717</span>'
-    first_txt = esc(dq) if first is None else str(first)
+    first_txt = esc(dq) if r.disqualified else ("" if first is None else str(first))  # unscored: no rank yet
     second_txt = "" if second is None else str(second)
     category = f"<td>{esc(r.category)}</td>" if show_category else ""
     return Markup(  # noqa: S704  # nosec B704 (every text escaped above; cells hold numbers only)

@@ -401,11 +401,17 @@ def test_query_count_does_not_grow_with_proposals(app, client, auth, make, admin
 
 @pytest.mark.parametrize("role", ["anonymous", "applicant", "reviewer", "admin"])
 def test_assignment_pages_access(app, client, auth, make, role):
-    """The feature's own slice of the access matrix (also covered by tests/platform/test_access.py)."""
+    """The feature's own slice of the access matrix (also covered by tests/security/test_access_matrix.py)."""
     from flask import url_for
 
-    from tests.access_rules.assignments import RULES
+    def one_proposal(make, rnd):
+        return {"round_id": rnd.id, "proposal_id": make.proposal(rnd.id, status=ProposalStatus.eligible).id}
 
+    RULES = {  # noqa: N806
+        "admin.assignments": {"admin"},
+        "admin.assignment_proposal": ({"admin"}, one_proposal),
+        "admin.assignment_export": {"admin"},
+    }
     rnd = make.round()
     if role != "anonymous":
         make.user(Role(role), email=f"{role}@example.org")

@@ -4,9 +4,10 @@ from grants import create_app
 from grants.config import DEV_SECRET_KEY, ConfigError
 
 
-def test_testing_config_applies(app):
-    assert app.testing
-    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh_Hant"
+def test_pages_default_to_traditional_chinese(client):
+    """Without a session language or an Accept-Language the app answers in zh_Hant (its default locale)."""
+    assert '<html lang="zh-Hant">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -71,10 +71,16 @@ def eligible(make, round_id: int, **kw):
     return make.proposal(round_id, **kw)
 
 
-def test_builders_make_reviews(app, make):
-    rnd = make.round()
+def test_builder_reviews_are_what_the_ranking_reads(app, make):
+    """A review written by the builder is read by grants.ranking as a submitted review of its stage."""
+    from grants.models import Round
+    from grants.ranking import operations as ranking_ops
+
+    rnd = make.round(stage_weights={"written": 100})
     p = eligible(make, rnd.id)
     (r,) = reviewers(make, 1)
-    reviews(app, rnd.id, [(p.id, r, "80")])
+    reviews(app, rnd.id, [(p.id, r, "80", True)])
     with app.app_context():
-        assert db.session.scalar(select(Review.total)) == Decimal("80.00")
+        row = ranking_ops.round_scores(db.session.get(Round, rnd.id)).by_id[p.id]
+        assert row.written == Decimal("80.00") and row.totals["written"][r].total == Decimal("80.00")
+        assert row.vetoed and row.disqualified
