@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Round, RubricVersion, Stage
+from grants.platform import refusals
 from grants.platform.pdf import render_template_to_pdf
 from grants.platform.web import reviewer as bp
 from grants.review import operations as review_ops
@@ -68,11 +69,7 @@ def roadshow_judge(round_id: int):
         comments = {c.key: (request.form.get(f"comment-{c.key}") or "").strip()[:2000] for c in rub.criteria}
         problems = rubric_mod.validate(rub, values, comments, {v.key: False for v in rub.veto_items})
         for p in problems:
-            try:
-                message = rubric_mod.problem_message(p, lang)
-            except (KeyError, IndexError):
-                message = _("Check this score.")
-            errors.setdefault(p.field, []).append(message)
+            errors.setdefault(p.field, []).append(refusals.message(p))
         if not errors:
             parsed = {k: rubric_mod.parse_number(v) for k, v in values.items()}
             roadshow_ops.submit_judge_score(rnd, proposal.id, current_user.id, rv, rub, parsed, comments)
