@@ -128,6 +128,19 @@ MESSAGES: dict[str, object] = {
     # ---------------------------------------------------------------- assignment (分配)
     # ---------------------------------------------------------------- ranking (排名)
     # ---------------------------------------------------------------- roadshow (路演)
+    "roadshow_nothing_shortlisted": _l("Shortlist projects before drawing the order."),
+    "roadshow_started_no_redraw": _l("The roadshow has started: the order can no longer be drawn again."),
+    "roadshow_seed_length": _l("The seed must be 1 to 64 characters."),
+    "roadshow_started_no_replace": _l("The roadshow has started: the shortlist can no longer be replaced."),
+    "roadshow_not_shortlisted": _l("This project is not on the shortlist."),
+    "roadshow_already_presented": _l("This project has already presented."),
+    "roadshow_judges_not_reviewers": _l("Only active reviewers can sit on the judge panel."),
+    "roadshow_not_drawn": _l("Draw the presentation order first."),
+    "roadshow_top_n": _l("Enter how many projects to shortlist (1 to 500)."),
+    "roadshow_choose_projects": _l("Choose projects from the list."),
+    "roadshow_choose_judges": _l("Choose judges from the list."),
+    "roadshow_moved_on": _l("The host has moved on to another project: your sheet was not saved. Score the "
+                            "project now on stage."),
     # ---------------------------------------------------------------- allocation (資金分配)
     # ---------------------------------------------------------------- publication (公示, 異議)
     # ---------------------------------------------------------------- accounts and rounds
