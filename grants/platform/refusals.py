@@ -70,9 +70,77 @@ MESSAGES: dict[str, object] = {
     "reason_required": _l("Give the reason; the organization will read it."),
     "deadline_in_past": _l("The revision deadline must be in the future."),
     # ---------------------------------------------------------------- review (專家評審)
+    # a reviewer's or judge's score sheet (grants.rules.rubric.validate; "label" is the criterion's)
+    "score_missing": _l("Please enter a score for “%(label)s”."),
+    "score_not_a_number": _l("The score for “%(label)s” must be a number."),
+    "score_out_of_range": _l("The score for “%(label)s” must be between %(min)s and %(max)s."),
+    "score_off_step": _l("The score for “%(label)s” must be a multiple of %(step)s."),
+    "score_comment_required": _l("The score for “%(label)s” is in the “%(band)s” band: please add a comment "
+                                 "explaining it."),
+    "veto_unanswered": _l("Please answer the veto item “%(label)s”."),
+    "veto_comment_required": _l("You answered “yes” to the veto item “%(label)s”: please give the reason."),
+    "bonus_not_a_number": _l("The bonus for “%(label)s” must be a number."),
+    "bonus_out_of_range": _l("The bonus for “%(label)s” must be between %(min)s and %(max)s."),
+    "bonus_off_step": _l("The bonus for “%(label)s” must be a multiple of %(step)s."),
+    "score_unknown_item": _l("The score sheet has no item “%(key)s”."),
+    "review_window_closed": _l("The review window is closed: scores can no longer be saved."),
+    "review_changed": _l("This review was changed in another window or tab since you opened it. Nothing was "
+                         "overwritten: your version is in the form below, the stored version is shown beside it. "
+                         "Check both, then save again."),
+    # a rubric pasted or uploaded by an admin ("path" is the key path in the JSON, e.g. criteria[2].bands[1].max)
+    "rubric_text_missing": _l("Paste the rubric JSON or choose a file."),
+    "rubric_file_too_large": _l("The file is too large for a rubric (at most 200 KB)."),
+    "rubric_file_not_utf8": _l("The file is not UTF-8 text."),
+    "rubric_json_syntax": _l("The JSON is not valid at line %(line)s, column %(column)s."),
+    "rubric_json_duplicate_key": _l("The key “%(key)s” appears twice in the same JSON object."),
+    "rubric_json_constant": _l("%(value)s is not allowed in a rubric: write a number."),
+    "rubric_json_too_deep": _l("The JSON is nested too deeply to be a rubric."),
+    "rubric_top_not_object": _l("The rubric must be a JSON object: { … }."),
+    "rubric_not_object": _l("%(path)s: must be an object { … }."),
+    "rubric_key_required": _l("%(path)s: is required."),
+    "rubric_key_unknown": _l("%(path)s: unknown key (check the spelling)."),
+    "rubric_not_number": _l("%(path)s: must be a number."),
+    "rubric_number_text": _l("%(path)s: must be a number, not “%(value)s”."),
+    "rubric_not_finite": _l("%(path)s: must be a finite number."),
+    "rubric_not_string": _l("%(path)s: must be a text in double quotes."),
+    "rubric_not_boolean": _l("%(path)s: must be true or false."),
+    "rubric_not_integer": _l("%(path)s: must be a whole number."),
+    "rubric_not_list": _l("%(path)s: must be a list [ … ]."),
+    "rubric_not_text": _l("%(path)s: must give the text in zh_Hant, zh_Hans and en."),
+    "rubric_text_empty": _l("%(path)s: must not be empty."),
+    "rubric_not_positive": _l("%(path)s: must be greater than 0."),
+    "rubric_negative": _l("%(path)s: must not be negative."),
+    "rubric_key_invalid": _l("%(path)s: “%(value)s” is not a valid key: use lowercase letters, digits and _, "
+                             "starting with a letter."),
+    "rubric_key_duplicate": _l("%(path)s: the key “%(value)s” is already used at %(other)s."),
+    "rubric_version_invalid": _l("%(path)s: must be a whole number of at least 1, not %(value)s."),
+    "rubric_no_criteria": _l("%(path)s: at least one criterion is required."),
+    "rubric_step_divides": _l("%(path)s: the step %(step)s does not divide max_points %(max)s."),
+    "rubric_no_bands": _l("%(path)s: at least one band is required."),
+    "rubric_band_min_above_max": _l("%(path)s: min %(min)s is greater than max %(max)s."),
+    "rubric_band_off_step": _l("%(path)s: %(value)s is not a multiple of the step %(step)s."),
+    "rubric_band_start": _l("%(path)s: the lowest band must start at 0, not %(value)s."),
+    "rubric_band_end": _l("%(path)s: the highest band must end at max_points %(max)s, not %(value)s."),
+    "rubric_band_overlap": _l("%(path)s: overlaps %(other)s (%(other_range)s and %(range)s)."),
+    "rubric_band_gap": _l("%(path)s: gap after %(other)s: scores between %(low)s and %(high)s (step %(step)s) "
+                          "fall in no band."),
+    "rubric_bonus_cap_zero": _l("%(path)s: is 0, so the bonus items could never count."),
     # ---------------------------------------------------------------- assignment (分配)
     # ---------------------------------------------------------------- ranking (排名)
     # ---------------------------------------------------------------- roadshow (路演)
+    "roadshow_nothing_shortlisted": _l("Shortlist projects before drawing the order."),
+    "roadshow_started_no_redraw": _l("The roadshow has started: the order can no longer be drawn again."),
+    "roadshow_seed_length": _l("The seed must be 1 to 64 characters."),
+    "roadshow_started_no_replace": _l("The roadshow has started: the shortlist can no longer be replaced."),
+    "roadshow_not_shortlisted": _l("This project is not on the shortlist."),
+    "roadshow_already_presented": _l("This project has already presented."),
+    "roadshow_judges_not_reviewers": _l("Only active reviewers can sit on the judge panel."),
+    "roadshow_not_drawn": _l("Draw the presentation order first."),
+    "roadshow_top_n": _l("Enter how many projects to shortlist (1 to 500)."),
+    "roadshow_choose_projects": _l("Choose projects from the list."),
+    "roadshow_choose_judges": _l("Choose judges from the list."),
+    "roadshow_moved_on": _l("The host has moved on to another project: your sheet was not saved. Score the "
+                            "project now on stage."),
     # ---------------------------------------------------------------- allocation (資金分配)
     # ---------------------------------------------------------------- publication (公示, 異議)
     # ---------------------------------------------------------------- accounts and rounds

@@ -15,11 +15,13 @@ from wtforms.validators import Optional
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Role, Round, RubricVersion, Stage, User
+from grants.platform import refusals
 from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
 from grants.review import operations as review_ops
 from grants.review import rubrics as rubric_ops
 from grants.rules import rubric as rubric_core
+from grants.rules.refusal import Refusal
 
 MAX_RUBRIC_BYTES = 200_000
 
@@ -29,31 +31,25 @@ class RubricForm(BaseForm):
                                render_kw={"rows": 18, "spellcheck": "false", "class": "mono"})
     upload = FileField(_l("…or upload a JSON file"), validators=[Optional()])
 
-    def rubric_text(self) -> str | None:
+    def uploaded(self) -> bool:
         storage = self.upload.data
-        if storage and getattr(storage, "filename", ""):
-            raw = storage.read(MAX_RUBRIC_BYTES + 1)
+        return bool(storage and getattr(storage, "filename", ""))
+
+    def rubric_text(self) -> str:
+        """The rubric JSON, from the uploaded file or the text box; refuses (``Refusal``, on the
+        field concerned) a file that is too large or not UTF-8, and an empty box."""
+        if self.uploaded():
+            raw = self.upload.data.read(MAX_RUBRIC_BYTES + 1)
             if len(raw) > MAX_RUBRIC_BYTES:
-                self.upload.errors = [_("The file is too large for a rubric (at most 200 KB).")]
-                return None
+                raise Refusal("rubric_file_too_large", field="upload")
             try:
                 return raw.decode("utf-8-sig")
             except UnicodeDecodeError:
-                self.upload.errors = [_("The file is not UTF-8 text.")]
-                return None
+                raise Refusal("rubric_file_not_utf8", field="upload") from None
         text = (self.definition.data or "").strip()
         if not text:
-            self.definition.errors = [_("Paste the rubric JSON or choose a file.")]
-            return None
+            raise Refusal("rubric_text_missing", field="definition")
         return text
-
-
-def rubric_error_messages(error: rubric_core.RubricError) -> list[str]:
-    if error.line is not None:
-        detail = str(error).split(": ", 1)[-1]
-        return [_("The JSON is not valid at line %(line)s, column %(column)s: %(detail)s",
-                  line=error.line, column=error.column, detail=detail)]
-    return list(error.issues)  # "criteria[2].bands[1].max: must be a number": the key path first
 
 
 def _lang() -> str:
@@ -96,15 +92,18 @@ def rubrics(round_id: int):
         stage = _stage_or_404(request.form.get("stage", ""))
         form = RubricForm(prefix=stage.value)
         if form.validate_on_submit():
-            text = form.rubric_text()
-            if text is not None:
+            try:
+                text = form.rubric_text()
+            except Refusal as exc:
+                refusals.attach(form, exc)
+            else:
                 try:
                     rubric = rubric_core.loads_rubric(text)
-                except rubric_core.RubricError as error:
+                except rubric_core.RubricError as exc:
+                    # every problem, by key path, under the box or the file it came from
                     form.definition.data = text
-                    target = form.upload if form.upload.data and getattr(form.upload.data, "filename", "") \
-                        else form.definition
-                    target.errors = rubric_error_messages(error)
+                    target = form.upload if form.uploaded() else form.definition
+                    target.errors = [*list(target.errors or ()), *refusals.messages(exc)]
                 else:
                     rv, created = rubric_ops.save_rubric(rnd.id, stage, rubric)
                     db.session.commit()

@@ -10,9 +10,11 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from grants.platform import refusals
 from grants.platform.forms import BaseForm
 from grants.review.operations import SheetInput
 from grants.rules import rubric as rubric_core
+from grants.rules.refusal import Problem, Refusal
 
 RELATION_LABELS = {
     "employment": _l("Employment (I work or worked for the organization)"),
@@ -94,20 +96,22 @@ class ScoreFormBase(BaseForm):
         except ValueError:
             return -1
 
-    def show_problems(self, problems: list[rubric_core.Problem]) -> None:
-        """Each problem next to its field, in the reviewer's language."""
-        for p in problems:
-            if p.code in ("comment_required", "veto_comment_required"):
-                target = names.comment(p.field)
-            elif p.code == "veto_unanswered":
-                target = names.veto(p.field)
-            elif p.code.startswith("bonus_"):
-                target = names.bonus(p.field)
-            else:
-                target = names.score(p.field)
-            if target in self._fields:
-                field = self[target]
-                field.errors = [*list(field.errors or ()), rubric_core.problem_message(p, self.lang)]
+    def field_for(self, problem: Problem) -> str | None:
+        """The form field a score-sheet problem belongs next to (its ``field`` is a rubric key)."""
+        if problem.code in ("score_comment_required", "veto_comment_required"):
+            return names.comment(problem.field)
+        if problem.code == "veto_unanswered":
+            return names.veto(problem.field)
+        if problem.code.startswith("bonus_"):
+            return names.bonus(problem.field)
+        if problem.code.startswith("score_"):
+            return names.score(problem.field)
+        return problem.field
+
+    def attach(self, refusal: Refusal) -> None:
+        """Each problem's message next to its field, in the reader's language (problems with no
+        field on this form are flashed)."""
+        refusals.attach(self, Refusal.of(Problem(self.field_for(p), p.code, p.params) for p in refusal.problems))
 
     def fill(self, scores: dict, comments: dict, veto_answers: dict, bonus: dict) -> None:
         """Put stored values into the fields (GET)."""

@@ -26,11 +26,13 @@ from grants.models import (
     utcnow,
 )
 from grants.platform import audit, mail
+from grants.platform.permissions import review_window_open
 from grants.rules import rubric as rubric_core
+from grants.rules.refusal import Refusal
 
 CONFLICT_RELATIONS = ("employment", "board", "family", "donation", "collaboration", "other")
 # Problems a draft may still have: a draft is incomplete by nature, but never malformed.
-DRAFT_TOLERATED = frozenset({"missing", "comment_required", "veto_unanswered", "veto_comment_required"})
+DRAFT_TOLERATED = frozenset({"score_missing", "score_comment_required", "veto_unanswered", "veto_comment_required"})
 
 
 # ----------------------------------------------------------------- conflicts (回避)
@@ -133,16 +135,41 @@ def find_review(reviewer_id: int, proposal_id: int, stage: Stage = Stage.written
         Review.proposal_id == proposal_id, Review.reviewer_id == reviewer_id, Review.stage == stage))
 
 
+def check_window(proposal: Proposal) -> None:
+    """Refuse (``review_window_closed``) when the round's review window is not open."""
+    if not review_window_open(proposal.round):
+        raise Refusal("review_window_closed")
+
+
+def _check(review: Review | None, rubric: rubric_core.Rubric, data: SheetInput, *, submit: bool,
+           expected_version: int | None) -> None:
+    if expected_version is not None and (review.version if review is not None else 0) != expected_version:
+        raise Refusal("review_changed", field="version")
+    submit = submit or (review is not None and review.status == ReviewStatus.submitted)
+    problems = check_sheet(rubric, data, submit=submit)
+    if problems:
+        raise Refusal.of(problems)
+
+
 def save_review(reviewer_id: int, proposal: Proposal, rubric_version: RubricVersion, data: SheetInput, *,
-                submit: bool, existing: Review | None) -> Review:
-    """Create or update the reviewer's review (the data must have passed ``check_sheet``).
+                submit: bool, existing: Review | None, expected_version: int | None = None) -> Review:
+    """Create or update the reviewer's review.
+
+    Refuses (``Refusal``, nothing changed) when the review window is closed
+    (``review_window_closed``), when ``expected_version`` is given and the stored review is
+    not at that version (``review_changed``: changed in another tab; 0 means "no review
+    yet"), or with every problem of the sheet (``check_sheet``: a submitted review is
+    checked as a submission, a draft only for malformed input).
 
     ``existing`` is what the caller loaded. When it is None but another request inserted
     the row meanwhile (two first saves racing), the unique constraint refuses the insert
-    and the save is retried as an update of that row: one review, never two."""
+    and the save is retried as an update of that row: one review, never two (or, with
+    ``expected_version``, refused as ``review_changed``)."""
+    check_window(proposal)
     review = existing
+    rubric = rubric_of_version(review.rubric_version if review is not None else rubric_version)
+    _check(review, rubric, data, submit=submit, expected_version=expected_version)
     if review is None:
-        rubric = rubric_of_version(rubric_version)
         review = Review(proposal_id=proposal.id, reviewer_id=reviewer_id, stage=Stage.written,
                         rubric_version_id=rubric_version.id, status=ReviewStatus.draft)
         _apply(review, rubric, data, submit=submit)
@@ -156,10 +183,11 @@ def save_review(reviewer_id: int, proposal: Proposal, rubric_version: RubricVers
             if review is None:  # pragma: no cover - refused for another reason
                 raise
             created = False
+            rubric = rubric_of_version(review.rubric_version)
+            _check(review, rubric, data, submit=submit, expected_version=expected_version)
     else:
         created = False
     if not created:
-        rubric = rubric_of_version(review.rubric_version)
         before = {"scores": dict(review.scores), "total": review.total, "status": review.status.value}
         _apply(review, rubric, data, submit=submit or review.status == ReviewStatus.submitted)
         db.session.flush()

@@ -22,8 +22,8 @@ from grants.models import (
     Stage,
     utcnow,
 )
+from grants.platform import refusals
 from grants.platform.permissions import (
-    can_review,
     can_view_proposal_as_reviewer,
     conflict_declaration,
     is_assigned,
@@ -35,6 +35,7 @@ from grants.review import rubrics as rubric_ops
 from grants.review.forms import RELATION_LABELS, DeclarationForm, names, score_form_class
 from grants.review.score_sheets import pdf_response, score_sheet_pdf
 from grants.rules import rubric as rubric_core
+from grants.rules.refusal import Refusal
 
 
 def _lang() -> str:
@@ -211,14 +212,12 @@ def _render_review(proposal, review, rubric, form, *, status=200, conflict=None)
     ), status
 
 
-def _conflict_view(proposal, rubric, form):
+def _conflict_view(proposal, rubric, form, refusal: Refusal | None = None):
     """409: the stored review beside what the reviewer typed (kept in the form)."""
     db.session.rollback()
     stored = review_ops.find_review(current_user.id, proposal.id)
     form.version.data = str(stored.version) if stored else "0"
-    flash(_("This review was changed in another window or tab since you opened it. Nothing was overwritten: "
-            "your version is in the form below, the stored version is shown beside it. "
-            "Check both, then save again."), "error")
+    refusals.flash_refusal(refusal or Refusal("review_changed"))
     return _render_review(proposal, stored, rubric, form, status=409, conflict=_stored_values(stored) | {
         "total": stored.total if stored else None, "version": stored.version if stored else 0})
 
@@ -238,30 +237,28 @@ def review(proposal_id: int):
         db.session.commit()  # the rubric version may just have been created from the default
         return _render_review(proposal, existing, rubric, form)
 
-    if not can_review(current_user, proposal):
-        flash(_("The review window is closed: scores can no longer be saved."), "error")
+    try:
+        review_ops.check_window(proposal)
+    except Refusal as exc:
+        refusals.flash_refusal(exc)
         return _render_review(proposal, existing, rubric, form, status=403)
     if not form.validate_on_submit():
         return _render_review(proposal, existing, rubric, form, status=400)
-    expected = form.expected_version()
-    if (existing.version if existing else 0) != expected:
-        return _conflict_view(proposal, rubric, form)
     action = request.form.get("action", "draft")
-    submit = action in ("submit", "submit_next") or (existing is not None and existing.status == ReviewStatus.submitted)
-    data = form.sheet_input()
-    problems = review_ops.check_sheet(rubric, data, submit=submit)
-    if problems:
-        form.show_problems(problems)
-        return _render_review(proposal, existing, rubric, form, status=400)
+    submit = action in ("submit", "submit_next")
     try:
-        saved = review_ops.save_review(current_user.id, proposal, rv, data, submit=submit, existing=existing)
-        if existing is None and saved.version != 1:
-            # two first saves raced: the other tab's row was committed after our lookup and the
-            # operation turned our insert into an update of it; this form never saw that row
-            return _conflict_view(proposal, rubric, form)
+        saved = review_ops.save_review(current_user.id, proposal, rv, form.sheet_input(), submit=submit,
+                                       existing=existing, expected_version=form.expected_version())
         db.session.commit()
     except StaleDataError:
         return _conflict_view(proposal, rubric, form)
+    except Refusal as exc:
+        if exc.code == "review_changed":
+            return _conflict_view(proposal, rubric, form, exc)
+        db.session.rollback()
+        form.attach(exc)
+        return _render_review(proposal, review_ops.find_review(current_user.id, proposal.id), rubric, form,
+                              status=400)
     if saved.status == ReviewStatus.submitted:
         flash(_("Your review has been submitted (total %(total)s). You can revise it until the review window closes.",
                 total=saved.total), "success")
@@ -277,12 +274,6 @@ def review(proposal_id: int):
 
 
 # --------------------------------------------------------------- score sheets
-
-
-
-
-
-
 
 
 @bp.route("/proposals/<int:proposal_id>/score-sheet.pdf")

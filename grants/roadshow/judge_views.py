@@ -13,12 +13,16 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Round, RubricVersion, Stage
+from grants.platform import refusals
 from grants.platform.pdf import render_template_to_pdf
 from grants.platform.web import reviewer as bp
 from grants.review import operations as review_ops
+from grants.review.forms import names
 from grants.review.score_sheets import sheet_labels
 from grants.roadshow import operations as roadshow_ops
+from grants.roadshow.forms import judge_form_class
 from grants.rules import rubric as rubric_mod
+from grants.rules.refusal import Refusal
 
 
 def _judge_round(round_id: int) -> Round:
@@ -30,7 +34,7 @@ def _judge_round(round_id: int) -> Round:
 
 
 def _lang() -> str:
-    return str(get_locale() or "zh_Hant")
+    return rubric_mod.normalize_lang(str(get_locale() or "zh_Hant"))
 
 
 @bp.route("/rounds/<int:round_id>/roadshow", methods=["GET", "POST"])
@@ -46,57 +50,49 @@ def roadshow_judge(round_id: int):
                                                     Review.stage == Stage.roadshow))
     rv, rub = roadshow_ops.roadshow_rubric(rnd)
     if review is not None and review.rubric_version_id != rv.id:
-        rv_old = db.session.get(RubricVersion, review.rubric_version_id)
-        rv, rub = rv_old, rubric_mod.rubric_from_dict(rv_old.definition)
-    values = dict(review.scores) if review else {}
-    comments = dict(review.comments) if review else {}
-    errors: dict[str, list[str]] = {}
+        rv = db.session.get(RubricVersion, review.rubric_version_id)
+        rub = rubric_mod.rubric_from_dict(rv.definition)
+    form = judge_form_class(rub, lang)()
     status = 200
-    if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-        from wtforms import ValidationError
-
+    if request.method == "GET":
+        form.fill(dict(review.scores) if review else {}, dict(review.comments) if review else {}, {}, {})
+        form.proposal_id.data = str(proposal.id)
+    elif not form.validate_on_submit():
+        status = 400
+    else:
+        data = form.sheet_input()
         try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError:
-            abort(400)
-        if str(request.form.get("proposal_id")) != str(proposal.id):
-            flash(_("The host has moved on to another project: your sheet was not saved. Score the project now on stage."),
-                  "error")
-            return redirect(url_for("reviewer.roadshow_judge", round_id=rnd.id))
-        values = {c.key: (request.form.get(f"score-{c.key}") or "").strip() for c in rub.criteria}
-        comments = {c.key: (request.form.get(f"comment-{c.key}") or "").strip()[:2000] for c in rub.criteria}
-        problems = rubric_mod.validate(rub, values, comments, {v.key: False for v in rub.veto_items})
-        for p in problems:
-            try:
-                message = rubric_mod.problem_message(p, lang)
-            except (KeyError, IndexError):
-                message = _("Check this score.")
-            errors.setdefault(p.field, []).append(message)
-        if not errors:
-            parsed = {k: rubric_mod.parse_number(v) for k, v in values.items()}
-            roadshow_ops.submit_judge_score(rnd, proposal.id, current_user.id, rv, rub, parsed, comments)
+            roadshow_ops.judge_submits(rnd, form.on_stage(), current_user.id, rv, rub, data.scores, data.comments)
+        except Refusal as exc:
+            db.session.rollback()
+            if exc.code == "roadshow_moved_on":  # the sheet was for the previous project: start afresh
+                refusals.flash_refusal(exc)
+                return redirect(url_for("reviewer.roadshow_judge", round_id=rnd.id))
+            form.attach(exc)
+            status = 400
+        else:
             db.session.commit()
             flash(_("Your score has been submitted."), "success")
             return redirect(url_for("reviewer.roadshow_judge", round_id=rnd.id))
-        status = 400
+    return render_template(
+        "roadshow/judge.html", rnd=rnd, proposal=proposal, slot=slot, form=form, names=names, rubric=rub,
+        lang=lang, review=review, running=_running_total(rub, form),
+        max_total=rubric_mod.max_total(rub), waiting=False,
+        submitted=review is not None and review.status == ReviewStatus.submitted,
+    ), status
+
+
+def _running_total(rub: rubric_mod.Rubric, form) -> Decimal:
+    """Σ score × weight over what is in the form (what the page shows before its script runs)."""
     running = Decimal(0)
     for c in rub.criteria:
         try:
-            v = rubric_mod.parse_number(values.get(c.key))
+            v = rubric_mod.parse_number(form[names.score(c.key)].data)
         except (ValueError, TypeError):
             v = None
-        if v is not None:
+        if v is not None and v.is_finite():
             running += v * c.weight
-    criteria = [{"key": c.key, "label": c.label.get(lang), "max": c.max_points, "step": c.step, "weight": c.weight,
-                 "bands": [{"label": b.label.get(lang), "min": b.min, "max": b.max, "descriptor": b.descriptor.get(lang)}
-                           for b in reversed(c.sorted_bands)]}
-                for c in rub.criteria]
-    return render_template(
-        "roadshow/judge.html", rnd=rnd, proposal=proposal, slot=slot, criteria=criteria, values=values,
-        comments=comments, errors=errors, review=review, running=running, max_total=rubric_mod.max_total(rub),
-        submitted=review is not None and review.status == ReviewStatus.submitted, waiting=False,
-    ), status
+    return running
 
 
 @bp.route("/rounds/<int:round_id>/roadshow/<int:proposal_id>/sheet.pdf")

@@ -11,7 +11,8 @@ ascending (ties, which never happen in practice, by number).  Position 1 present
 and compares with the stored positions.  The result depends only on the seed and the
 set of numbers, not on the order in which projects were shortlisted.
 
-All functions flush, write the audit log, and never commit.
+All functions flush, write the audit log, and never commit. What they refuse they refuse with
+a ``Refusal`` (codes ``roadshow_*``; messages in grants/platform/refusals.py, section "roadshow").
 """
 
 from __future__ import annotations
@@ -41,11 +42,7 @@ from grants.platform import audit
 from grants.ranking import operations as ranking_ops
 from grants.rules import rubric as rubric_mod
 from grants.rules import scoring
-
-
-class RoadshowError(ValueError):
-    """A roadshow action that cannot be done now (message is user-facing, English msgid)."""
-
+from grants.rules.refusal import Refusal
 
 # --------------------------------------------------------------------------- the draw
 
@@ -93,12 +90,12 @@ def draw(rnd, seed: str | None = None) -> list[dict]:
     """Draw (or re-draw) the presentation order with ``seed`` (a fresh one when None)."""
     current = slots(rnd.id)
     if not current:
-        raise RoadshowError("Shortlist projects before drawing the order.")
+        raise Refusal("roadshow_nothing_shortlisted")
     if any(s["started_at"] for s in current):
-        raise RoadshowError("The roadshow has started: the order can no longer be drawn again.")
+        raise Refusal("roadshow_started_no_redraw")
     seed = (seed or new_seed()).strip()
     if not seed or len(seed) > 64:
-        raise RoadshowError("The seed must be 1 to 64 characters.")
+        raise Refusal("roadshow_seed_length", field="seed")
     order = expected_order(seed, [s["number"] for s in current])
     position = {number: i for i, number in enumerate(order, start=1)}
     by_id = {s.id: s for s in db.session.scalars(select(RoadshowSlot).where(RoadshowSlot.round_id == rnd.id))}
@@ -145,7 +142,7 @@ def shortlist(rnd, proposal_ids: Sequence[int], *, replace: bool = False) -> int
     """Mark proposals 入圍 and give each a roadshow slot; returns how many were added."""
     existing = {s.proposal_id: s for s in db.session.scalars(select(RoadshowSlot).where(RoadshowSlot.round_id == rnd.id))}
     if existing and any(s.started_at for s in existing.values()) and replace:
-        raise RoadshowError("The roadshow has started: the shortlist can no longer be replaced.")
+        raise Refusal("roadshow_started_no_replace")
     wanted = list(dict.fromkeys(int(p) for p in proposal_ids))
     proposals = {p.id: p for p in db.session.scalars(
         select(Proposal).where(Proposal.round_id == rnd.id, Proposal.id.in_(wanted)))}
@@ -185,9 +182,9 @@ def remove_from_shortlist(rnd, proposal_id: int) -> None:
     slot = db.session.scalar(select(RoadshowSlot).where(RoadshowSlot.round_id == rnd.id,
                                                         RoadshowSlot.proposal_id == proposal_id))
     if slot is None:
-        raise RoadshowError("This project is not on the shortlist.")
+        raise Refusal("roadshow_not_shortlisted")
     if slot.started_at:
-        raise RoadshowError("This project has already presented.")
+        raise Refusal("roadshow_already_presented")
     _unshortlist(slot)
     for other in db.session.scalars(select(RoadshowSlot).where(RoadshowSlot.round_id == rnd.id)):
         other.position = None
@@ -226,7 +223,7 @@ def set_panel(rnd, reviewer_ids: Iterable[int], actor_id: int | None = None) -> 
     valid = set(db.session.scalars(select(User.id).where(User.id.in_(ids), User.role == Role.reviewer,
                                                          User.active.is_(True))) if ids else [])
     if set(ids) - valid:
-        raise RoadshowError("Only active reviewers can sit on the judge panel.")
+        raise Refusal("roadshow_judges_not_reviewers", field="judges")
     db.session.execute(delete(Assignment).where(
         Assignment.round_id == rnd.id, Assignment.stage == Stage.roadshow, Assignment.reviewer_id.not_in(ids or [0])))
     db.session.flush()
@@ -286,7 +283,7 @@ def next_project(rnd) -> RoadshowSlot | None:
         select(RoadshowSlot).where(RoadshowSlot.round_id == rnd.id, RoadshowSlot.position.is_not(None))
         .order_by(RoadshowSlot.position))]
     if not ordered:
-        raise RoadshowError("Draw the presentation order first.")
+        raise Refusal("roadshow_not_drawn")
     current = current_slot(rnd)
     if current is None or current.position is None:
         nxt = ordered[0] if current is None else None
@@ -341,9 +338,27 @@ def host_status(rnd) -> dict:
     return out
 
 
+def judge_submits(rnd, proposal_id: int | None, judge_id: int, rubric_version: RubricVersion,
+                  rub: rubric_mod.Rubric, scores: dict[str, str], comments: dict[str, str]) -> Review:
+    """A judge submits (or corrects) the score sheet of the project on stage, as typed.
+
+    Refuses (``Refusal``, nothing changed) a sheet for a project that is no longer on stage
+    (``roadshow_moved_on``: the host has moved on) and a sheet with problems, all of them at
+    once (``rubric.validate``: veto items are not asked on stage, bonus items not given)."""
+    if proposal_id is None or proposal_id != rnd.roadshow_current_id:
+        raise Refusal("roadshow_moved_on", field="proposal_id")
+    problems = rubric_mod.validate(rub, scores, comments, {v.key: False for v in rub.veto_items})
+    if problems:
+        raise Refusal.of(problems)
+    parsed = {c.key: rubric_mod.parse_number(scores.get(c.key)) for c in rub.criteria}
+    kept = {c.key: comments[c.key].strip() for c in rub.criteria if (comments.get(c.key) or "").strip()}
+    return submit_judge_score(rnd, proposal_id, judge_id, rubric_version, rub, parsed, kept)
+
+
 def submit_judge_score(rnd, proposal_id: int, judge_id: int, rubric_version: RubricVersion,
                        rub: rubric_mod.Rubric, scores: dict, comments: dict) -> Review:
-    """Save a judge's roadshow score sheet (already validated) as a submitted review."""
+    """Save a judge's roadshow score sheet (already checked: see ``judge_submits``; the demo
+    data writes past sheets with it) as a submitted review."""
     review = db.session.scalar(select(Review).where(Review.proposal_id == proposal_id, Review.reviewer_id == judge_id,
                                                     Review.stage == Stage.roadshow))
     veto_answers = {v.key: False for v in rub.veto_items}

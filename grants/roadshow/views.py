@@ -17,11 +17,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.extensions import db
 from grants.models import Proposal, ProposalStatus, Role, Round, User
+from grants.platform import refusals
 from grants.platform.forms import BaseForm
 from grants.platform.pdf import render_template_to_pdf
 from grants.platform.web import admin as bp
 from grants.ranking import operations as ranking_ops
 from grants.roadshow import operations as roadshow_ops
+from grants.rules.refusal import Refusal
 
 STAGE_LABELS = {"written": _l("Written review"), "roadshow": _l("Roadshow")}
 
@@ -94,19 +96,19 @@ def roadshow_shortlist(round_id: int):
     try:
         if request.form.get("mode") == "rank":
             if not rank_form.validate_on_submit():
-                flash(_("Enter how many projects to shortlist (1 to 500)."), "error")
+                refusals.flash_refusal(Refusal("roadshow_top_n", field="top_n"))
                 return redirect(url_for("admin.roadshow", round_id=rnd.id))
             data = ranking_ops.round_scores(rnd)
             ids = roadshow_ops.shortlist_ids_by_rank(data, rank_form.top_n.data, rank_form.per_category.data)
             added = roadshow_ops.shortlist(rnd, ids, replace=True)
         else:
             if not hand_form.validate_on_submit():
-                flash(_("Choose projects from the list."), "error")
+                refusals.flash_refusal(Refusal("roadshow_choose_projects", field="proposals"))
                 return redirect(url_for("admin.roadshow", round_id=rnd.id))
             added = roadshow_ops.shortlist(rnd, hand_form.proposals.data or [], replace=True)
-    except roadshow_ops.RoadshowError as exc:
+    except Refusal as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        refusals.flash_refusal(exc)
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     db.session.commit()
     flash(_("The shortlist has been saved (%(added)d added).", added=added), "success")
@@ -118,9 +120,9 @@ def roadshow_unshortlist(round_id: int, proposal_id: int):
     rnd = _round(round_id)
     try:
         roadshow_ops.remove_from_shortlist(rnd, proposal_id)
-    except roadshow_ops.RoadshowError as exc:
+    except Refusal as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        refusals.flash_refusal(exc)
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     db.session.commit()
     flash(_("The project has been removed from the shortlist; draw the order again."), "success")
@@ -132,13 +134,13 @@ def roadshow_draw(round_id: int):
     rnd = _round(round_id)
     form = DrawForm(prefix="draw")
     if not form.validate_on_submit():
-        flash(_("The seed must be 1 to 64 characters."), "error")
+        refusals.flash_refusal(Refusal("roadshow_seed_length", field="seed"))
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     try:
         roadshow_ops.draw(rnd, form.seed.data or None)
-    except roadshow_ops.RoadshowError as exc:
+    except Refusal as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        refusals.flash_refusal(exc)
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     db.session.commit()
     flash(_("The presentation order has been drawn with seed %(seed)s.", seed=rnd.roadshow_seed), "success")
@@ -150,13 +152,13 @@ def roadshow_panel(round_id: int):
     rnd = _round(round_id)
     _rank, _hand, _draw, form = _roadshow_forms(rnd)
     if not form.validate_on_submit():
-        flash(_("Choose judges from the list."), "error")
+        refusals.flash_refusal(Refusal("roadshow_choose_judges", field="judges"))
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     try:
         ids = roadshow_ops.set_panel(rnd, form.judges.data or [], current_user.id)
-    except roadshow_ops.RoadshowError as exc:
+    except Refusal as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        refusals.flash_refusal(exc)
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     db.session.commit()
     flash(_("The judge panel has been saved (%(n)d judges).", n=len(ids)), "success")
@@ -168,7 +170,7 @@ def roadshow_order_pdf(round_id: int):
     rnd = _round(round_id)
     slots = [s for s in roadshow_ops.slots(rnd.id) if s["position"] is not None]
     if not slots:
-        flash(_("Draw the presentation order first."), "error")
+        refusals.flash_refusal(Refusal("roadshow_not_drawn"))
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     context = {
         "title": _("Roadshow presentation order"), "round_name": rnd.name, "issuer": rnd.issuer,
@@ -208,9 +210,9 @@ def roadshow_next(round_id: int):
     rnd = _round(round_id)
     try:
         nxt = roadshow_ops.next_project(rnd)
-    except roadshow_ops.RoadshowError as exc:
+    except Refusal as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        refusals.flash_refusal(exc)
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     db.session.commit()
     if nxt is None:

@@ -1,9 +1,11 @@
 """Scoring rubrics (評分標準 / 评分标准): criteria with band descriptors, veto items
 (一票否決) and bonus items (加分項), plus validation of a reviewer's score sheet.
 
-PURE module: standard library only (no Flask, no SQLAlchemy), so that everything here
-can be tested without an app or a database. Messages for the three interface languages
-live here too; the web layer passes the language in.
+PURE module: standard library and grants.rules only (no Flask, no SQLAlchemy), so that
+everything here can be tested without an app or a database. Nothing here makes text: a
+problem is a ``grants.rules.refusal.Problem`` (a code, the field it concerns, plain params;
+a criterion's label is a LocalizedText param) and errors are ``Refusal``s. The words, in
+the three interface languages, are in grants/platform/refusals.py (section "review").
 
 Definitions
 -----------
@@ -26,7 +28,8 @@ Definitions
 
 Rubric objects are frozen dataclasses and are not validated on construction (so an
 editor can hold a draft); call ``check_rubric``. The loaders (``load_rubric``,
-``rubric_from_dict``) always check and raise ``RubricError``.
+``rubric_from_dict``) always check and raise ``RubricError`` (a ``Refusal``) whose problems
+name the key path (``criteria[2].bands[1].max``) in ``field`` and in the ``path`` param.
 """
 
 from __future__ import annotations
@@ -36,11 +39,13 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from grants.rules.refusal import Problem, Refusal
 
 __all__ = [
     "LANGS",
@@ -49,6 +54,7 @@ __all__ = [
     "Criterion",
     "LocalizedText",
     "Problem",
+    "Refusal",
     "Rubric",
     "RubricError",
     "ScoreError",
@@ -67,7 +73,6 @@ __all__ = [
     "next_version",
     "normalize_lang",
     "parse_number",
-    "problem_message",
     "rubric_from_dict",
     "rubric_to_dict",
     "total",
@@ -84,22 +89,10 @@ _FILE_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?
 _RUBRIC_DIR = Path(__file__).resolve().parent / "rubrics"
 
 
-class RubricError(ValueError):
-    """A rubric file or dict is malformed. ``issues`` lists every problem found
-    (``"key.path: message"``); ``line``/``column`` are set for JSON syntax errors."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        issues: list[str] | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.issues = issues if issues is not None else [message]
-        self.line = line
-        self.column = column
+class RubricError(Refusal):
+    """A rubric file or dict is malformed: a ``Refusal`` whose ``problems`` list every problem
+    found, each with the key path (``criteria[2].bands[1].max``) as ``field`` and ``path`` param.
+    A JSON syntax error is one ``rubric_json_syntax`` problem with ``line`` and ``column``."""
 
 
 # --------------------------------------------------------------------------- model
@@ -221,23 +214,8 @@ class Rubric:
         raise KeyError(key)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a score sheet. ``field`` is the criterion / veto / bonus key
-    (the form shows the message next to that field); ``code`` is machine-readable;
-    ``params`` feeds ``problem_message`` (``label`` is a LocalizedText)."""
-
-    field: str
-    code: str
-    params: dict[str, Any] = field(default_factory=dict, compare=True, hash=False)
-
-
-class ScoreError(ValueError):
-    """Raised by the total functions for input ``validate`` would refuse."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(problem_message(p, "en") for p in problems))
-        self.problems = problems
+class ScoreError(Refusal):
+    """Raised by the total functions for input ``validate`` would refuse (``problems``: what)."""
 
 
 # ------------------------------------------------------------------ number parsing
@@ -297,19 +275,35 @@ def band_for(criterion: Criterion, score: Decimal | int | str) -> Band:
 # -------------------------------------------------------------------- validation
 
 
+def _num(d: Decimal) -> Decimal:
+    """A Decimal param as people write it: 0.50 -> 0.5, 10.0 -> 10 (exact, never rounded)."""
+    if not d.is_finite():
+        return d
+    n = d.normalize()
+    try:
+        return n.quantize(Decimal(1)) if n == n.to_integral_value() else n
+    except InvalidOperation:  # more digits than the context holds: leave it as it is
+        return n
+
+
+def _value(raw: Any) -> str:
+    """What was typed, for a message param (kept short)."""
+    return str(raw)[:40]
+
+
 def _score_problem(c: Criterion, raw: Any) -> tuple[Decimal | None, Problem | None]:
     try:
         s = parse_number(raw)
     except ValueError:
-        return None, Problem(c.key, "not_a_number", {"label": c.label, "value": str(raw)})
+        return None, Problem(c.key, "score_not_a_number", {"label": c.label, "value": _value(raw)})
     if s is None:
-        return None, Problem(c.key, "missing", {"label": c.label})
+        return None, Problem(c.key, "score_missing", {"label": c.label})
     if not (0 <= s <= c.max_points):
         return None, Problem(
-            c.key, "out_of_range", {"label": c.label, "min": Decimal(0), "max": c.max_points, "value": s}
+            c.key, "score_out_of_range", {"label": c.label, "min": Decimal(0), "max": _num(c.max_points), "value": s}
         )
     if not _on_step(s, c.step):
-        return None, Problem(c.key, "off_step", {"label": c.label, "step": c.step, "value": s})
+        return None, Problem(c.key, "score_off_step", {"label": c.label, "step": _num(c.step), "value": s})
     return s, None
 
 
@@ -317,17 +311,17 @@ def _bonus_problem(b: BonusItem, raw: Any) -> tuple[Decimal, Problem | None]:
     try:
         v = parse_number(raw)
     except ValueError:
-        return Decimal(0), Problem(b.key, "bonus_not_a_number", {"label": b.label, "value": str(raw)})
+        return Decimal(0), Problem(b.key, "bonus_not_a_number", {"label": b.label, "value": _value(raw)})
     if v is None:
         return Decimal(0), None
     if not (0 <= v <= b.max_points):
         return Decimal(0), Problem(
             b.key,
             "bonus_out_of_range",
-            {"label": b.label, "min": Decimal(0), "max": b.max_points, "value": v},
+            {"label": b.label, "min": Decimal(0), "max": _num(b.max_points), "value": v},
         )
     if not _on_step(v, b.step):
-        return Decimal(0), Problem(b.key, "bonus_off_step", {"label": b.label, "step": b.step, "value": v})
+        return Decimal(0), Problem(b.key, "bonus_off_step", {"label": b.label, "step": _num(b.step), "value": v})
     return v, None
 
 
@@ -344,10 +338,10 @@ def validate(
     bonus: Mapping[str, Decimal | int | str | None] | None = None,
 ) -> list[Problem]:
     """Every problem with a score sheet, in rubric order (criteria, veto, bonus), then
-    keys the rubric does not know (code ``unknown_field``). At most one score problem
-    per criterion (missing / not_a_number / out_of_range / off_step); a valid score in
-    a band that needs a comment without one gives ``comment_required``. Comments are
-    keyed by criterion or veto key; extra comment keys are ignored."""
+    keys the rubric does not know (code ``score_unknown_item``). At most one score problem
+    per criterion (score_missing / score_not_a_number / score_out_of_range / score_off_step);
+    a valid score in a band that needs a comment without one gives ``score_comment_required``.
+    Comments are keyed by criterion or veto key; extra comment keys are ignored."""
     comments = comments or {}
     veto_answers = veto_answers or {}
     bonus = bonus or {}
@@ -367,7 +361,7 @@ def validate(
             reason = "highest"
         if reason and not _has_text(comments, c.key):
             problems.append(
-                Problem(c.key, "comment_required", {"label": c.label, "band": band.label, "reason": reason})
+                Problem(c.key, "score_comment_required", {"label": c.label, "band": band.label, "reason": reason})
             )
 
     for v in rubric.veto_items:
@@ -392,7 +386,7 @@ def validate(
     for keys, given in known:
         for key in given:
             if key not in keys:
-                problems.append(Problem(str(key), "unknown_field", {"key": str(key)}))
+                problems.append(Problem(str(key), "score_unknown_item", {"key": str(key)}))
     return problems
 
 
@@ -419,7 +413,7 @@ def base_total(rubric: Rubric, scores: Mapping[str, Decimal | int | str | None])
             assert s is not None
             result += s * c.weight
     if problems:
-        raise ScoreError(problems)
+        raise ScoreError.of(problems)
     return result
 
 
@@ -434,7 +428,7 @@ def bonus_total(rubric: Rubric, bonus: Mapping[str, Decimal | int | str | None] 
             problems.append(p)
         result += v
     if problems:
-        raise ScoreError(problems)
+        raise ScoreError.of(problems)
     return min(result, rubric.bonus_cap)
 
 
@@ -461,7 +455,7 @@ def next_version(rubric: Rubric) -> Rubric:
     return replace(rubric, version=rubric.version + 1)
 
 
-# ---------------------------------------------------------------------- messages
+# ---------------------------------------------------------------------- languages
 
 
 def normalize_lang(lang: str | None) -> str:
@@ -478,125 +472,59 @@ def normalize_lang(lang: str | None) -> str:
     return "zh_Hans"
 
 
-def _fmt(d: Any) -> str:
-    if not isinstance(d, Decimal):
-        return str(d)
-    if d == d.to_integral_value():
-        return str(int(d))
-    return format(d.normalize(), "f")
-
-
-_MESSAGES: dict[str, dict[str, str]] = {
-    "missing": {
-        "zh_Hant": "請為「{label}」評分",
-        "zh_Hans": "请为“{label}”评分",
-        "en": "Please enter a score for “{label}”",
-    },
-    "not_a_number": {
-        "zh_Hant": "「{label}」的分數必須是數字",
-        "zh_Hans": "“{label}”的分数必须是数字",
-        "en": "The score for “{label}” must be a number",
-    },
-    "out_of_range": {
-        "zh_Hant": "「{label}」的分數必須在 {min} 到 {max} 之間",
-        "zh_Hans": "“{label}”的分数必须在 {min} 到 {max} 之间",
-        "en": "The score for “{label}” must be between {min} and {max}",
-    },
-    "off_step": {
-        "zh_Hant": "「{label}」的分數必須是 {step} 的整數倍",
-        "zh_Hans": "“{label}”的分数必须是 {step} 的整数倍",
-        "en": "The score for “{label}” must be a multiple of {step}",
-    },
-    "comment_required": {
-        "zh_Hant": "「{label}」的分數屬於「{band}」檔，請填寫評語說明理由",
-        "zh_Hans": "“{label}”的分数属于“{band}”档，请填写评语说明理由",
-        "en": "The score for “{label}” is in the “{band}” band: please add a comment explaining it",
-    },
-    "veto_unanswered": {
-        "zh_Hant": "請回答否決項「{label}」",
-        "zh_Hans": "请回答否决项“{label}”",
-        "en": "Please answer the veto item “{label}”",
-    },
-    "veto_comment_required": {
-        "zh_Hant": "否決項「{label}」選擇了「是」，請填寫理由",
-        "zh_Hans": "否决项“{label}”选择了“是”，请填写理由",
-        "en": "You answered “yes” to the veto item “{label}”: please give the reason",
-    },
-    "bonus_not_a_number": {
-        "zh_Hant": "加分項「{label}」必須是數字",
-        "zh_Hans": "加分项“{label}”必须是数字",
-        "en": "The bonus for “{label}” must be a number",
-    },
-    "bonus_out_of_range": {
-        "zh_Hant": "加分項「{label}」必須在 {min} 到 {max} 之間",
-        "zh_Hans": "加分项“{label}”必须在 {min} 到 {max} 之间",
-        "en": "The bonus for “{label}” must be between {min} and {max}",
-    },
-    "bonus_off_step": {
-        "zh_Hant": "加分項「{label}」必須是 {step} 的整數倍",
-        "zh_Hans": "加分项“{label}”必须是 {step} 的整数倍",
-        "en": "The bonus for “{label}” must be a multiple of {step}",
-    },
-    "unknown_field": {
-        "zh_Hant": "評分表沒有「{key}」這一項",
-        "zh_Hans": "评分表没有“{key}”这一项",
-        "en": "The score sheet has no item “{key}”",
-    },
-}
-
-PROBLEM_CODES: frozenset[str] = frozenset(_MESSAGES)
-
-
-def problem_message(problem: Problem, lang: str | None) -> str:
-    """A sentence for the reviewer in zh_Hant, zh_Hans or en (see normalize_lang)."""
-    lang = normalize_lang(lang)
-    template = _MESSAGES[problem.code][lang]
-    values = {}
-    for name, value in problem.params.items():
-        values[name] = value.get(lang) if isinstance(value, LocalizedText) else _fmt(value)
-    return template.format(**values)
+#: Every code ``validate`` and the total functions may give (messages: grants/platform/refusals.py).
+PROBLEM_CODES: frozenset[str] = frozenset({
+    "score_missing", "score_not_a_number", "score_out_of_range", "score_off_step", "score_comment_required",
+    "veto_unanswered", "veto_comment_required", "bonus_not_a_number", "bonus_out_of_range", "bonus_off_step",
+    "score_unknown_item",
+})
 
 
 # ------------------------------------------------------------------ rubric check
+#
+# Every problem with a rubric is a Problem whose ``field`` is the key path in the rubric
+# document ("criteria[2].bands[1].max") and whose params hold that ``path`` and plain figures.
 
 
-def _check_text(text: Any, path: str, issues: list[str]) -> None:
+def _at(path: str, **params: Any) -> dict[str, Any]:
+    return {"path": path, **params}
+
+
+def _check_text(text: Any, path: str, issues: list[Problem]) -> None:
     if not isinstance(text, LocalizedText):
-        issues.append(f"{path}: must be a LocalizedText")
+        issues.append(Problem(path, "rubric_not_text", _at(path)))
         return
     for lang in LANGS:
         value = getattr(text, lang)
         if not isinstance(value, str) or not value.strip():
-            issues.append(f"{path}.{lang}: must be a non-empty string")
+            issues.append(Problem(f"{path}.{lang}", "rubric_text_empty", _at(f"{path}.{lang}")))
 
 
-def _check_decimal(value: Any, path: str, issues: list[str], *, positive: bool = False) -> bool:
+def _check_decimal(value: Any, path: str, issues: list[Problem], *, positive: bool = False) -> bool:
     if not isinstance(value, Decimal) or not value.is_finite():
-        issues.append(f"{path}: must be a finite Decimal")
+        issues.append(Problem(path, "rubric_not_finite", _at(path)))
         return False
     if positive and value <= 0:
-        issues.append(f"{path}: must be greater than 0")
+        issues.append(Problem(path, "rubric_not_positive", _at(path)))
         return False
     if not positive and value < 0:
-        issues.append(f"{path}: must not be negative")
+        issues.append(Problem(path, "rubric_negative", _at(path)))
         return False
     return True
 
 
-def _check_key(key: Any, path: str, seen: dict[str, str], issues: list[str]) -> None:
+def _check_key(key: Any, path: str, seen: dict[str, str], issues: list[Problem]) -> None:
     if not isinstance(key, str) or not KEY_RE.fullmatch(key):
-        issues.append(
-            f"{path}: must be lowercase letters, digits and _ (starting with a letter), got {key!r}"
-        )
+        issues.append(Problem(path, "rubric_key_invalid", _at(path, value=str(key))))
     elif key in seen:
-        issues.append(f"{path}: duplicate key {key!r} (already used at {seen[key]})")
+        issues.append(Problem(path, "rubric_key_duplicate", _at(path, value=key, other=seen[key])))
     else:
         seen[key] = path
 
 
-def _check_bands(c: Criterion, path: str, issues: list[str]) -> None:
+def _check_bands(c: Criterion, path: str, issues: list[Problem]) -> None:
     if not c.bands:
-        issues.append(f"{path}.bands: at least one band is required")
+        issues.append(Problem(f"{path}.bands", "rubric_no_bands", _at(f"{path}.bands")))
         return
     band_keys: dict[str, str] = {}
     ok = True
@@ -611,12 +539,13 @@ def _check_bands(c: Criterion, path: str, issues: list[str]) -> None:
             ok = False
             continue
         if band.min > band.max:
-            issues.append(f"{bpath}: min {band.min} is greater than max {band.max}")
+            issues.append(Problem(bpath, "rubric_band_min_above_max", _at(bpath, min=band.min, max=band.max)))
             ok = False
         for name in ("min", "max"):
             value = getattr(band, name)
             if not _on_step(value, c.step):
-                issues.append(f"{bpath}.{name}: {value} is not a multiple of the step {c.step}")
+                issues.append(Problem(f"{bpath}.{name}", "rubric_band_off_step",
+                                      _at(f"{bpath}.{name}", value=value, step=c.step)))
                 ok = False
     if not ok:
         return
@@ -624,35 +553,34 @@ def _check_bands(c: Criterion, path: str, issues: list[str]) -> None:
     first_j, first = ordered[0]
     last_j, last = ordered[-1]
     if first.min != 0:
-        issues.append(f"{path}.bands[{first_j}].min: the lowest band must start at 0, not {first.min}")
+        at = f"{path}.bands[{first_j}].min"
+        issues.append(Problem(at, "rubric_band_start", _at(at, value=first.min)))
     if last.max != c.max_points:
-        issues.append(
-            f"{path}.bands[{last_j}].max: the highest band must end at max_points {c.max_points}, not {last.max}"
-        )
+        at = f"{path}.bands[{last_j}].max"
+        issues.append(Problem(at, "rubric_band_end", _at(at, max=c.max_points, value=last.max)))
     for (ja, a), (jb, b) in zip(ordered, ordered[1:], strict=False):
+        at, other = f"{path}.bands[{jb}]", f"bands[{ja}]"
         if b.min <= a.max:
-            issues.append(f"{path}.bands[{jb}]: overlaps bands[{ja}] ({a.min}–{a.max} and {b.min}–{b.max})")
+            issues.append(Problem(at, "rubric_band_overlap", _at(
+                at, other=other, other_range=f"{a.min}–{a.max}", range=f"{b.min}–{b.max}")))
         elif b.min != a.max + c.step:
-            issues.append(
-                f"{path}.bands[{jb}]: gap after bands[{ja}]: scores between {a.max} and {b.min} "
-                f"(step {c.step}) fall in no band"
-            )
+            issues.append(Problem(at, "rubric_band_gap", _at(at, other=other, low=a.max, high=b.min, step=c.step)))
 
 
-def check_rubric(rubric: Rubric) -> list[str]:
-    """Everything wrong with a rubric, as ``"key.path: message"`` strings (empty: fine).
+def check_rubric(rubric: Rubric) -> list[Problem]:
+    """Everything wrong with a rubric, as Problems located by key path (empty: fine).
 
     Checks: a non-empty name in every language, version an int >= 1, at least one
     criterion, keys well-formed and unique across criteria, veto and bonus items,
     max_points/step/weight positive, step dividing max_points, bands on the step grid
     covering [0, max_points] with no gap or overlap, bonus items sane, bonus_cap >= 0
     (and > 0 when there are bonus items)."""
-    issues: list[str] = []
+    issues: list[Problem] = []
     _check_text(rubric.name, "name", issues)
     if isinstance(rubric.version, bool) or not isinstance(rubric.version, int) or rubric.version < 1:
-        issues.append(f"version: must be an integer >= 1, got {rubric.version!r}")
+        issues.append(Problem("version", "rubric_version_invalid", _at("version", value=str(rubric.version))))
     if not rubric.criteria:
-        issues.append("criteria: at least one criterion is required")
+        issues.append(Problem("criteria", "rubric_no_criteria", _at("criteria")))
     seen: dict[str, str] = {}
     for i, c in enumerate(rubric.criteria):
         path = f"criteria[{i}]"
@@ -663,10 +591,11 @@ def check_rubric(rubric: Rubric) -> list[str]:
         _check_decimal(c.weight, f"{path}.weight", issues, positive=True)
         for flag in ("require_comment_lowest", "require_comment_highest"):
             if not isinstance(getattr(c, flag), bool):
-                issues.append(f"{path}.{flag}: must be true or false")
+                issues.append(Problem(f"{path}.{flag}", "rubric_not_boolean", _at(f"{path}.{flag}")))
         if max_ok and step_ok:
             if not _on_step(c.max_points, c.step):
-                issues.append(f"{path}.step: {c.step} does not divide max_points {c.max_points}")
+                issues.append(Problem(f"{path}.step", "rubric_step_divides",
+                                      _at(f"{path}.step", step=c.step, max=c.max_points)))
             else:
                 _check_bands(c, path, issues)
     for i, v in enumerate(rubric.veto_items):
@@ -674,7 +603,8 @@ def check_rubric(rubric: Rubric) -> list[str]:
         _check_key(v.key, f"{path}.key", seen, issues)
         _check_text(v.label, f"{path}.label", issues)
         if not isinstance(v.require_comment_if_yes, bool):
-            issues.append(f"{path}.require_comment_if_yes: must be true or false")
+            at = f"{path}.require_comment_if_yes"
+            issues.append(Problem(at, "rubric_not_boolean", _at(at)))
     for i, b in enumerate(rubric.bonus_items):
         path = f"bonus_items[{i}]"
         _check_key(b.key, f"{path}.key", seen, issues)
@@ -682,9 +612,10 @@ def check_rubric(rubric: Rubric) -> list[str]:
         max_ok = _check_decimal(b.max_points, f"{path}.max_points", issues, positive=True)
         step_ok = _check_decimal(b.step, f"{path}.step", issues, positive=True)
         if max_ok and step_ok and not _on_step(b.max_points, b.step):
-            issues.append(f"{path}.step: {b.step} does not divide max_points {b.max_points}")
+            issues.append(Problem(f"{path}.step", "rubric_step_divides",
+                                  _at(f"{path}.step", step=b.step, max=b.max_points)))
     if _check_decimal(rubric.bonus_cap, "bonus_cap", issues) and rubric.bonus_items and rubric.bonus_cap == 0:
-        issues.append("bonus_cap: is 0, so the bonus items could never count")
+        issues.append(Problem("bonus_cap", "rubric_bonus_cap_zero", _at("bonus_cap")))
     return issues
 
 
@@ -744,46 +675,49 @@ def rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
 
 
 class _Reader:
-    """Reads a plain dict into model objects, collecting errors with key paths."""
+    """Reads a plain dict into model objects, collecting problems with key paths."""
 
     def __init__(self) -> None:
-        self.issues: list[str] = []
+        self.issues: list[Problem] = []
 
     def obj(
         self, value: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
     ) -> dict | None:
         if not isinstance(value, Mapping):
-            self.issues.append(f"{path or '(top level)'}: must be an object")
+            if path:
+                self.issues.append(Problem(path, "rubric_not_object", _at(path)))
+            else:
+                self.issues.append(Problem(None, "rubric_top_not_object"))
             return None
         prefix = f"{path}." if path else ""
         for name in required:
             if name not in value:
-                self.issues.append(f"{prefix}{name}: is required")
+                self.issues.append(Problem(f"{prefix}{name}", "rubric_key_required", _at(f"{prefix}{name}")))
         for name in value:
             if name not in required and name not in optional:
-                self.issues.append(f"{prefix}{name}: unknown key")
+                self.issues.append(Problem(f"{prefix}{name}", "rubric_key_unknown", _at(f"{prefix}{name}")))
         return dict(value)
 
     def number(self, value: Any, path: str, default: Decimal | None = None) -> Decimal:
         if value is None and default is not None:
             return default
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-            self.issues.append(f"{path}: must be a number")
+            self.issues.append(Problem(path, "rubric_not_number", _at(path)))
             return Decimal(0)
         if isinstance(value, str):
             if not _FILE_NUMBER_RE.fullmatch(value.strip()):
-                self.issues.append(f"{path}: must be a number, got {value!r}")
+                self.issues.append(Problem(path, "rubric_number_text", _at(path, value=value[:40])))
                 return Decimal(0)
             value = Decimal(value.strip())
         d = Decimal(value)
         if not d.is_finite():
-            self.issues.append(f"{path}: must be a finite number")
+            self.issues.append(Problem(path, "rubric_not_finite", _at(path)))
             return Decimal(0)
         return d
 
     def string(self, value: Any, path: str) -> str:
         if not isinstance(value, str):
-            self.issues.append(f"{path}: must be a string")
+            self.issues.append(Problem(path, "rubric_not_string", _at(path)))
             return ""
         return value
 
@@ -791,13 +725,13 @@ class _Reader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.issues.append(f"{path}: must be true or false")
+            self.issues.append(Problem(path, "rubric_not_boolean", _at(path)))
             return default
         return value
 
     def integer(self, value: Any, path: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            self.issues.append(f"{path}: must be an integer")
+            self.issues.append(Problem(path, "rubric_not_integer", _at(path)))
             return 1
         return value
 
@@ -811,19 +745,19 @@ class _Reader:
         if value is None and not required:
             return []
         if not isinstance(value, list):
-            self.issues.append(f"{path}: must be a list")
+            self.issues.append(Problem(path, "rubric_not_list", _at(path)))
             return []
         return value
 
 
 def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
     """Build and check a rubric; raises RubricError listing every problem by key path
-    (e.g. ``criteria[2].bands[1].max: must be a number``). Numbers may be JSON integers,
-    Decimals or numeric strings; floats are refused. Unknown keys are errors (typos)."""
+    (e.g. ``criteria[2].bands[1].max``, code ``rubric_not_number``). Numbers may be JSON
+    integers, Decimals or numeric strings; floats are refused. Unknown keys are errors (typos)."""
     r = _Reader()
     top = r.obj(data, "", ("name", "version", "criteria"), ("bonus_cap", "veto_items", "bonus_items"))
     if top is None:
-        raise RubricError(r.issues[0], issues=r.issues)
+        raise RubricError.of(r.issues)
     criteria = []
     for i, raw in enumerate(r.items(top.get("criteria"), "criteria", required=True)):
         path = f"criteria[{i}]"
@@ -906,25 +840,34 @@ def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
     # Structural errors first; semantic checks only make sense on a well-typed rubric.
     issues = r.issues or check_rubric(rubric)
     if issues:
-        raise RubricError("invalid rubric:\n" + "\n".join(f"- {i}" for i in issues), issues=issues)
+        raise RubricError.of(issues)
     return rubric
 
 
+class _ConstantRefused(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
+    raise _ConstantRefused(name)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise RubricError(f"duplicate key {key!r} in a JSON object")
+            raise RubricError.of([Problem(None, "rubric_json_duplicate_key", {"key": str(key)[:60]})])
         result[key] = value
     return result
 
 
 def loads_rubric(text: str) -> Rubric:
-    """Parse rubric JSON text. Syntax errors name the line and column."""
+    """Parse rubric JSON text. A syntax error is a ``rubric_json_syntax`` problem naming the
+    line and column; NaN/Infinity (``rubric_json_constant``), a key given twice in one
+    object (``rubric_json_duplicate_key``) and absurd nesting (``rubric_json_too_deep``) are
+    refused too."""
     try:
         data = json.loads(
             text,
@@ -933,13 +876,11 @@ def loads_rubric(text: str) -> Rubric:
             object_pairs_hook=_no_duplicate_keys,
         )
     except json.JSONDecodeError as e:
-        raise RubricError(
-            f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}", line=e.lineno, column=e.colno
-        ) from None
-    except ValueError as e:
-        if isinstance(e, RubricError):
-            raise
-        raise RubricError(f"invalid JSON: {e}") from None
+        raise RubricError.of([Problem(None, "rubric_json_syntax", {"line": e.lineno, "column": e.colno})]) from None
+    except _ConstantRefused as e:
+        raise RubricError.of([Problem(None, "rubric_json_constant", {"value": e.name})]) from None
+    except RecursionError:
+        raise RubricError.of([Problem(None, "rubric_json_too_deep")]) from None
     return rubric_from_dict(data)
 
 
@@ -947,7 +888,7 @@ def load_rubric(source: str | bytes | os.PathLike[str]) -> Rubric:
     """Load a rubric from a path (``os.PathLike``, or a ``str`` not starting with "{")
     or from JSON text (a ``str`` whose first non-blank character is "{", or ``bytes``).
     Files are read as UTF-8 (a BOM is tolerated). Raises RubricError when malformed;
-    errors from a file are prefixed with the file name. OSError propagates."""
+    problems from a file carry its name in the ``file`` param. OSError propagates."""
     if isinstance(source, bytes):
         return loads_rubric(source.decode("utf-8-sig"))
     if isinstance(source, str) and source.lstrip().startswith("{"):
@@ -957,7 +898,7 @@ def load_rubric(source: str | bytes | os.PathLike[str]) -> Rubric:
     try:
         return loads_rubric(text)
     except RubricError as e:
-        raise RubricError(f"{path.name}: {e}", issues=e.issues, line=e.line, column=e.column) from None
+        raise RubricError.of(Problem(p.field, p.code, {**p.params, "file": path.name}) for p in e.problems) from None
 
 
 def dumps_rubric(rubric: Rubric) -> str:

@@ -219,3 +219,37 @@ def test_other_proposals_are_404(app, client, auth, make):
                 f"/reviewer/proposals/{stranger.id}/declaration", f"/reviewer/proposals/{stranger.id}/score-sheet.pdf"):
         assert client.get(url).status_code == 404
     assert auth.post(f"/reviewer/proposals/{stranger.id}/review", sheet()).status_code == 404
+
+
+def test_validation_errors_in_chinese_and_drafts_refuse_only_malformed_input(app, client, auth, make):
+    rnd, reviewer, (p,) = setup(make, app)
+    auth.login(reviewer.email)
+    zh_hans = {"Accept-Language": "zh-CN"}
+    scores = dict(GOOD_SCORES, design="26", innovation="ABC")
+    response = auth.post(f"/reviewer/proposals/{p.id}/review", sheet(scores, veto={"political_religious": "yes"}),
+                         headers=zh_hans)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "“项目设计与可行性”的分数必须在 0 到 25 之间。" in _field_block(html, "score_design")
+    assert "“创新性”的分数必须是数字。" in _field_block(html, "score_innovation")
+    assert "否决项“涉及政治或宗教活动”选择了“是”，请填写理由。" in _field_block(html, "comment_political_religious")
+    # a draft may be incomplete, but not malformed: the same number problem, in Traditional Chinese
+    response = auth.post(f"/reviewer/proposals/{p.id}/review", sheet({"need": "十二"}, action="draft", bonus={}),
+                         headers={"Accept-Language": "zh-TW"})
+    assert response.status_code == 400
+    assert "「需求與必要性」的分數必須是數字。" in _field_block(response.get_data(as_text=True), "score_need")
+    assert stored_review(app, p.id, reviewer.id) is None
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+            AuditEntry.action.in_(["save_review_draft", "submit_review"]))) == 0
+
+
+def test_window_closed_refusal_in_chinese(app, client, auth, make):
+    now = utcnow()
+    rnd, reviewer, (p,) = setup(make, app, review_opens_at=now - timedelta(days=9),
+                                review_closes_at=now - timedelta(seconds=1))
+    auth.login(reviewer.email)
+    response = auth.post(f"/reviewer/proposals/{p.id}/review", sheet(), headers={"Accept-Language": "zh-TW"})
+    assert response.status_code == 403
+    assert "評審期已結束，評分不能再保存。" in response.get_data(as_text=True)
+    assert stored_review(app, p.id, reviewer.id) is None

@@ -110,3 +110,61 @@ def test_edit_in_place_then_frozen_edit_makes_a_new_version(app, client, auth, m
 
         review = db.session.scalar(select(Review).where(Review.reviewer_id == other.id))
         assert review.rubric_version_id == versions[1][0]
+
+
+def _rubric_errors(html: str, field_id: str) -> list[str]:
+    import re
+
+    start = html.index(f'id="{field_id}"')
+    end = html.index("</div>", start)
+    return re.findall(r'<p class="error" role="alert">([^<]*)</p>', html[start:end])
+
+
+def test_rubric_problems_are_listed_by_key_path_in_the_admins_language(app, client, auth, make):
+    rnd = make.round()
+    _admin(make, auth)
+    client.get(f"/admin/rounds/{rnd.id}/rubrics")
+    text = client.get(f"/admin/rounds/{rnd.id}/rubrics/written.json").get_data(as_text=True)
+    before = _versions(app, rnd.id)
+    bad = json.loads(text)
+    bad["criteria"][1]["max_points"] = "lots"
+    bad["criteria"][0]["label"].pop("en")
+    bad["criteria"][2]["max_pionts"] = 5
+    zh_hant = {"Accept-Language": "zh-TW"}
+    response = auth.post(f"/admin/rounds/{rnd.id}/rubrics",
+                         {"stage": "written", "written-definition": json.dumps(bad, ensure_ascii=False)}, headers=zh_hant)
+    assert response.status_code == 400
+    assert _rubric_errors(response.get_data(as_text=True), "written-definition") == [
+        "criteria[0].label.en：為必填項。",
+        "criteria[1].max_points：必須是數字，不能是「lots」。",
+        "criteria[2].max_pionts：未知的鍵名（請檢查拼寫）。",
+    ]
+    # semantic problems once the types are right, in Simplified Chinese
+    bad = json.loads(text)
+    bad["criteria"][0]["bands"][3]["max"] = "10"  # 差 0–9 becomes 0–10: overlaps 中 10–13
+    bad["bonus_cap"] = "0"
+    response = auth.post(f"/admin/rounds/{rnd.id}/rubrics",
+                         {"stage": "written", "written-definition": json.dumps(bad, ensure_ascii=False)},
+                         headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 400
+    errors = _rubric_errors(response.get_data(as_text=True), "written-definition")
+    assert "bonus_cap：为 0，加分项将永远不会计入总分。" in errors
+    assert "criteria[0].bands[2]：与 bands[3] 重叠（0–10 与 10–13）。" in errors
+    # the file itself refused: too large, not UTF-8; an empty box
+    for upload, message in [
+        (b"{" + b" " * 200_001 + b"}", "文件過大，評分標準文件不能超過 200 KB。"),
+        ("{}".encode("utf-16"), None),
+    ]:
+        response = auth.post(f"/admin/rounds/{rnd.id}/rubrics", {
+            "stage": "written", "written-upload": (io.BytesIO(upload), "rubric.json"),
+        }, headers=zh_hant, content_type="multipart/form-data")
+        assert response.status_code == 400
+        errors = _rubric_errors(response.get_data(as_text=True), "written-upload")
+        assert errors == [message or errors[0]] and errors[0]
+    response = auth.post(f"/admin/rounds/{rnd.id}/rubrics", {"stage": "written", "written-definition": "  "},
+                         headers=EN)
+    assert _rubric_errors(response.get_data(as_text=True), "written-definition") == [
+        "Paste the rubric JSON or choose a file."]
+    assert _versions(app, rnd.id) == before  # nothing saved
+    with app.app_context():
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "update_rubric")) is None
