@@ -119,6 +119,14 @@ MESSAGES: dict[str, object] = {
     # ---------------------------------------------------------------- ranking (排名)
     # ---------------------------------------------------------------- roadshow (路演)
     # ---------------------------------------------------------------- allocation (資金分配)
+    "award_reason_required": _l("An adjustment needs a reason."),
+    "award_not_positive": _l("The approved amount must be greater than zero."),
+    "award_over_requested": _l("The approved amount cannot exceed the requested amount (%(req)s)."),
+    "award_over_cap": _l("The approved amount cannot exceed the cap per project (%(cap)s)."),
+    "award_over_pool": _l("This amount exceeds what is left of the pool: %(left)s."),
+    "award_over_quota": _l("This amount exceeds what is left of the category quota: %(left)s."),
+    "award_not_fundable": _l("This project cannot be funded (vetoed, not eligible or below the minimum score)."),
+    "award_not_ranked": _l("This project is not in the allocation: only ranked proposals can be funded."),
     # ---------------------------------------------------------------- publication (公示, 異議)
     # ---------------------------------------------------------------- accounts and rounds
 }
