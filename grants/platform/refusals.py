@@ -129,6 +129,10 @@ MESSAGES: dict[str, object] = {
     "award_not_ranked": _l("This project is not in the allocation: only ranked proposals can be funded."),
     # ---------------------------------------------------------------- publication (公示, 異議)
     # ---------------------------------------------------------------- accounts and rounds
+    "email_taken": _l("This email address already has an account."),
+    "uscc_taken": _l("An organization with this code is already registered. Ask its contact person for an account."),
+    "login_failed": _l("Email or password is incorrect."),
+    "wrong_password": _l("The current password is incorrect."),
 }
 
 #: Params shown as money (¥1,234.00); every other Decimal is shown as a plain number.
