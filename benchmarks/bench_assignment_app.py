@@ -126,7 +126,7 @@ def run(url: str, label: str, k: int, seed_value: int) -> bool:
         total = t3 - t0
         stored = db.session.scalar(select(func.count(Assignment.id)).where(Assignment.round_id == round_id))
         errors = check(plan.result, built.problem)
-        s = ops.summary(plan, "en")
+        s = ops.summary(plan)
     ok_rows = stored == k * N_PROPOSALS
     print(f"[{label}] k={k}, max load {built.max_load} (ceil({k * N_PROPOSALS}/{N_REVIEWERS}) + {ops.DEFAULT_SLACK})")
     print(f"[{label}] build_problem {t1 - t0:6.2f} s")

@@ -124,9 +124,12 @@ def restore(archive: str) -> None:
 def assign(edition, category, k, max_load, from_scratch, dry_run, lang) -> None:
     """Automatic reviewer assignment for a round (the same operation as the admin page)."""
     from flask_babel import force_locale
+    from flask_babel import gettext as _
 
     from grants.assignment import operations as ops
     from grants.models import Category, Round
+    from grants.platform import refusals
+    from grants.rules.refusal import Refusal
 
     rnd = db.session.scalar(select(Round).where(Round.edition == edition))
     if rnd is None:
@@ -139,23 +142,48 @@ def assign(edition, category, k, max_load, from_scratch, dry_run, lang) -> None:
             names = ", ".join(c.name for c in rnd.categories)
             raise click.ClickException(f"no category {category!r} in round {edition} (categories: {names})")
     options = {"category_id": category_id, "k": k, "max_load": max_load, "incremental": not from_scratch}
-    with force_locale(lang):
-        plan, s = ops.preview(rnd, lang=lang, **options)
-    click.echo(ops.format_summary(s, lang))
-    if not s["ok"]:
-        raise click.ClickException({"en": "no feasible assignment; nothing changed",
-                                    "zh_Hans": "没有可行的分配方案，未作任何更改"}.get(lang, "沒有可行的分配方案，未作任何更改"))
-    if dry_run:
-        click.echo({"en": "Dry run: nothing saved.", "zh_Hans": "试运行：未保存。"}.get(lang, "試運行：未保存。"))
-        return
-    with force_locale(lang):
+    with force_locale(lang):  # the output's language: gettext and refusals render in it, no request needed
+        plan, s = ops.preview(rnd, **options)
+        click.echo(assign_summary(s))
+        if not s["ok"]:
+            raise click.ClickException(_("No assignment satisfies every rule; nothing was changed."))
+        if dry_run:
+            click.echo(_("Dry run: nothing saved."))
+            return
         try:
             ops.apply(rnd, expected_fingerprint=s["fingerprint"], **options)
-        except ops.AssignmentRefused as exc:
+        except Refusal as exc:
             db.session.rollback()
-            raise click.ClickException(str(exc)) from exc
-    db.session.commit()
-    click.echo({"en": "Saved.", "zh_Hans": "已保存。"}.get(lang, "已保存。"))
+            raise click.ClickException("\n".join(refusals.messages(exc))) from exc
+        db.session.commit()
+        click.echo(_("Saved."))
+
+
+def assign_summary(s: dict) -> str:
+    """The automatic assignment's summary (grants.assignment.auto.summary) as plain text, in the
+    current locale (the caller forces it)."""
+    from flask_babel import gettext as _
+
+    from grants.platform import refusals
+
+    lines = [_("%(proposals)s proposals, %(reviewers)s reviewers, %(k)s per proposal, max load %(max_load)s "
+               "(default %(default)s)", proposals=s["proposals"], reviewers=s["reviewers"], k=s["k"],
+               max_load=s["max_load"], default=s["default_max_load"])]
+    if not s["ok"]:
+        lines.append(_("No feasible assignment:"))
+        lines += [f"  - {refusals.message(p)}" for p in s["problems"]]
+    else:
+        lines.append(_("%(new)s new, %(kept)s kept, %(removed)s removed; total affinity %(objective)s, expertise "
+                       "match %(share)s", new=s["new"], kept=s["kept"], removed=s["removed"],
+                       objective=s["objective"], share=f"{s['expertise_share']:.0%}"))
+        if s["kept_conflicted"]:
+            lines.append(_("Kept because the review was submitted (now conflicted): %(list)s",
+                           list="; ".join(s["kept_conflicted"])))
+        lines.append(_("Loads:"))
+        lines += [f"  {x['name']:<12} {x['load']:>4}  (+{x['new']})  ≤ {x['max_load']}" for x in s["loads"]]
+    lines.append(_("build %(build)s s, solve %(solve)s s", build=f"{s['build_seconds']:.2f}",
+                   solve=f"{s['solve_seconds']:.2f}"))
+    return "\n".join(lines)
 
 
 @click.command("sweep-files")

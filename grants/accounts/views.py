@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
+from grants.accounts import operations as ops
 from grants.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, SetPasswordForm
 from grants.extensions import db, limiter
-from grants.models import OneTimeToken, Organization, Role, User, utcnow
-from grants.platform import audit, passwords, sessions
+from grants.models import Role, User
+from grants.platform import refusals, sessions
 from grants.platform.urls import safe_next
 from grants.platform.web import auth as bp
+from grants.rules.refusal import Refusal
 
 
 def home_for(user: User) -> str:
@@ -59,19 +58,16 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        # verify even for an unknown account, so timing does not tell which emails exist
-        password_ok = passwords.verify_password(user.password_hash if user else None, form.password.data)
-        if user is not None and user.active and password_ok:
-            if passwords.needs_rehash(user.password_hash):
-                user.password_hash = passwords.hash_password(form.password.data)
+        try:
+            user = ops.check_credentials(form.email.data, form.password.data)
+        except Refusal as exc:
+            refusals.attach(form, exc)
+        else:
             sign_in(user)
-            audit.record("login", user)
+            ops.record_login(user)
             db.session.commit()
             target = request.args.get("next")
             return redirect(safe_next(target) if target else home_for(user))
-        form.password.errors.append(_("Email or password is incorrect."))
     return render_template("accounts/login.html", form=form)
 
 
@@ -95,37 +91,15 @@ def register():
         return redirect(home_for(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        if db.session.scalar(select(Organization.id).where(Organization.uscc == form.uscc.data)):
-            form.uscc.errors.append(
-                _("An organization with this code is already registered. Ask its contact person for an account.")
-            )
-        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-            form.email.errors.append(_("This email address already has an account."))
-        if not form.errors:
-            org = Organization(
-                name=form.org_name.data.strip(),
-                uscc=form.uscc.data,
-                org_type=form.org_type.data,
-                registered_on=form.registered_on.data,
-                rating=form.rating.data,
-                address=form.address.data.strip(),
-                district=form.district.data,
-                contact_name=form.contact_name.data.strip(),
-                contact_phone=form.contact_phone.data,
-                contact_email=email,
-            )
-            user = User(
-                email=email,
-                name=form.contact_name.data.strip(),
-                role=Role.applicant,
-                organization=org,
-                password_hash=passwords.hash_password(form.password.data),
-                password_changed_at=utcnow(),
-            )
-            db.session.add_all([org, user])
-            db.session.flush()
-            audit.record("register_organization", org, actor_id=user.id, uscc=org.uscc)
+        try:
+            user = ops.register_organization(
+                org_name=form.org_name.data, uscc=form.uscc.data, org_type=form.org_type.data,
+                registered_on=form.registered_on.data, rating=form.rating.data, address=form.address.data,
+                district=form.district.data, contact_name=form.contact_name.data,
+                contact_phone=form.contact_phone.data, email=form.email.data, password=form.password.data)
+        except Refusal as exc:
+            refusals.attach(form, exc)
+        else:
             sign_in(user)
             db.session.commit()
             flash(_("Your organization is registered. Welcome!"), "success")
@@ -133,26 +107,15 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
-def _token_user(token: str, purpose: str) -> tuple[OneTimeToken, User]:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    row = db.session.execute(
-        select(OneTimeToken, User).join(User).where(OneTimeToken.token_hash == digest, OneTimeToken.purpose == purpose)
-    ).first()
-    if row is None or row[0].used_at is not None or row[0].expires_at < utcnow():
-        abort(404)
-    return row[0], row[1]
-
-
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
-    record, user = _token_user(token, "set_password")
+    found = ops.token_user(token, "set_password")
+    if found is None:
+        abort(404)
+    record, user = found
     form = SetPasswordForm()
     if form.validate_on_submit():
-        user.password_hash = passwords.hash_password(form.password.data)
-        user.password_changed_at = utcnow()
-        record.used_at = utcnow()
-        sessions.end_all_sessions(user)
-        audit.record("set_password", user, actor_id=user.id)
+        ops.set_password(record, user, form.password.data)
         db.session.commit()
         flash(_("Your password is set. Please sign in."), "success")
         return redirect(url_for("auth.login"))
@@ -164,14 +127,12 @@ def set_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not passwords.verify_password(current_user.password_hash, form.current.data):
-            form.current.errors.append(_("The current password is incorrect."))
+        user = current_user._get_current_object()
+        try:
+            ops.change_password(user, form.current.data, form.password.data)
+        except Refusal as exc:
+            refusals.attach(form, exc)
         else:
-            user = current_user._get_current_object()
-            user.password_hash = passwords.hash_password(form.password.data)
-            user.password_changed_at = utcnow()
-            sessions.end_all_sessions(user)
-            audit.record("change_password", user)
             sign_in(user)
             db.session.commit()
             flash(_("Your password has been changed. Other devices have been signed out."), "success")

@@ -113,7 +113,8 @@ def current_result(rnd, plan: Plans | None = None) -> allocation.AllocationResul
 def adjust(rnd, proposal_id: int, amount: Decimal, reason: str, plan: Plans | None = None) -> Decimal:
     """Set one approved amount with a reason; returns what is left of the pool.
 
-    Raises ``allocation.AdjustmentError`` (message for the page) when a rule would break.
+    Raises :class:`grants.rules.refusal.Refusal` (from ``allocation.apply_adjustment``) when a rule
+    would break; nothing is changed then.
     """
     if isinstance(amount, Decimal) and amount.is_finite() and amount == amount.quantize(Decimal("0.01")):
         amount = amount.quantize(Decimal("0.01"))

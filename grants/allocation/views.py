@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,9 +14,11 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from grants.allocation import operations as awards_ops
 from grants.extensions import db
 from grants.models import Proposal, Round
+from grants.platform import refusals
 from grants.platform.forms import BaseForm, MoneyField
 from grants.platform.web import admin as bp
 from grants.rules import allocation
+from grants.rules.refusal import Refusal
 
 METHOD_LABELS = {"rank_order": _l("Rank order"), "max_score": _l("Maximum total score"), "adjusted": _l("Adjusted")}
 
@@ -35,10 +36,6 @@ REASON_LABELS = {
 
 def _round(round_id: int) -> Round:
     return db.session.get(Round, round_id) or abort(404)
-
-
-def _lang() -> str:
-    return str(get_locale() or "zh_Hant")
 
 
 # --------------------------------------------------------------------------- allocation
@@ -115,9 +112,9 @@ def allocation_adjust(round_id: int):
         return _allocation_page(rnd, form, pid, 400)
     try:
         left = awards_ops.adjust(rnd, pid, form.amount.data, form.reason.data)
-    except allocation.AdjustmentError as exc:
+    except Refusal as exc:
         db.session.rollback()
-        form.amount.errors = [_adjustment_message(str(exc))]
+        refusals.attach(form, exc, default_field="amount")
         return _allocation_page(rnd, form, pid, 400)
     db.session.commit()
     flash(_("The approved amount has been changed. Left in the pool: %(left)s.", left=_money(left)), "success")
@@ -129,27 +126,3 @@ def _money(value) -> str:
 
     return money(value)
 
-
-def _adjustment_message(message: str) -> str:
-    """allocation.AdjustmentError messages (English, with figures) as a sentence for the page."""
-    import re
-
-    if "left of the pool" in message:
-        left = message.rsplit(":", 1)[-1].strip()
-        return _("This amount exceeds what is left of the pool: %(left)s.", left=_money(left))
-    if "quota" in message:
-        left = message.rsplit(":", 1)[-1].strip()
-        return _("This amount exceeds what is left of the category quota: %(left)s.", left=_money(left))
-    if "exceeds the requested" in message:
-        return _("The approved amount cannot exceed the requested amount (%(req)s).",
-                 req=_money(message.rsplit(" ", 1)[-1]))
-    if "per-project cap" in message:
-        return _("The approved amount cannot exceed the cap per project (%(cap)s).",
-                 cap=_money(message.rsplit(" ", 1)[-1]))
-    if "greater than 0" in message:
-        return _("The approved amount must be greater than zero.")
-    if "needs a reason" in message:
-        return _("An adjustment needs a reason.")
-    if re.search(r"cannot be funded", message):
-        return _("This project cannot be funded (vetoed, not eligible or below the minimum score).")
-    return _("This amount cannot be approved.")

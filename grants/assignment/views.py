@@ -4,7 +4,6 @@ export/import, and the automatic assignment with a preview that is confirmed bef
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -17,12 +16,16 @@ from grants.assignment import exports as assignment_exports
 from grants.assignment import operations as ops
 from grants.extensions import db
 from grants.models import Assignment, Category, Proposal, ProposalStatus, Role, Round, User
-from grants.platform import exports
+from grants.platform import exports, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.i18n import ASSIGNMENT_SOURCE_LABELS
 from grants.platform.web import admin as bp
+from grants.rules.refusal import Refusal
 
 PER_PAGE = 100
+#: the conflict markers of the tables (reason codes from ops.ConflictIndex.reasons)
+CONFLICT_LABELS = {"same_organization": _l("same organization"), "affiliation": _l("declared tie"),
+                   "declared": _l("declared conflict")}
 
 
 def _int_or_none(value):
@@ -87,10 +90,6 @@ def _options(form: AutoAssignForm) -> dict:
             "incremental": bool(form.incremental.data)}
 
 
-def _locale() -> str:
-    return str(get_locale() or "zh_Hant")
-
-
 def _page(rnd: Round, *, auto_form=None, bulk_form=None, import_form=None, import_errors=None, status=200):
     category_id = request.args.get("category", type=int)
     if category_id is not None and category_id not in {c.id for c in rnd.categories}:
@@ -107,9 +106,11 @@ def _page(rnd: Round, *, auto_form=None, bulk_form=None, import_form=None, impor
     bulk_form.category.choices = [SelectChoice(c.id, c.name) for c in rnd.categories]
     bulk_form.reviewer.choices = reviewer_choices
     import_form = import_form or ImportForm(formdata=None)
+    import_errors = [(row, refusals.message(problem)) for row, problem in import_errors or ()]
     return render_template("assignment/assignments.html", rnd=rnd, data=data, category_id=category_id,
                            auto_form=auto_form, bulk_form=bulk_form, import_form=import_form,
-                           import_errors=import_errors, source_labels=ASSIGNMENT_SOURCE_LABELS), status
+                           import_errors=import_errors, source_labels=ASSIGNMENT_SOURCE_LABELS,
+                           conflict_labels=CONFLICT_LABELS), status
 
 
 @bp.route("/rounds/<int:round_id>/assignments")
@@ -130,31 +131,13 @@ def assignment_proposal(round_id: int, proposal_id: int):
 
 
 def _proposal_page(rnd: Round, proposal: Proposal, form: AddForm, status: int = 200):
-    conflicts = ops.load_conflicts(rnd.id, [proposal.id])
-    current = db.session.execute(
-        select(Assignment.id, Assignment.reviewer_id, Assignment.source, User.name, User.email)
-        .join(User, User.id == Assignment.reviewer_id)
-        .where(Assignment.proposal_id == proposal.id, Assignment.stage == ops.STAGE).order_by(User.name)).all()
-    statuses = ops.review_status_map(rnd.id, [proposal.id])
-    assigned = {a.reviewer_id for a in current}
-    reviewers = db.session.execute(select(User.id, User.name, User.email, User.expertise).where(
-        User.role == Role.reviewer, User.active.is_(True)).order_by(User.name)).all()
-    category = db.session.get(Category, proposal.category_id) if proposal.category_id else None
-    rows, choices = [], []
-    for r in reviewers:
-        reasons = conflicts.reasons(proposal.id, proposal.organization_id, r.id)
-        tags = [t.strip() for t in (r.expertise or "").split(",") if t.strip()]
-        rows.append({"id": r.id, "name": r.name, "email": r.email, "assigned": r.id in assigned,
-                     "conflicts": [ops.conflict_label(x) for x in reasons],
-                     "match": bool(category and category.name in tags)})
-        if not reasons and r.id not in assigned:
-            choices.append(SelectChoice(r.id, f"{r.name} <{r.email}>"))
-    form.reviewer.choices = choices
-    return render_template("assignment/proposal.html", rnd=rnd, proposal=proposal, category=category,
-                           current=[{"id": a.id, "name": a.name, "email": a.email, "source": a.source,
-                                     "status": statuses.get((proposal.id, a.reviewer_id))} for a in current],
-                           reviewers=rows, form=form, eligible=proposal.status == ProposalStatus.eligible,
-                           source_labels=ASSIGNMENT_SOURCE_LABELS), status
+    detail = ops.proposal_detail(proposal)
+    form.reviewer.choices = [SelectChoice(r["id"], f"{r['name']} <{r['email']}>") for r in detail["reviewers"]
+                             if not r["conflicts"] and not r["assigned"]]
+    return render_template("assignment/proposal.html", rnd=rnd, proposal=proposal, category=detail["category"],
+                           current=detail["current"], reviewers=detail["reviewers"], form=form,
+                           eligible=proposal.status == ProposalStatus.eligible,
+                           source_labels=ASSIGNMENT_SOURCE_LABELS, conflict_labels=CONFLICT_LABELS), status
 
 
 @bp.route("/rounds/<int:round_id>/assignments/proposals/<int:proposal_id>/add", methods=["POST"])
@@ -173,9 +156,9 @@ def assignment_add(round_id: int, proposal_id: int):
         abort(404)
     try:
         ops.assign(proposal, reviewer)
-    except ops.AssignmentRefused as exc:
+    except Refusal as exc:
         db.session.rollback()
-        form.reviewer.errors.append(str(exc))
+        refusals.attach(form, exc, default_field="reviewer")
         return _proposal_page(rnd, proposal, form, 409)
     db.session.commit()
     flash(_("%(reviewer)s now reviews %(proposal)s.", reviewer=reviewer.name, proposal=ops.proposal_label(proposal)),
@@ -192,9 +175,9 @@ def assignment_remove(round_id: int, assignment_id: int):
     target = url_for("admin.assignment_proposal", round_id=rnd.id, proposal_id=row.proposal_id)
     try:
         ops.unassign(row)
-    except ops.AssignmentRefused as exc:
+    except Refusal as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        refusals.flash_refusal(exc)
         return redirect(target)
     db.session.commit()
     flash(_("The assignment has been removed."), "success")
@@ -213,9 +196,9 @@ def assignment_bulk(round_id: int):
     category = db.session.get(Category, form.category.data)
     try:
         result = ops.assign_category(rnd, category.id, reviewer)
-    except ops.AssignmentRefused as exc:
+    except Refusal as exc:
         db.session.rollback()
-        form.reviewer.errors.append(str(exc))
+        refusals.attach(form, exc, default_field="reviewer")
         return _page(rnd, bulk_form=form, status=409)
     db.session.commit()
     flash(_("%(reviewer)s was assigned to %(count)d proposals of %(category)s (%(already)d already assigned).",
@@ -223,7 +206,7 @@ def assignment_bulk(round_id: int):
             already=len(result.already)), "success")
     if result.skipped:
         flash(_("Skipped because of a conflict of interest: %(list)s",
-                list="; ".join(reason for _label, reason in result.skipped)), "warning")
+                list="; ".join(refusals.message(problem) for _label, problem in result.skipped)), "warning")
     return redirect(url_for("admin.assignments", round_id=rnd.id, category=category.id))
 
 
@@ -257,14 +240,14 @@ def assignment_preview(round_id: int):
     _setup_auto(form, rnd)
     if not form.validate_on_submit():
         return _page(rnd, auto_form=form, status=400)
-    plan, summary = ops.preview(rnd, lang=_locale(), **_options(form))
+    plan, summary = ops.preview(rnd, **_options(form))
     confirm = ConfirmForm(formdata=None, fingerprint=summary["fingerprint"], **{
         "category": form.category.data, "k": form.k.data, "max_load": form.max_load.data,
         "incremental": form.incremental.data})
     _setup_auto(confirm, rnd)
     category = db.session.get(Category, form.category.data) if form.category.data else None
     return render_template("assignment/preview.html", rnd=rnd, s=summary, confirm=confirm, category=category,
-                           chart=_chart(summary))
+                           problems=[refusals.message(p) for p in summary["problems"]], chart=_chart(summary))
 
 
 @bp.route("/rounds/<int:round_id>/assignments/auto/apply", methods=["POST"])
@@ -277,9 +260,9 @@ def assignment_apply(round_id: int):
         return redirect(url_for("admin.assignments", round_id=rnd.id))
     try:
         plan = ops.apply(rnd, expected_fingerprint=form.fingerprint.data, **_options(form))
-    except ops.AssignmentRefused as exc:
+    except Refusal as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        refusals.flash_refusal(exc)
         return redirect(url_for("admin.assignments", round_id=rnd.id))
     db.session.commit()
     flash(_("Automatic assignment applied: %(new)d assignments added, %(removed)d removed. "

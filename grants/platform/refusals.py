@@ -126,6 +126,51 @@ MESSAGES: dict[str, object] = {
                           "fall in no band."),
     "rubric_bonus_cap_zero": _l("%(path)s: is 0, so the bonus items could never count."),
     # ---------------------------------------------------------------- assignment (分配)
+    "not_a_reviewer": _l("%(name)s is not a reviewer."),
+    "reviewer_deactivated": _l("%(name)s's account is deactivated."),
+    "proposal_not_assignable": _l("%(proposal)s has not passed screening (or is past the review stage): it cannot "
+                                  "get new reviewers."),
+    "conflict_same_organization": _l("%(reviewer)s works for the organization that submitted %(proposal)s: "
+                                     "conflict of interest."),
+    "conflict_affiliation": _l("%(reviewer)s has a declared tie with the organization that submitted %(proposal)s: "
+                               "conflict of interest."),
+    "conflict_declared": _l("%(reviewer)s has declared a conflict of interest with %(proposal)s."),
+    "already_assigned": _l("%(reviewer)s is already assigned to %(proposal)s."),
+    "review_already_submitted": _l("This reviewer has already submitted the review: the assignment cannot be "
+                                   "removed."),
+    "stale_preview": _l("The assignments, reviewers or conflicts changed after this preview was made, so it was not "
+                        "applied. Run the preview again and check it before confirming."),
+    "no_feasible_assignment": _l("No assignment satisfies every rule; nothing was changed."),
+    "csv_encoding": _l("The file is neither UTF-8 nor GBK text. Save it as \"CSV UTF-8\" and try again."),
+    "csv_empty": _l("The file is empty."),
+    "csv_header": _l("The first row must name the columns, with at least \"proposal_number\" and "
+                     "\"reviewer_email\"."),
+    "csv_row_incomplete": _l("The proposal number and the reviewer's email are both required."),
+    "unknown_proposal_number": _l("No proposal is numbered %(number)s in this round."),
+    "unknown_reviewer_email": _l("No reviewer has the email address %(email)s."),
+    "duplicate_row": _l("This row repeats row %(row)s."),
+    #   why the automatic assignment has no solution (grants.rules.assignment)
+    "too_few_eligible": _l("Proposal %(proposal)s has only %(eligible)s reviewers without a conflict of interest, "
+                           "fewer than the %(required)s required per proposal. Invite more reviewers, raise their "
+                           "maximum load, or lower the number of reviewers per proposal for its category."),
+    "capacity_short": _l("The reviewers' maximum loads add up to %(capacity)s reviews but %(demand)s are needed: "
+                         "short by %(shortfall)s. Raise maximum loads or invite more reviewers."),
+    "min_load_excess": _l("The reviewers' minimum loads add up to %(min_total)s reviews, more than the %(demand)s "
+                          "needed in total (by %(excess)s). Lower some minimum loads."),
+    "min_load_unreachable": _l("Reviewer %(reviewer)s can review only %(eligible)s proposals without a conflict of "
+                               "interest, fewer than their minimum load of %(min_load)s. Lower their minimum load."),
+    "kept_exceeds_k": _l("Proposal %(proposal)s already keeps %(kept)s reviewers, more than the %(required)s "
+                         "required. Remove the extra assignments."),
+    "kept_exceeds_max_load": _l("Reviewer %(reviewer)s already keeps %(kept)s reviews, more than their maximum load "
+                                "of %(max_load)s. Raise the maximum or remove some assignments."),
+    "group_shortage": _l("These %(count)s proposals need %(demand)s reviews together, but the reviewers who can "
+                         "review them (no conflict, room left) can provide at most %(capacity)s: %(proposals)s. "
+                         "Invite more reviewers for them or raise those reviewers' maximum loads."),
+    "reviewer_group_shortage": _l("These %(count)s reviewers have minimum loads adding up to %(min_total)s, but the "
+                                  "proposals they may review can supply at most %(capacity)s: %(reviewers)s. Lower "
+                                  "their minimum loads."),
+    "infeasible": _l("No assignment satisfies the current conflicts, load limits and reviewers per proposal. Raise "
+                     "maximum loads, lower minimum loads, or lower the reviewers per proposal."),
     # ---------------------------------------------------------------- ranking (排名)
     # ---------------------------------------------------------------- roadshow (路演)
     "roadshow_nothing_shortlisted": _l("Shortlist projects before drawing the order."),
@@ -142,8 +187,20 @@ MESSAGES: dict[str, object] = {
     "roadshow_moved_on": _l("The host has moved on to another project: your sheet was not saved. Score the "
                             "project now on stage."),
     # ---------------------------------------------------------------- allocation (資金分配)
+    "award_reason_required": _l("An adjustment needs a reason."),
+    "award_not_positive": _l("The approved amount must be greater than zero."),
+    "award_over_requested": _l("The approved amount cannot exceed the requested amount (%(req)s)."),
+    "award_over_cap": _l("The approved amount cannot exceed the cap per project (%(cap)s)."),
+    "award_over_pool": _l("This amount exceeds what is left of the pool: %(left)s."),
+    "award_over_quota": _l("This amount exceeds what is left of the category quota: %(left)s."),
+    "award_not_fundable": _l("This project cannot be funded (vetoed, not eligible or below the minimum score)."),
+    "award_not_ranked": _l("This project is not in the allocation: only ranked proposals can be funded."),
     # ---------------------------------------------------------------- publication (公示, 異議)
     # ---------------------------------------------------------------- accounts and rounds
+    "email_taken": _l("This email address already has an account."),
+    "uscc_taken": _l("An organization with this code is already registered. Ask its contact person for an account."),
+    "login_failed": _l("Email or password is incorrect."),
+    "wrong_password": _l("The current password is incorrect."),
 }
 
 #: Params shown as money (¥1,234.00); every other Decimal is shown as a plain number.

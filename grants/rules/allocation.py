@@ -32,7 +32,9 @@ Two methods
   of 48 candidates (exact and deterministic).
 
 :func:`compare` reports what the simple rule leaves on the table; :func:`apply_adjustment`
-changes one approved amount (核定金額) with validation.
+changes one approved amount (核定金額) with validation: a refused adjustment raises
+:class:`grants.rules.refusal.Refusal` (a code and the figures as Decimals, no text; the
+sentences are in the "allocation" section of ``grants.platform.refusals``).
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
+from grants.rules.refusal import Refusal
+
 __all__ = [
-    "AdjustmentError",
     "Adjustment",
     "AllocationResult",
     "AllocationRow",
@@ -73,10 +76,6 @@ NOT_SELECTED = "not_selected"
 _NEVER_FUNDABLE = (VETOED, INELIGIBLE, BELOW_MIN_SCORE)
 
 
-class AdjustmentError(ValueError):
-    """An adjustment that would break a rule (reason, bounds, pool, quota)."""
-
-
 def _money(value: object, what: str) -> Decimal:
     if isinstance(value, float) or isinstance(value, bool):
         raise TypeError(f"{what} must be a Decimal, not {type(value).__name__}")
@@ -87,6 +86,21 @@ def _money(value: object, what: str) -> Decimal:
         raise ValueError(f"{what} has more than 2 decimals: {d}")
     if d < 0:
         raise ValueError(f"{what} must not be negative, got {d}")
+    return d
+
+
+def _adjusted_amount(value: object) -> Decimal:
+    """An approved amount typed by an admin: refused (not raised as a bug) when it is not money."""
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(value)  # type: ignore[arg-type]
+    except (ArithmeticError, TypeError, ValueError):
+        raise Refusal("amount_invalid", field="amount") from None
+    if not d.is_finite():
+        raise Refusal("amount_invalid", field="amount")
+    if d != d.quantize(Decimal("0.01")):
+        raise Refusal("amount_decimals", field="amount")
+    if d < 0:
+        raise Refusal("amount_negative", field="amount")
     return d
 
 
@@ -430,39 +444,35 @@ def apply_adjustment(
     Rules: a non-blank reason; ``0 < new_amount <= requested`` and ``<= cap``; at most 2
     decimals; the total never exceeds the pool nor the category quota.  Adjusting a
     candidate that was not funded (pool/quota/not selected/not reached) funds it; vetoed,
-    ineligible and below-min-score candidates can never be funded.
+    ineligible and below-min-score candidates can never be funded.  A broken rule raises
+    :class:`Refusal` (``field`` "amount" or "reason"; money params as Decimals).
     """
-    if not isinstance(reason, str) or not reason.strip():
-        raise AdjustmentError("an adjustment needs a reason")
     if isinstance(new_amount, float):
         raise TypeError("new_amount must be a Decimal")
-    try:
-        amount = _money(new_amount, "new amount")
-    except ValueError as exc:
-        raise AdjustmentError(str(exc)) from None
+    if not isinstance(reason, str) or not reason.strip():
+        raise Refusal("award_reason_required", field="reason")
+    amount = _adjusted_amount(new_amount)
     try:
         row = awards.row(proposal_id)
     except KeyError:
-        raise AdjustmentError(f"proposal {proposal_id!r} is not in this allocation") from None
+        raise Refusal("award_not_ranked", field="amount", proposal_id=proposal_id) from None
     if row.reason in _NEVER_FUNDABLE:
-        raise AdjustmentError(f"proposal {proposal_id!r} cannot be funded ({row.reason})")
+        raise Refusal("award_not_fundable", field="amount", reason=row.reason)
     if amount <= 0:
-        raise AdjustmentError("the new amount must be greater than 0")
+        raise Refusal("award_not_positive", field="amount")
     if amount > row.requested:
-        raise AdjustmentError(f"the new amount {amount} exceeds the requested {row.requested}")
+        raise Refusal("award_over_requested", field="amount", amount=amount, req=row.requested)
     if awards.cap is not None and amount > awards.cap:
-        raise AdjustmentError(f"the new amount {amount} exceeds the per-project cap {awards.cap}")
+        raise Refusal("award_over_cap", field="amount", amount=amount, cap=awards.cap)
     old = row.amount if row.reason is None else ZERO
     left = awards.remaining + old
     if amount > left:
-        raise AdjustmentError(f"the new amount {amount} exceeds what is left of the pool: {left}")
+        raise Refusal("award_over_pool", field="amount", amount=amount, left=left)
     quota = awards.quotas.get(row.category)
     if quota is not None:
         q_left = quota - awards.category_totals().get(row.category, ZERO) + old
         if amount > q_left:
-            raise AdjustmentError(
-                f"the new amount {amount} exceeds what is left of the {row.category!r} quota: {q_left}"
-            )
+            raise Refusal("award_over_quota", field="amount", amount=amount, left=q_left, category=row.category)
     new_row = replace(row, amount=amount, reason=None, adjustment_reason=reason.strip())
     rows = tuple(new_row if r.proposal_id == proposal_id else r for r in awards.rows)
     result = replace(

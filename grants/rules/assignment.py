@@ -29,19 +29,25 @@ Objective, lexicographic:
    affinity (if that scale would overflow int64 the secondary tier is dropped, never the primary);
 3. determinism: inputs are sorted by id and arcs are added in that fixed order; the solver is
    deterministic, so the same input (in any order) gives the same output.
+
+When no assignment exists, :attr:`AssignmentResult.problems` says why, as
+:class:`grants.rules.refusal.Problem` values (a code and plain figures, no text): their
+sentences are in the "assignment" section of ``grants.platform.refusals``.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
+
+from grants.rules.refusal import Problem
 
 __all__ = [
     "Proposal",
@@ -51,14 +57,11 @@ __all__ = [
     "AssignmentResult",
     "solve",
     "check",
-    "describe",
     "conflict_reasons",
     "affinity",
-    "LANGUAGES",
 ]
 
 Id = Hashable
-LANGUAGES = ("zh_Hant", "zh_Hans", "en")
 
 # Keep |cost| * (nodes + 1) well inside int64 (OR-Tools scales costs by the node count).
 _COST_LIMIT = 2**62
@@ -157,14 +160,6 @@ def affinity(problem: AssignmentProblem, proposal: Proposal, reviewer: Reviewer)
 # Output
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Problem:
-    """One reason why no assignment exists. ``params`` are plain values (ids, labels, counts)."""
-
-    code: str
-    params: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
 class AssignmentResult:
     ok: bool
     assignments: tuple[tuple[Id, Id], ...] = ()  # (proposal_id, reviewer_id), sorted; kept + new
@@ -173,108 +168,8 @@ class AssignmentResult:
     released: tuple[tuple[Id, Id], ...] = ()  # pairs of ``keep`` dropped because now conflicted
     loads: Mapping[Id, int] = field(default_factory=dict)  # reviewer_id -> total load
     objective: int | None = None  # total affinity of ``assignments``
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # why not, when not ok (grants.rules.refusal.Problem, no field)
     stats: Mapping[str, float] = field(default_factory=dict)  # timings, sizes
-
-
-# ---------------------------------------------------------------------------------------------
-# Messages
-# ---------------------------------------------------------------------------------------------
-def _list(items: Iterable[str], lang: str, limit: int = 10) -> str:
-    items = list(items)
-    more = len(items) - limit
-    sep = "、" if lang != "en" else ", "
-    text = sep.join(items[:limit])
-    if more > 0:
-        text += {"zh_Hant": f" 等 {len(items)} 項", "zh_Hans": f" 等 {len(items)} 项",
-                 "en": f" and {more} more"}[lang]
-    return text
-
-
-_MESSAGES: dict[str, dict[str, str]] = {
-    "too_few_eligible": {
-        "zh_Hant": "項目 {proposal} 只有 {eligible} 位無利益衝突的評審專家，少於每項目所需的 {required} 位。"
-                   "請邀請更多評審專家、提高其評審上限，或減少該類別每項目的評審人數。",
-        "zh_Hans": "项目 {proposal} 只有 {eligible} 位无利益冲突的评审专家，少于每项目所需的 {required} 位。"
-                   "请邀请更多评审专家、提高其评审上限，或减少该类别每项目的评审人数。",
-        "en": "Proposal {proposal} has only {eligible} reviewers without a conflict of interest, fewer than "
-              "the {required} required per proposal. Invite more reviewers, raise their maximum load, "
-              "or lower the number of reviewers per proposal for its category.",
-    },
-    "capacity_short": {
-        "zh_Hant": "所有評審專家的評審上限合計 {capacity} 份，但共需 {demand} 份評審，尚缺 {shortfall} 份。"
-                   "請提高評審上限或邀請更多評審專家。",
-        "zh_Hans": "所有评审专家的评审上限合计 {capacity} 份，但共需 {demand} 份评审，尚缺 {shortfall} 份。"
-                   "请提高评审上限或邀请更多评审专家。",
-        "en": "The reviewers' maximum loads add up to {capacity} reviews but {demand} are needed: "
-              "short by {shortfall}. Raise maximum loads or invite more reviewers.",
-    },
-    "min_load_excess": {
-        "zh_Hant": "評審專家的最低評審量合計 {min_total} 份，超過全部所需的 {demand} 份（多出 {excess} 份）。"
-                   "請降低部分評審專家的最低評審量。",
-        "zh_Hans": "评审专家的最低评审量合计 {min_total} 份，超过全部所需的 {demand} 份（多出 {excess} 份）。"
-                   "请降低部分评审专家的最低评审量。",
-        "en": "The reviewers' minimum loads add up to {min_total} reviews, more than the {demand} needed "
-              "in total (by {excess}). Lower some minimum loads.",
-    },
-    "min_load_unreachable": {
-        "zh_Hant": "評審專家 {reviewer} 只能評審 {eligible} 個無利益衝突的項目，低於其最低評審量 {min_load}。"
-                   "請降低其最低評審量。",
-        "zh_Hans": "评审专家 {reviewer} 只能评审 {eligible} 个无利益冲突的项目，低于其最低评审量 {min_load}。"
-                   "请降低其最低评审量。",
-        "en": "Reviewer {reviewer} can review only {eligible} proposals without a conflict of interest, "
-              "fewer than their minimum load of {min_load}. Lower their minimum load.",
-    },
-    "kept_exceeds_k": {
-        "zh_Hant": "項目 {proposal} 已保留 {kept} 位評審專家，多於每項目所需的 {required} 位。請移除多餘的分配。",
-        "zh_Hans": "项目 {proposal} 已保留 {kept} 位评审专家，多于每项目所需的 {required} 位。请移除多余的分配。",
-        "en": "Proposal {proposal} already keeps {kept} reviewers, more than the {required} required. "
-              "Remove the extra assignments.",
-    },
-    "kept_exceeds_max_load": {
-        "zh_Hant": "評審專家 {reviewer} 已保留 {kept} 份評審，超過其評審上限 {max_load}。請提高上限或移除部分分配。",
-        "zh_Hans": "评审专家 {reviewer} 已保留 {kept} 份评审，超过其评审上限 {max_load}。请提高上限或移除部分分配。",
-        "en": "Reviewer {reviewer} already keeps {kept} reviews, more than their maximum load of {max_load}. "
-              "Raise the maximum or remove some assignments.",
-    },
-    "group_shortage": {
-        "zh_Hant": "以下 {count} 個項目共需 {demand} 份評審，但能評審它們（無利益衝突且尚有名額）的評審專家"
-                   "最多只能提供 {capacity} 份：{proposals}。請為這些項目邀請更多評審專家或提高相關評審上限。",
-        "zh_Hans": "以下 {count} 个项目共需 {demand} 份评审，但能评审它们（无利益冲突且尚有名额）的评审专家"
-                   "最多只能提供 {capacity} 份：{proposals}。请为这些项目邀请更多评审专家或提高相关评审上限。",
-        "en": "These {count} proposals need {demand} reviews together, but the reviewers who can review them "
-              "(no conflict, room left) can provide at most {capacity}: {proposals}. Invite more reviewers "
-              "for them or raise those reviewers' maximum loads.",
-    },
-    "reviewer_group_shortage": {
-        "zh_Hant": "以下 {count} 位評審專家的最低評審量合計 {min_total} 份，但他們可評審的項目最多只能提供 "
-                   "{capacity} 份：{reviewers}。請降低他們的最低評審量。",
-        "zh_Hans": "以下 {count} 位评审专家的最低评审量合计 {min_total} 份，但他们可评审的项目最多只能提供 "
-                   "{capacity} 份：{reviewers}。请降低他们的最低评审量。",
-        "en": "These {count} reviewers have minimum loads adding up to {min_total}, but the proposals they "
-              "may review can supply at most {capacity}: {reviewers}. Lower their minimum loads.",
-    },
-    "infeasible": {
-        "zh_Hant": "在目前的利益衝突、評審上下限及每項目評審人數設定下，無法完成分配。"
-                   "請提高評審上限、降低最低評審量或減少每項目評審人數。",
-        "zh_Hans": "在目前的利益冲突、评审上下限及每项目评审人数设定下，无法完成分配。"
-                   "请提高评审上限、降低最低评审量或减少每项目评审人数。",
-        "en": "No assignment satisfies the current conflicts, load limits and reviewers per proposal. "
-              "Raise maximum loads, lower minimum loads, or lower the reviewers per proposal.",
-    },
-}
-
-
-def describe(problem: Problem, lang: str = "zh_Hant") -> str:
-    """A sentence an admin can act on, in ``zh_Hant`` (default), ``zh_Hans`` or ``en``."""
-    if lang not in LANGUAGES:
-        lang = "en"
-    templates = _MESSAGES.get(problem.code, _MESSAGES["infeasible"])
-    params = dict(problem.params)
-    for key in ("proposals", "reviewers"):
-        if key in params:
-            params[key] = _list(params[key], lang)
-    return templates[lang].format(**params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,35 +261,35 @@ def _diagnose(pre: _Prepared, need: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     kept_r = pre.kept_mask.sum(axis=0)
     for i in np.flatnonzero(kept_p > pre.k):
         p = pre.proposals[i]
-        problems.append(Problem("kept_exceeds_k", {"proposal_id": p.id, "proposal": p.label,
-                                                   "kept": int(kept_p[i]), "required": int(pre.k[i])}))
+        problems.append(Problem(None, "kept_exceeds_k", {"proposal_id": p.id, "proposal": p.label,
+                                                         "kept": int(kept_p[i]), "required": int(pre.k[i])}))
     for j, r in enumerate(pre.reviewers):
         if kept_r[j] > r.max_load:
-            problems.append(Problem("kept_exceeds_max_load", {"reviewer_id": r.id, "reviewer": r.label,
-                                                              "kept": int(kept_r[j]), "max_load": r.max_load}))
+            problems.append(Problem(None, "kept_exceeds_max_load", {"reviewer_id": r.id, "reviewer": r.label,
+                                                                    "kept": int(kept_r[j]), "max_load": r.max_load}))
     if problems:
         return problems
     avail_p = arcs_ok.sum(axis=1) + kept_p  # reviewers who can be on p (kept ones count)
     for i in np.flatnonzero(avail_p < pre.k):
         p = pre.proposals[i]
-        problems.append(Problem("too_few_eligible", {"proposal_id": p.id, "proposal": p.label,
-                                                     "eligible": int(avail_p[i]), "required": int(pre.k[i])}))
+        problems.append(Problem(None, "too_few_eligible", {"proposal_id": p.id, "proposal": p.label,
+                                                           "eligible": int(avail_p[i]), "required": int(pre.k[i])}))
     demand, cap = int(need.sum()), int(hi.sum())
     if cap < demand:
         total_cap = int(sum(r.max_load for r in pre.reviewers))
         total_demand = int(pre.k.sum())
-        problems.append(Problem("capacity_short", {"capacity": total_cap, "demand": total_demand,
-                                                   "shortfall": total_demand - total_cap}))
+        problems.append(Problem(None, "capacity_short", {"capacity": total_cap, "demand": total_demand,
+                                                         "shortfall": total_demand - total_cap}))
     if int(lo.sum()) > demand:
         min_total = int(np.maximum(np.array([r.min_load for r in pre.reviewers], dtype=np.int64), kept_r).sum())
         total_demand = int(pre.k.sum())
-        problems.append(Problem("min_load_excess", {"min_total": min_total, "demand": total_demand,
-                                                    "excess": min_total - total_demand}))
+        problems.append(Problem(None, "min_load_excess", {"min_total": min_total, "demand": total_demand,
+                                                          "excess": min_total - total_demand}))
     # proposals a reviewer could still take (only those that still need someone)
     reach_r = (arcs_ok & (need > 0)[:, None]).sum(axis=0)
     for j in np.flatnonzero(reach_r < lo):
         r = pre.reviewers[j]
-        problems.append(Problem("min_load_unreachable", {
+        problems.append(Problem(None, "min_load_unreachable", {
             "reviewer_id": r.id, "reviewer": r.label, "eligible": int(reach_r[j] + kept_r[j]),
             "min_load": r.min_load}))
     return problems
@@ -438,17 +333,17 @@ def _cut_witness(pre: _Prepared, need: np.ndarray, lo: np.ndarray, hi: np.ndarra
             # max flow into the group = min cut minus the cut arcs from the source to the rest
             capacity = flow - int(need[[i for i in range(P) if i not in src]].sum())
             labels = [pre.proposals[i].label for i in group]
-            return [Problem("group_shortage", {"proposal_ids": [pre.proposals[i].id for i in group],
-                                               "proposals": labels, "count": len(group),
-                                               "demand": dem, "capacity": max(capacity, 0)})]
+            return [Problem(None, "group_shortage", {"proposal_ids": [pre.proposals[i].id for i in group],
+                                                     "proposals": labels, "count": len(group),
+                                                     "demand": dem, "capacity": max(capacity, 0)})]
         group = [j for j in range(R) if P + j in src and lo[j] > 0]
         dem = int(lo[group].sum())
         capacity = flow - int(lo[[j for j in range(R) if P + j not in src]].sum())
         labels = [pre.reviewers[j].label for j in group]
-        return [Problem("reviewer_group_shortage", {"reviewer_ids": [pre.reviewers[j].id for j in group],
-                                                    "reviewers": labels, "count": len(group),
-                                                    "min_total": dem, "capacity": max(capacity, 0)})]
-    return [Problem("infeasible", {})]
+        return [Problem(None, "reviewer_group_shortage", {"reviewer_ids": [pre.reviewers[j].id for j in group],
+                                                          "reviewers": labels, "count": len(group),
+                                                          "min_total": dem, "capacity": max(capacity, 0)})]
+    return [Problem(None, "infeasible", {})]
 
 
 def solve(problem: AssignmentProblem) -> AssignmentResult:

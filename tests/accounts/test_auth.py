@@ -157,3 +157,60 @@ def test_reviewer_sets_password_through_one_time_link(app, client, auth, make):
         reviewer = db.session.scalar(select(User).where(User.email == "lin@uni.example"))
         assert reviewer.expertise_tags == ["兒童關愛", "社會工作"]
         assert [a.organization_id for a in reviewer.affiliations] == [org.id]
+
+
+def test_duplicate_uscc_and_email_both_reported_next_to_their_fields(app, client, auth, make):
+    make.organization(uscc=valid_uscc(904))
+    make.user(Role.admin, email="taken@ngo.example")
+    html = auth.post("/register", registration(uscc=valid_uscc(904), email="Taken@NGO.example")).get_data(as_text=True)
+    assert "使用此代碼的社會組織已註冊" in html and "此電子郵件地址已註冊帳號。" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Organization.id))) == 1
+        assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_change_password_refuses_a_wrong_current_password(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    auth.login("boss@example.org")
+    response = auth.post("/account/password", {"current": "not-it", "password": "A-brand-new-passphrase",
+                                               "confirm": "A-brand-new-passphrase"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 200 and "The current password is incorrect." in response.get_data(as_text=True)
+    auth.logout()
+    assert auth.login("boss@example.org").status_code == 302  # the old password still works
+
+
+def test_reviewer_with_a_taken_email_is_refused_without_mail(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    make.user(Role.reviewer, email="lin@uni.example")
+    auth.login("boss@example.org")
+    app.extensions.pop("grants_outbox", None)
+    response = auth.post("/admin/reviewers/new", {"name": "林教授", "email": "LIN@uni.example"})
+    assert response.status_code == 200 and "此電子郵件地址已註冊帳號。" in response.get_data(as_text=True)
+    response = auth.post("/admin/reviewers/new", {"name": "林教授", "email": "LIN@uni.example"},
+                         headers={"Accept-Language": "en"})
+    assert "This email address already has an account." in response.get_data(as_text=True)
+    assert app.extensions.get("grants_outbox", []) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id)).where(User.role == Role.reviewer)) == 1
+
+
+def test_reviewer_creation_mails_only_after_the_commit(app, make):
+    """The operation queues the mail; a rolled-back creation sends nothing, a committed one sends it."""
+    from grants.accounts import operations as ops
+
+    admin = make.user(Role.admin, email="boss@example.org")
+    app.extensions.pop("grants_outbox", None)
+    with app.test_request_context("/"):
+        from flask_login import login_user
+
+        login_user(db.session.get(User, admin.id))
+        ops.create_reviewer(email="a@uni.example", name="甲")
+        db.session.rollback()
+        ops.create_reviewer(email=" B@Uni.example ", name="乙", expertise="財務，社會工作")
+        assert app.extensions.get("grants_outbox", []) == []  # queued, not sent before the commit
+        db.session.commit()
+    outbox = app.extensions["grants_outbox"]
+    assert [m["to"] for m in outbox] == ["b@uni.example"] and "/set-password/" in outbox[0]["body"]
+    with app.app_context():
+        reviewers = db.session.scalars(select(User).where(User.role == Role.reviewer)).all()
+        assert [(u.email, u.expertise) for u in reviewers] == [("b@uni.example", "財務, 社會工作")]

@@ -92,3 +92,31 @@ def test_adjust_needs_a_reason_and_never_exceeds_the_pool(app, client, auth, mak
     assert r.status_code == 400 and "cannot be funded" in r.get_data(as_text=True)
     # a proposal of another round: 404
     assert auth.post(url, {"proposal_id": "999999", "amount": "1", "reason": "x"}).status_code == 404
+
+
+def test_adjust_refusals_are_next_to_the_field_in_the_readers_language(app, client, auth, make):
+    rnd = make.round(funding_pool=Decimal("300000"), project_cap=Decimal("150000"))
+    revs = reviewers(make, 5)
+    spec = [("90", "200000"), ("85", "150000"), ("84", "100000")]
+    ps = [eligible(make, rnd.id, requested=req) for _s, req in spec]
+    reviews(app, rnd.id, [(p.id, r, s) for p, (s, _req) in zip(ps, spec, strict=True) for r in revs])
+    unranked = make.proposal(rnd.id)  # submitted, never reviewed: not in the allocation
+    admin_login(make, auth)
+    auth.post(f"/admin/rounds/{rnd.id}/allocation/choose", {"method": "rank_order"})
+    url = f"/admin/rounds/{rnd.id}/allocation/adjust"
+    before = _awards(app, rnd.id)
+    assert before == {ps[0].id: (Decimal("150000.00"), "rank_order", ""),
+                      ps[1].id: (Decimal("150000.00"), "rank_order", "")}
+    # above the cap per project (but within the request): the cap, formatted as money
+    r = auth.post(url, {"proposal_id": str(ps[0].id), "amount": "160000", "reason": "補足"})
+    assert r.status_code == 400
+    assert "核定金額不能超過單個項目資助上限（¥150,000.00）。" in r.get_data(as_text=True)
+    r = auth.post(url, {"proposal_id": str(ps[0].id), "amount": "160000", "reason": "x"}, headers=EN)
+    assert "The approved amount cannot exceed the cap per project (¥150,000.00)." in r.get_data(as_text=True)
+    # the pool is spent: funding the third project is refused with what is left, in Chinese
+    r = auth.post(url, {"proposal_id": str(ps[2].id), "amount": "50000", "reason": "補足"})
+    assert r.status_code == 400 and "此金額超過資助總額剩餘部分：¥0.00。" in r.get_data(as_text=True)
+    # a proposal of the round that was never ranked
+    r = auth.post(url, {"proposal_id": str(unranked.id), "amount": "1000", "reason": "x"}, headers=EN)
+    assert r.status_code == 400 and "This project is not in the allocation" in r.get_data(as_text=True)
+    assert _awards(app, rnd.id) == before  # every refusal changed nothing

@@ -6,14 +6,18 @@ import io
 import re
 
 import pytest
+from flask import session
+from flask_babel import refresh
 from sqlalchemy import func, select
 
+from grants.assignment import operations as ops
 from grants.extensions import db
 from grants.models import (
     Assignment,
     AuditEntry,
     Category,
     ConflictDeclaration,
+    Proposal,
     ProposalStatus,
     Review,
     ReviewerAffiliation,
@@ -21,11 +25,22 @@ from grants.models import (
     Role,
     RubricVersion,
     Stage,
+    User,
     utcnow,
 )
+from grants.platform import refusals
+from grants.rules.refusal import Problem, Refusal
 from tests.conftest import counting_queries
 
 EN = {"Accept-Language": "en"}
+
+
+def render(app, problem, locale):
+    """A refusal problem as the reader of ``locale`` sees it."""
+    with app.test_request_context("/"):
+        session["lang"] = locale
+        refresh()
+        return refusals.message(problem)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,8 +353,26 @@ def test_csv_import_bad_rows_reported_and_nothing_changed(app, client, auth, mak
         for n in (4, 5, 6, 7, 8, 9):
             assert f"Row {n}:" in html
         assert "Row 2:" not in html and "Row 3:" not in html
-        assert "the same pair as row 2" in html and "works for the organization" in html
+        assert "Row 4: No proposal is numbered NOPE-1 in this round." in html
+        assert "Row 5: No reviewer has the email address nobody@x.example." in html
+        assert f"Row 6: {r3.name} works for the organization that submitted {p3.number}" in html
+        assert f"Row 7: {screening.number} has not passed screening" in html
+        assert "Row 8: This row repeats row 2." in html
+        assert "Row 9: The proposal number and the reviewer&#39;s email are both required." in html
         assert pairs(app, rnd.id) == {}
+    # the same report in Traditional Chinese (the default language)
+    html = auth.post(url(rnd, "/import"), {"file": (io.BytesIO(text.encode("utf-8")), "bad.csv")},
+                     content_type="multipart/form-data").get_data(as_text=True)
+    assert "本屆沒有編號為 NOPE-1 的申報書。" in html and "此行與第 2 行重複。" in html
+    assert "沒有電子郵件為 nobody@x.example 的評審專家。" in html
+    # the operation itself returns (row, problem) pairs: codes, never sentences
+    with app.app_context():
+        result = ops.import_csv(db.session.get(type(rnd), rnd.id), text.encode("utf-8"))
+        db.session.rollback()
+    assert [(n, p.code) for n, p in result.errors] == [
+        (4, "unknown_proposal_number"), (5, "unknown_reviewer_email"), (6, "conflict_same_organization"),
+        (7, "proposal_not_assignable"), (8, "duplicate_row"), (9, "csv_row_incomplete")]
+    assert result.errors[4][1].params == {"row": 2}
     good = f"proposal_number,reviewer_email\n{p1.number},{r1.email}\n".encode()
     resp = auth.post(url(rnd, "/import"), {"file": (io.BytesIO(good), "ok.csv")}, headers=EN,
                      content_type="multipart/form-data")
@@ -359,7 +392,8 @@ def test_cli_dry_run_then_apply(app, runner, make):
     assert "項目 4 個" in result.output and "新增 8" in result.output and "試運行" in result.output
     assert pairs(app, rnd.id) == {}
     result = runner.invoke(args=["assign", "--round", "8", "--k", "4", "--lang", "en"])
-    assert result.exit_code != 0 and "has only 3 reviewers" in result.output and "nothing changed" in result.output
+    assert result.exit_code != 0 and "has only 3 reviewers" in result.output
+    assert "No assignment satisfies every rule; nothing was changed." in result.output
     result = runner.invoke(args=["assign", "--round", "8", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "12 new" in result.output and "Saved." in result.output
@@ -429,3 +463,137 @@ def test_assignment_pages_access(app, client, auth, make, role):
             assert status in (403, 404), (endpoint, status)
     if role == "admin":
         assert client.get(f"/admin/rounds/{rnd.id + 999}/assignments").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# refusals: codes from the operations, sentences only at the edge, in each language
+# ---------------------------------------------------------------------------------------------
+def refused(fn) -> Refusal:
+    with pytest.raises(Refusal) as info:
+        fn()
+    return info.value
+
+
+def test_manual_refusals_carry_codes_and_render_in_each_language(app, make):
+    rnd = make.round()
+    (p,) = eligible(make, rnd)
+    waiting = make.proposal(rnd.id, status=ProposalStatus.submitted)
+    (r,) = reviewers(make, 1)
+    (off,) = reviewers(make, 1, active=False)
+    applicant = make.user(Role.applicant, name="王小姐")
+    with app.test_request_context("/"):
+        proposal, reviewer = db.session.get(Proposal, p.id), db.session.get(User, r.id)
+        cases = [
+            (refused(lambda: ops.assign(proposal, db.session.get(User, applicant.id))), "not_a_reviewer"),
+            (refused(lambda: ops.assign(proposal, db.session.get(User, off.id))), "reviewer_deactivated"),
+            (refused(lambda: ops.assign(db.session.get(Proposal, waiting.id), reviewer)), "proposal_not_assignable"),
+        ]
+        ops.assign(proposal, reviewer)
+        cases.append((refused(lambda: ops.assign(proposal, reviewer)), "already_assigned"))
+        bulk = refused(lambda: ops.assign_category(rnd, p.category_id, db.session.get(User, off.id)))
+        db.session.rollback()
+    assert [(exc.code, exc.field) for exc, _code in cases] == [(code, "reviewer") for _exc, code in cases]
+    assert bulk.code == "reviewer_deactivated"
+    assert pairs(app, rnd.id) == {}  # nothing was committed
+    texts = {code: (render(app, exc, "en"), render(app, exc, "zh_Hant"), render(app, exc, "zh_Hans"))
+             for exc, code in cases}
+    assert texts["not_a_reviewer"] == ("王小姐 is not a reviewer.", "王小姐 不是評審專家。", "王小姐 不是评审专家。")
+    assert texts["reviewer_deactivated"][0] == f"{off.name}'s account is deactivated."
+    assert texts["proposal_not_assignable"][0].startswith(f"{waiting.number} has not passed screening")
+    assert texts["already_assigned"][0] == f"{r.name} is already assigned to {p.number}."
+    for en, hant, hans in texts.values():
+        assert "%(" not in en + hant + hans and hant != en and hans != en
+
+
+def test_conflict_refused_in_chinese(app, client, auth, make, admin):
+    rnd = make.round()
+    org = make.organization()
+    (p,) = eligible(make, rnd, organization_id=org.id)
+    (r,) = reviewers(make, 1, organization_id=org.id)
+    resp = auth.post(url(rnd, f"/proposals/{p.id}/add"), {"reviewer": r.id})
+    assert resp.status_code == 409
+    assert f"{r.name} 在 {p.number} 的申報機構任職：利益衝突。" in resp.get_data(as_text=True)
+    assert "⚠ 同一組織" in client.get(url(rnd, f"/proposals/{p.id}")).get_data(as_text=True)
+
+
+def test_unassign_and_apply_refusals(app, make):
+    rnd = make.round(reviewers_per_proposal=2)
+    org = make.organization()
+    (p,) = eligible(make, rnd, organization_id=org.id)
+    (r,) = reviewers(make, 1)
+    with app.test_request_context("/"):
+        row = ops.assign(db.session.get(Proposal, p.id), db.session.get(User, r.id))
+        db.session.commit()
+        row_id = row.id
+    submit_review(app, p.id, r.id, rnd.id)
+    with app.test_request_context("/"):
+        exc = refused(lambda: ops.unassign(db.session.get(Assignment, row_id)))
+        assert exc.code == "review_already_submitted"
+        stale = refused(lambda: ops.apply(db.session.get(type(rnd), rnd.id), expected_fingerprint="0" * 64))
+        assert stale.code == "stale_preview"
+        # k=2 but one reviewer in all: the refusal says so and why, with the solver's figures
+        infeasible = refused(lambda: ops.apply(db.session.get(type(rnd), rnd.id)))
+        db.session.rollback()
+    assert infeasible.codes == ["no_feasible_assignment", "too_few_eligible"]
+    assert infeasible.problems[1].params == {"proposal_id": p.id, "proposal": p.number, "eligible": 1, "required": 2}
+    assert pairs(app, rnd.id) == {(p.id, r.id): "manual"}
+    assert render(app, exc, "zh_Hant") == "該評審專家已提交評審，不能取消分配。"
+    assert render(app, stale, "en").startswith("The assignments, reviewers or conflicts changed")
+
+
+def test_solver_problems_render_in_each_language(app):
+    cases = [
+        (Problem(None, "too_few_eligible", {"proposal": "P12", "eligible": 2, "required": 3}), (
+            "項目 P12 只有 2 位無利益衝突的評審專家，少於每項目所需的 3 位",
+            "项目 P12 只有 2 位无利益冲突的评审专家，少于每项目所需的 3 位",
+            "Proposal P12 has only 2 reviewers without a conflict")),
+        (Problem(None, "capacity_short", {"capacity": 9, "demand": 10, "shortfall": 1}), (
+            "尚缺 1 份", "尚缺 1 份", "short by 1")),
+        (Problem(None, "min_load_excess", {"min_total": 7, "demand": 6, "excess": 1}), (
+            "最低評審量合計 7 份", "最低评审量合计 7 份", "add up to 7 reviews")),
+        (Problem(None, "min_load_unreachable", {"reviewer": "R7", "eligible": 1, "min_load": 2}), (
+            "評審專家 R7 只能評審 1 個", "评审专家 R7 只能评审 1 个", "Reviewer R7 can review only 1")),
+        (Problem(None, "group_shortage", {"proposals": ["P1", "P2", "P3"], "count": 3, "demand": 6, "capacity": 3}), (
+            "以下 3 個項目共需 6 份評審", "以下 3 个项目共需 6 份评审", "These 3 proposals need 6 reviews")),
+        (Problem(None, "reviewer_group_shortage", {"reviewers": ["R1", "R2"], "count": 2, "min_total": 2,
+                                                  "capacity": 1}), ("R1、R2", "R1、R2", "R1, R2")),
+        (Problem(None, "kept_exceeds_k", {"proposal": "P1", "kept": 2, "required": 1}), (
+            "項目 P1 已保留 2 位評審專家", "项目 P1 已保留 2 位评审专家", "Proposal P1 already keeps 2 reviewers")),
+        (Problem(None, "kept_exceeds_max_load", {"reviewer": "R1", "kept": 2, "max_load": 1}), (
+            "超過其評審上限 1", "超过其评审上限 1", "maximum load of 1")),
+        (Problem(None, "infeasible", {}), ("無法完成分配", "无法完成分配", "No assignment satisfies")),
+    ]
+    for problem, expected in cases:
+        for locale, fragment in zip(("zh_Hant", "zh_Hans", "en"), expected, strict=True):
+            assert fragment in render(app, problem, locale), (problem.code, locale)
+    # a long group names its first ten, then "…"; the message gives the count
+    long = ops.shorten(Problem(None, "group_shortage", {"proposals": [f"P{i}" for i in range(15)], "count": 15,
+                                                        "demand": 45, "capacity": 40}))
+    assert long.params["proposals"] == [f"P{i}" for i in range(10)] + ["…"]
+    text = render(app, long, "zh_Hant")
+    assert text.startswith("以下 15 個項目") and "P0、P1" in text and "P9、…" in text and "P10" not in text
+
+
+def test_infeasible_preview_in_chinese(app, client, auth, make, admin):
+    rnd = make.round(reviewers_per_proposal=3)
+    (p,) = eligible(make, rnd)
+    reviewers(make, 2)
+    html = auth.post(url(rnd, "/auto/preview"), auto_form(k="3")).get_data(as_text=True)
+    assert f"項目 {p.number} 只有 2 位無利益衝突的評審專家" in html
+
+
+def test_cli_prints_the_refusal_of_apply(app, runner, make, monkeypatch):
+    rnd = make.round(edition=8, reviewers_per_proposal=1)
+    eligible(make, rnd, 1)
+    reviewers(make, 1)
+
+    def stale(*args, **kwargs):
+        raise Refusal("stale_preview")
+
+    monkeypatch.setattr(ops, "apply", stale)
+    result = runner.invoke(args=["assign", "--round", "8", "--lang", "en"])
+    assert result.exit_code != 0
+    assert "Error: The assignments, reviewers or conflicts changed after this preview was made" in result.output
+    result = runner.invoke(args=["assign", "--round", "8"])
+    assert result.exit_code != 0 and "生成此預覽後" in result.output
+    assert pairs(app, rnd.id) == {}

@@ -9,13 +9,13 @@ from decimal import Decimal as D
 import pytest
 
 from grants.rules.allocation import (
-    AdjustmentError,
     Candidate,
     allocate_in_rank_order,
     allocate_max_score,
     apply_adjustment,
     compare,
 )
+from grants.rules.refusal import Refusal
 
 
 def C(pid, score, requested, category="c", **kw):
@@ -257,30 +257,37 @@ def test_adjustment_lowers_an_award_and_returns_remaining():
     assert base.awards["A"] == D(50_000)  # the input is not changed
 
 
+def refused(base, pid, amount, reason="r") -> Refusal:
+    with pytest.raises(Refusal) as info:
+        apply_adjustment(base, pid, amount, reason)
+    return info.value
+
+
 def test_adjustment_rules():
     base = _base()
-    with pytest.raises(AdjustmentError, match="reason"):
-        apply_adjustment(base, "A", D(40_000), "  ")
-    with pytest.raises(AdjustmentError, match="greater than 0"):
-        apply_adjustment(base, "A", D(0), "r")
-    with pytest.raises(AdjustmentError, match="requested"):
-        apply_adjustment(base, "A", D("50000.01"), "r")
-    with pytest.raises(AdjustmentError, match="cap"):
-        apply_adjustment(base, "B", D(56_000), "r")
-    with pytest.raises(AdjustmentError, match="2 decimals"):
-        apply_adjustment(base, "A", D("100.001"), "r")
-    with pytest.raises(AdjustmentError, match="cannot be funded"):
-        apply_adjustment(base, "V", D(1), "r")
-    with pytest.raises(AdjustmentError, match="not in this allocation"):
-        apply_adjustment(base, "ZZ", D(1), "r")
+    r = refused(base, "A", D(40_000), "  ")
+    assert (r.code, r.field) == ("award_reason_required", "reason")
+    assert refused(base, "A", D(0)).code == "award_not_positive"
+    r = refused(base, "A", D("50000.01"))
+    assert (r.code, r.field, r.params) == ("award_over_requested", "amount",
+                                          {"amount": D("50000.01"), "req": D(50_000)})
+    r = refused(base, "B", D(56_000))
+    assert r.code == "award_over_cap" and r.params["cap"] == D(55_000)
+    assert refused(base, "A", D("100.001")).code == "amount_decimals"
+    assert refused(base, "A", D(-5)).code == "amount_negative"
+    assert refused(base, "A", D("NaN")).code == "amount_invalid"
+    assert refused(base, "A", "abc").code == "amount_invalid"
+    r = refused(base, "V", D(1))
+    assert r.code == "award_not_fundable" and r.params["reason"] == "vetoed"
+    assert refused(base, "ZZ", D(1)).code == "award_not_ranked"
     with pytest.raises(TypeError):
         apply_adjustment(base, "A", 100.0, "r")
-    # funding B with more than the 5,000 left: the message tells what is left
-    with pytest.raises(AdjustmentError, match=r"left of the pool: 5000"):
-        apply_adjustment(base, "B", D(5_001), "add B")
+    # funding B with more than the 5,000 left: the refusal carries what is left, as a Decimal
+    r = refused(base, "B", D(5_001), "add B")
+    assert (r.code, r.params["left"]) == ("award_over_pool", D(5_000)) and isinstance(r.params["left"], D)
     # the quota (97,000; 95,000 used) binds before the pool (5,000 left)
-    with pytest.raises(AdjustmentError, match=r"quota: 2000"):
-        apply_adjustment(base, "B", D(3_000), "add B")
+    r = refused(base, "B", D(3_000), "add B")
+    assert r.code == "award_over_quota" and r.params["left"] == D(2_000) and r.params["category"] == "c"
     # funding an unfunded but eligible candidate within what is left is allowed
     new, left = apply_adjustment(base, "B", D(2_000), "partial grant")
     assert new.awards["B"] == D(2_000) and left == D(3_000)
