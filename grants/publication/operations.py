@@ -43,6 +43,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants.extensions import db
@@ -526,8 +527,6 @@ def finalise(publication: Publication | None, *, today: date | None = None) -> t
 
 def _notify_outcome(rnd: Round, outcome: list[tuple[Proposal, bool]]) -> None:
     """Mail each organization the result of its proposals (queued; sent after the commit)."""
-    from flask_babel import lazy_gettext as _l
-
     for proposal, awarded in outcome:
         org = proposal.organization
         recipients = {org.contact_email, *(m.email for m in org.members if m.active)}
