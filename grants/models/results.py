@@ -64,6 +64,10 @@ class Publication(Base):
     progress: Mapped[int] = mapped_column(default=0)  # percent, while rendering
     error: Mapped[str] = mapped_column(Text, default="")
     finalised_at: Mapped[datetime | None]
+    # the final list (立項名單), written when the list is made final
+    final_rows: Mapped[list | None] = mapped_column(JSON)  # the rows as made final (withdrawn awards left out)
+    final_code: Mapped[str | None] = mapped_column(String(64), index=True)  # its footer verification code
+    final_audit_head: Mapped[str | None] = mapped_column(String(64))  # hash of the finalise audit entry
     final_pdf_path: Mapped[str | None] = mapped_column(String(300))
     final_pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
 
@@ -90,6 +94,9 @@ class Objection(Base):
     decision: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # what makes two objections the same one (grants.publication.objections.fingerprint); None for
+    # objections filed with evidence before the column existed
+    fingerprint: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     proposal = relationship("Proposal")
     publication = relationship("Publication")

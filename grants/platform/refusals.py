@@ -196,6 +196,31 @@ MESSAGES: dict[str, object] = {
     "award_not_fundable": _l("This project cannot be funded (vetoed, not eligible or below the minimum score)."),
     "award_not_ranked": _l("This project is not in the allocation: only ranked proposals can be funded."),
     # ---------------------------------------------------------------- publication (公示, 異議)
+    "publication_exists": _l("This round already has a published list."),
+    "publication_empty": _l("There are no awards to publish."),
+    "render_not_needed": _l("The PDF is ready or still being prepared."),
+    "final_nothing_published": _l("Nothing has been published for this round yet."),
+    "final_already": _l("This list is already final."),
+    "final_not_rendered": _l("The notice PDF is not ready yet."),
+    "final_period_running": _l("The notice period has not ended yet: it runs until %(date)s."),
+    "final_objections_open": _l("Objections still open or under investigation: %(count)s. Decide them first."),
+    "objection_closed": _l("Objections are accepted only during the notice period, and no list is in its notice "
+                           "period now."),
+    "objection_project": _l("Choose a project from the published list."),
+    "objection_final": _l("The award list is final: objections can no longer be changed."),
+    "objection_duplicate": _l("This objection had already been received; it was not stored a second time."),
+    "calendar_line_format": _l("Line %(line)s: “%(value)s” should be a date and a kind, e.g. “2026-10-01 holiday” "
+                               "or “2026-10-10 workday”."),
+    "calendar_date_format": _l("Line %(line)s: “%(value)s” is not a date in the form YYYY-MM-DD."),
+    "calendar_date_invalid": _l("Line %(line)s: %(value)s is not a valid date."),
+    "calendar_kind": _l("Line %(line)s: “%(value)s” should be “holiday” or “workday”."),
+    "calendar_duplicate": _l("Line %(line)s: %(date)s is already listed on line %(earlier)s."),
+    "calendar_workday_weekday": _l("Line %(line)s: %(date)s is a weekday; a makeup working day must be a Saturday "
+                                   "or Sunday."),
+    # ---------------------------------------------------------------- rounds (創投活動)
+    "edition_taken": _l("A round with this edition number already exists."),
+    "round_edit_conflict": _l("Someone else changed this round while you were editing. Your changes were not saved: "
+                              "review the current values below and apply your changes again."),
     # ---------------------------------------------------------------- accounts and rounds
     "email_taken": _l("This email address already has an account."),
     "uscc_taken": _l("An organization with this code is already registered. Ask its contact person for an account."),

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.extensions import db
 from grants.models import Award, Objection, ObjectionStatus, Publication, PublicationStatus, Round
-from grants.platform import audit, mail
+from grants.platform import refusals
 from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
 from grants.publication import objections as objection_ops
@@ -53,16 +53,6 @@ class DecisionForm(BaseForm):
             raise ValidationError(_("Give the decision and its reasons."))
 
 
-def refusal_message(code: str | None) -> str:
-    return {
-        "none": _("Nothing has been published for this round yet."),
-        "already": _("This list is already final."),
-        "not_rendered": _("The notice PDF is not ready yet."),
-        "period": _("The notice period has not ended yet."),
-        "objections": _("Some objections are still open or under investigation: decide them first."),
-    }.get(code or "", "")
-
-
 def _round(round_id: int) -> Round:
     return db.session.get(Round, round_id) or abort(404)
 
@@ -84,25 +74,22 @@ def publication(round_id: int):
     pub = ops.latest_publication(rnd.id)
     rows = ops.current_rows(rnd)
     today = ops.beijing_today()
-    preview_period = None
-    try:
-        preview_period = workdays.notice_period(today, ops.load_calendar(), max(1, rnd.notice_working_days or 1))
-    except ValueError:
-        preview_period = None
+    preview_period = workdays.notice_period(today, ops.load_calendar(), max(1, rnd.notice_working_days or 1))
     counts = {}
     if pub is not None:
         counts = dict(db.session.execute(
             select(Objection.status, func.count(Objection.id)).where(Objection.publication_id == pub.id)
             .group_by(Objection.status)).all())
     can_publish = pub is None or pub.status == PublicationStatus.failed
+    refusal = ops.finalise_refusal(pub, today) if pub else None
     return render_template(
         "publication/publication.html", rnd=rnd, pub=pub, rows=rows, total=ops.rows_total(rows),
         published_total=ops.rows_total(pub.rows) if pub else None, preview_period=preview_period,
         today=today, counts=counts, can_publish=can_publish and bool(rows),
-        finalise_refusal=refusal_message(ops.finalise_refusal(pub, today)) if pub else "",
+        finalise_refusal=refusals.message(refusal) if refusal else "",
         status_labels=PUBLICATION_STATUS_LABELS, objection_labels=OBJECTION_STATUS_LABELS,
         status=_status_payload(pub), stale=bool(pub and ops.render_is_stale(pub)),
-        final_code=ops.final_code(pub) if pub and pub.status == PublicationStatus.final else None,
+        final_code=ops.final_code(pub) if pub else None,
         withdrawn=db.session.scalars(select(Award).where(Award.round_id == rnd.id, Award.withdrawn.is_(True))).all(),
     )
 
@@ -118,15 +105,12 @@ def publication_status(round_id: int):
 @bp.route("/rounds/<int:round_id>/publication/publish", methods=["POST"])
 def publication_publish(round_id: int):
     rnd = _round(round_id)
-    latest = ops.latest_publication(rnd.id)
     try:
         pub, spec = ops.publish(rnd)
-    except ops.PublishError as exc:
-        flash(_("This round already has a published list.") if str(exc) == "already"
-              else _("There are no awards to publish."), "error")
+    except Refusal as exc:
+        db.session.rollback()
+        refusals.flash_refusal(exc)
         return redirect(url_for("admin.publication", round_id=rnd.id))
-    if latest is not None and latest.status == PublicationStatus.failed:
-        audit.record("replace_failed_publication", latest, replaced_by=pub.id)
     db.session.commit()
     ops.start_render(current_app._get_current_object(), pub.id, "notice", spec)
     flash(_("Published: the notice period runs from %(start)s to %(end)s. The PDF is being prepared.",
@@ -138,13 +122,11 @@ def publication_publish(round_id: int):
 def publication_retry(round_id: int):
     rnd = _round(round_id)
     pub = ops.latest_publication(rnd.id) or abort(404)
-    if not ops.render_is_stale(pub) and pub.status != PublicationStatus.failed:
-        flash(_("The PDF is ready or still being prepared."), "warning")
-        return redirect(url_for("admin.publication", round_id=rnd.id))
     try:
         kind, spec = ops.retry_render(pub)
-    except ops.PublishError:
-        flash(_("The PDF is ready or still being prepared."), "warning")
+    except Refusal as exc:
+        db.session.rollback()
+        refusals.flash_refusal(exc, "warning")
         return redirect(url_for("admin.publication", round_id=rnd.id))
     db.session.commit()
     ops.start_render(current_app._get_current_object(), pub.id, kind, spec)
@@ -156,25 +138,12 @@ def publication_retry(round_id: int):
 def publication_finalise(round_id: int):
     rnd = _round(round_id)
     pub = ops.latest_publication(rnd.id)
-    refusal = ops.finalise_refusal(pub)
-    if refusal:
-        flash(_("The list cannot be made final: %(reason)s", reason=refusal_message(refusal)), "error")
+    try:
+        spec, _outcome = ops.finalise(pub)
+    except Refusal as exc:
+        db.session.rollback()
+        flash(_("The list cannot be made final: %(reason)s", reason=refusals.message(exc)), "error")
         return redirect(url_for("admin.publication", round_id=rnd.id))
-    spec, outcome = ops.finalise(pub)
-    for proposal, awarded in outcome:
-        org = proposal.organization
-        recipients = {org.contact_email, *(m.email for m in org.members if m.active)}
-        if awarded:
-            subject = _l("Your project has been approved: %(name)s", name=proposal.name)
-            body = _l("The award list of %(round)s is final. Your project “%(name)s” is approved for funding. "
-                     "The Women's Federation will contact you about the grant agreement.",
-                     round=rnd.name, name=proposal.name)
-        else:
-            subject = _l("Result of %(round)s", round=rnd.name)
-            body = _l("The award list of %(round)s is final. Your project “%(name)s” was not funded this time. "
-                     "You can download the review summary from your account.", round=rnd.name, name=proposal.name)
-        for to in sorted(r for r in recipients if r):
-            mail.queue(to, subject, body)
     db.session.commit()
     ops.start_render(current_app._get_current_object(), pub.id, "final", spec)
     flash(_("The award list is final. The final PDF is being prepared; the organizations have been notified."),
@@ -193,8 +162,9 @@ def work_calendar():
     if form.validate_on_submit():
         try:
             calendar = ops.save_calendar(form.text.data or "")
-        except ValueError as exc:
-            form.text.errors.append(_("The calendar was not saved: %(problem)s", problem=str(exc)))
+        except Refusal as exc:
+            db.session.rollback()
+            refusals.attach(form, exc, default_field="text")
         else:
             db.session.commit()
             flash(_("The work calendar has been saved (%(holidays)d holidays, %(workdays)d makeup working days).",
@@ -235,8 +205,9 @@ def objection_detail(objection_id: int):
                 objection, status=ObjectionStatus(form.status.data), investigation=form.investigation.data or "",
                 decision=form.decision.data or "", withdraw_award=form.withdraw_award.data,
                 withdraw_reason=form.withdraw_reason.data or "", user_id=current_user.id)
-        except objection_ops.ObjectionRefused:
-            flash(_("The award list is final: objections can no longer be changed."), "error")
+        except Refusal as exc:
+            db.session.rollback()
+            refusals.flash_refusal(exc)
             return redirect(url_for("admin.objection_detail", objection_id=objection.id))
         db.session.commit()
         flash(_("The objection has been saved."), "success")

@@ -2,26 +2,44 @@
 
 Evidence files are checked by content with ``grants.platform.uploads.check_upload`` (PDF, JPEG, PNG)
 and stored under ``UPLOAD_FOLDER/objections`` with a server-generated name.
-Functions flush, never commit.
+Functions flush, never commit; refusals are ``Refusal`` (codes ``objection_*``).
+
+The same objection is stored once: ``Objection.fingerprint`` (unique) is the SHA-256 of the
+publication, the project, the name, the contact, the reasons and the evidence file's SHA-256,
+so a double click or the same form sent twice at the same instant gives one row; the second
+is refused with ``objection_duplicate``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from grants.extensions import db
 from grants.models import Award, Objection, ObjectionStatus, Publication, PublicationStatus, utcnow
 from grants.platform import audit, uploads
 from grants.publication.operations import objection_window_open
+from grants.rules.refusal import Problem, Refusal
 
 DECIDED = (ObjectionStatus.upheld, ObjectionStatus.dismissed)
 
 
-class ObjectionRefused(ValueError):
-    """``code``: closed (outside the notice period), project (not in the published list)."""
+def fingerprint(publication_id: int, proposal_id: int, name: str, contact: str, reasons: str,
+                evidence_sha256: str = "") -> str:
+    """What makes two objections the same one (the 0002 migration computes it the same way)."""
+    canonical = json.dumps([publication_id, proposal_id, name.strip(), contact.strip(), reasons.strip(),
+                            evidence_sha256], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def already_filed(key: str) -> bool:
+    return db.session.scalar(select(Objection.id).where(Objection.fingerprint == key)) is not None
 
 
 def evidence_folder() -> str:
@@ -30,22 +48,38 @@ def evidence_folder() -> str:
 
 def file_objection(publication: Publication, *, proposal_id: int, name: str, contact: str, reasons: str,
                    evidence: tuple[str, bytes] | None = None, today: date | None = None) -> Objection:
-    """Record an objection; raises ObjectionRefused or Refusal (nothing stored then)."""
+    """Record an objection; raises ``Refusal`` and then stores nothing (no row, no file)."""
     if not objection_window_open(publication, today):
-        raise ObjectionRefused("closed")
+        raise Refusal("objection_closed")
     if proposal_id not in {row["proposal_id"] for row in publication.rows}:
-        raise ObjectionRefused("project")
-    objection = Objection(publication_id=publication.id, proposal_id=proposal_id, name=name.strip(),
-                          contact=contact.strip(), reasons=reasons.strip(), status=ObjectionStatus.open)
+        raise Refusal("objection_project", field="proposal")
+    checked = None
     if evidence is not None:
         filename, data = evidence
-        kind, content_type = uploads.check_upload(filename, data)
-        stored, digest = uploads.store(evidence_folder(), data, kind)
-        objection.evidence_name = uploads.clean_name(filename)
-        objection.evidence_stored = stored
+        try:
+            checked = (uploads.clean_name(filename), *uploads.check_upload(filename, data), data)
+        except Refusal as exc:  # about the evidence field of the form
+            raise Refusal.of([Problem("evidence", p.code, p.params) for p in exc.problems]) from None
+    key = fingerprint(publication.id, proposal_id, name, contact, reasons,
+                  hashlib.sha256(checked[-1]).hexdigest() if checked else "")
+    if already_filed(key):  # sent again later; the same instant is caught by the unique index below
+        raise Refusal("objection_duplicate")
+    objection = Objection(publication_id=publication.id, proposal_id=proposal_id, name=name.strip(),
+                          contact=contact.strip(), reasons=reasons.strip(), status=ObjectionStatus.open,
+                          fingerprint=key)
+    if checked is not None:
+        display_name, kind, content_type, data = checked
+        objection.evidence_stored, _digest = uploads.store(evidence_folder(), data, kind)
+        objection.evidence_name = display_name
         objection.evidence_type = content_type
-    db.session.add(objection)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same objection sent at the same instant: one row
+            db.session.add(objection)
+            db.session.flush()
+    except IntegrityError:
+        if objection.evidence_stored:
+            uploads.remove(evidence_folder(), objection.evidence_stored)
+        raise Refusal("objection_duplicate") from None
     audit.record("file_objection", objection, publication_id=publication.id, proposal_id=proposal_id,
                  evidence=objection.evidence_stored)
     return objection
@@ -65,7 +99,7 @@ def decide(objection: Objection, *, status: ObjectionStatus, investigation: str,
     final 立項名單). Returns the withdrawn award, if any. Refused once the list is final.
     """
     if objection.publication.status == PublicationStatus.final:
-        raise ObjectionRefused("final")
+        raise Refusal("objection_final")
     objection.status = status
     objection.investigation = investigation.strip()
     objection.decision = decision.strip()

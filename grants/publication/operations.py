@@ -18,9 +18,17 @@ Verification
 ------------
 * notice list: ``Publication.data_code`` is the footer verification code of the notice
   PDF (``grants.platform.award_list.award_list_context``), ``Publication.pdf_sha256`` the file's hash;
-* final list (立項名單): ``Publication.final_pdf_sha256`` the file's hash; its footer code
-  is kept in the tamper-evident audit entry ``finalise_publication`` (details
-  ``final_code``), so no extra column is needed.
+* final list (立項名單): ``Publication.final_rows`` the list as made final (withdrawn awards
+  left out), ``Publication.final_code`` its footer verification code,
+  ``Publication.final_audit_head`` the hash of the ``finalise_publication`` audit entry printed
+  on it, ``Publication.final_pdf_sha256`` the file's hash. All are written by ``finalise`` (the
+  code again by the render, which recomputes it); the audit log records them but is never read
+  back for them.
+
+Refusals
+--------
+Every "no" is a ``grants.rules.refusal.Refusal``; the codes' words are in the publication
+section of ``grants.platform.refusals.MESSAGES``.
 """
 
 from __future__ import annotations
@@ -34,11 +42,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import (
-    AuditEntry,
     Award,
     Category,
     Objection,
@@ -55,10 +63,11 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, numbers, pdf
+from grants.platform import audit, mail, numbers, pdf
 from grants.publication import award_list
 from grants.publication import exports as publication_exports
 from grants.rules import workdays
+from grants.rules.refusal import Refusal
 
 LOGGER = logging.getLogger(__name__)
 CALENDAR_KEY = "work_calendar"
@@ -67,10 +76,6 @@ FINAL_TITLE = "立項名單"
 OPEN_OBJECTION = (ObjectionStatus.open, ObjectionStatus.investigating)
 #: A render still "rendering" after this many seconds is presumed lost (e.g. a restarted worker).
 STALE_RENDER_SECONDS = 600
-
-
-class PublishError(ValueError):
-    """The action is refused; the message says why (already translated by the caller's locale)."""
 
 
 # --------------------------------------------------------------------------- dates
@@ -104,13 +109,14 @@ def load_calendar() -> workdays.WorkCalendar:
     if setting is not None and setting.value.strip():
         try:
             return workdays.parse_calendar_text(setting.value)
-        except ValueError:  # stored text is validated on save; never block publishing on it
+        except Refusal:  # stored text is validated on save; never block publishing on it
             LOGGER.exception("stored work calendar is invalid; using the built-in one")
     return workdays.default_calendar()
 
 
 def save_calendar(text: str) -> workdays.WorkCalendar:
-    """Validate and store the calendar text; raises ValueError("line N: ...")."""
+    """Validate and store the calendar text; raises ``Refusal`` (``calendar_*`` codes, one problem
+    per bad line, field ``text``) and then stores nothing."""
     calendar = workdays.parse_calendar_text(text)
     setting = db.session.get(Setting, CALENDAR_KEY)
     if setting is None:
@@ -222,15 +228,15 @@ def panel_names(round_id: int) -> list[str]:
 
 
 def final_code(publication: Publication) -> str | None:
-    entry = finalise_entry(publication)
-    return entry.details.get("final_code") if entry else None
+    """The final list's footer verification code (None before the list is final)."""
+    return publication.final_code if publication.status == PublicationStatus.final else None
 
 
-def finalise_entry(publication: Publication) -> AuditEntry | None:
-    return db.session.scalars(
-        select(AuditEntry).where(AuditEntry.action == "finalise_publication", AuditEntry.object_type == "publication",
-                                 AuditEntry.object_id == publication.id).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
+def visible_rows(publication: Publication) -> list[dict]:
+    """The rows the public sees: the final list once final, else the notice list."""
+    if publication.status == PublicationStatus.final and publication.final_rows is not None:
+        return publication.final_rows
+    return publication.rows
 
 
 # --------------------------------------------------------------------------- publish
@@ -244,10 +250,10 @@ def publish(rnd: Round, *, today: date | None = None) -> tuple[Publication, dict
     existing = latest_publication(rnd.id)
     if existing is not None and existing.status in (PublicationStatus.rendering, PublicationStatus.notice,
                                                      PublicationStatus.final):
-        raise PublishError("already")
+        raise Refusal("publication_exists")
     rows = current_rows(rnd)
     if not rows:
-        raise PublishError("empty")
+        raise Refusal("publication_empty")
     today = today or beijing_today()
     start, end = workdays.notice_period(today, load_calendar(), max(1, rnd.notice_working_days or 1))
     publication = Publication(round_id=rnd.id, status=PublicationStatus.rendering, notice_start=start,
@@ -260,6 +266,8 @@ def publish(rnd: Round, *, today: date | None = None) -> tuple[Publication, dict
     db.session.flush()
     spec = render_spec(rnd, title=NOTICE_TITLE, day=today, rows=rows, audit_head=None)
     publication.data_code = list_context(spec, verify_base_url())["verification_code"]
+    if existing is not None:  # a failed one: this publication replaces it
+        audit.record("replace_failed_publication", existing, replaced_by=publication.id)
     audit.record("publish", publication, round_id=rnd.id, rows=len(rows), total=str(rows_total(rows)),
                  notice_start=start.isoformat(), notice_end=end.isoformat(), data_code=publication.data_code)
     publication.audit_head = audit.head_hash()
@@ -276,18 +284,26 @@ def notice_spec(publication: Publication) -> dict:
     return spec
 
 
+def final_spec(publication: Publication) -> dict:
+    """The render spec of the final list, from its own columns (for a retry after a failed render)."""
+    return render_spec(publication.round, title=FINAL_TITLE, day=local_date(publication.finalised_at),
+                       rows=visible_rows(publication), audit_head=publication.final_audit_head)
+
+
 def retry_render(publication: Publication) -> tuple[str, dict]:
-    """Prepare a render again after a failure (or a lost worker); returns (kind, spec)."""
+    """Prepare a render again after a failure (or a lost worker); returns (kind, spec).
+
+    Refused (``render_not_needed``) when the PDF exists or a render is still running."""
+    if not render_is_stale(publication) and publication.status != PublicationStatus.failed:
+        raise Refusal("render_not_needed")
     if publication.status == PublicationStatus.final:
         if publication.final_pdf_sha256:
-            raise PublishError("rendered")
-        entry = finalise_entry(publication)
-        spec = dict(entry.details["spec"])
-        spec["audit_head"] = entry.hash
+            raise Refusal("render_not_needed")
+        spec = final_spec(publication)
         kind = "final"
     else:
         if publication.pdf_sha256:
-            raise PublishError("rendered")
+            raise Refusal("render_not_needed")
         spec = notice_spec(publication)
         publication.status = PublicationStatus.rendering
         kind = "notice"
@@ -363,6 +379,7 @@ def _render_job(app, publication_id: int, kind: str, spec: dict) -> None:
             if kind == "final":
                 publication.final_pdf_path = name
                 publication.final_pdf_sha256 = digest
+                publication.final_code = context["verification_code"]
             else:
                 xlsx_name = f"publication-{publication_id}-notice.xlsx"
                 _store(folder, xlsx_name, publication_exports.notice_workbook(spec))
@@ -396,31 +413,35 @@ def _render_job(app, publication_id: int, kind: str, spec: dict) -> None:
 # --------------------------------------------------------------------------- finalise
 
 
-def finalise_refusal(publication: Publication | None, today: date | None = None) -> str | None:
-    """Why the list cannot become final now: a code (see the view for messages), or None."""
+def finalise_refusal(publication: Publication | None, today: date | None = None) -> Refusal | None:
+    """Why the list cannot become final now (a ``Refusal``, not raised), or None."""
     if publication is None:
-        return "none"
+        return Refusal("final_nothing_published")
     if publication.status == PublicationStatus.final:
-        return "already"
+        return Refusal("final_already")
     if publication.status != PublicationStatus.notice:
-        return "not_rendered"
+        return Refusal("final_not_rendered")
     today = today or beijing_today()
     if publication.notice_end is None or today <= publication.notice_end:
-        return "period"
-    if open_objections(publication):
-        return "objections"
+        return Refusal("final_period_running", date=publication.notice_end)
+    count = open_objections(publication)
+    if count:
+        return Refusal("final_objections_open", count=count)
     return None
 
 
-def finalise(publication: Publication, *, today: date | None = None) -> tuple[dict, list[tuple[Proposal, bool]]]:
-    """Make the list final (立項): returns (render spec, [(proposal, awarded)]) for the mails.
+def finalise(publication: Publication | None, *, today: date | None = None) -> tuple[dict, list[tuple[Proposal, bool]]]:
+    """Make the list final (立項): returns (render spec, [(proposal, awarded)]).
 
     Withdrawn awards are removed from the final list; proposals in it become ``awarded``,
-    the round's other proposals still in the running become ``not_awarded``.
+    the round's other proposals still in the running become ``not_awarded``, and their
+    organizations are mailed the result (sent after the commit). The final list, its code and
+    the audit head printed on it are stored on the publication. Raises ``Refusal`` (see
+    ``finalise_refusal``) and then changes nothing.
     """
     refusal = finalise_refusal(publication, today)
-    if refusal:
-        raise PublishError(refusal)
+    if refusal is not None:
+        raise refusal
     rnd = publication.round
     withdrawn = set(db.session.scalars(
         select(Award.proposal_id).where(Award.round_id == rnd.id, Award.withdrawn.is_(True))
@@ -443,13 +464,36 @@ def finalise(publication: Publication, *, today: date | None = None) -> tuple[di
         elif proposal.status in in_running:
             proposal.status = ProposalStatus.not_awarded
             outcome.append((proposal, False))
+    publication.final_rows = final_rows
+    publication.final_code = list_context(spec, verify_base_url())["verification_code"]
     db.session.flush()
-    code = list_context(spec, verify_base_url())["verification_code"]
-    audit.record("finalise_publication", publication, round_id=rnd.id, rows=len(final_rows),
-                 total=str(rows_total(final_rows)), removed=sorted(withdrawn & {r["proposal_id"] for r in publication.rows}),
-                 final_code=code, spec=spec)
-    spec["audit_head"] = audit.head_hash()  # the finalise entry itself, printed on the final PDF
+    entry = audit.record("finalise_publication", publication, round_id=rnd.id, rows=len(final_rows),
+                         total=str(rows_total(final_rows)),
+                         removed=sorted(withdrawn & {r["proposal_id"] for r in publication.rows}),
+                         final_code=publication.final_code, spec=spec)
+    publication.final_audit_head = entry.hash  # the finalise entry itself, printed on the final PDF
+    spec["audit_head"] = entry.hash
+    _notify_outcome(rnd, outcome)
+    db.session.flush()
     return spec, outcome
+
+
+def _notify_outcome(rnd: Round, outcome: list[tuple[Proposal, bool]]) -> None:
+    """Mail each organization the result of its proposals (queued; sent after the commit)."""
+    for proposal, awarded in outcome:
+        org = proposal.organization
+        recipients = {org.contact_email, *(m.email for m in org.members if m.active)}
+        if awarded:
+            subject = _l("Your project has been approved: %(name)s", name=proposal.name)
+            body = _l("The award list of %(round)s is final. Your project “%(name)s” is approved for funding. "
+                      "The Women's Federation will contact you about the grant agreement.",
+                      round=rnd.name, name=proposal.name)
+        else:
+            subject = _l("Result of %(round)s", round=rnd.name)
+            body = _l("The award list of %(round)s is final. Your project “%(name)s” was not funded this time. "
+                      "You can download the review summary from your account.", round=rnd.name, name=proposal.name)
+        for to in sorted(r for r in recipients if r):
+            mail.queue(to, subject, body)
 
 
 # --------------------------------------------------------------------------- verify
@@ -470,9 +514,8 @@ def find_by_hash(value: str) -> tuple[Publication, str, str] | None:
         Publication.data_code == value, Publication.pdf_sha256.is_not(None))).first()
     if pub is not None:
         return pub, "notice", "code"
-    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "finalise_publication")):
-        if (entry.details or {}).get("final_code") == value:
-            pub = db.session.get(Publication, entry.object_id)
-            if pub is not None and pub.final_pdf_sha256:
-                return pub, "final", "code"
+    pub = db.session.scalars(select(Publication).where(
+        Publication.final_code == value, Publication.final_pdf_sha256.is_not(None))).first()
+    if pub is not None:
+        return pub, "final", "code"
     return None

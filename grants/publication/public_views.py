@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from grants.extensions import db, limiter
-from grants.models import Proposal, Publication, PublicationStatus, Round
+from grants.models import Proposal, Publication, Round
 from grants.platform import exports, pdf, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.web import public as bp
@@ -78,14 +78,7 @@ def results(round_id: int):
     rnd = _round(round_id)
     pub = ops.latest_publication(rnd.id, visible_only=True)
     rendering = pub is None and ops.latest_publication(rnd.id) is not None
-    rows = []
-    removed: set[int] = set()
-    if pub is not None:
-        rows = pub.rows
-        if pub.status == PublicationStatus.final:
-            entry = ops.finalise_entry(pub)
-            removed = set((entry.details or {}).get("removed", [])) if entry else set()
-            rows = [r for r in rows if r["proposal_id"] not in removed]
+    rows = ops.visible_rows(pub) if pub is not None else []
     mine = []
     if pub is not None and current_user.is_authenticated and current_user.organization_id:
         ids = {r["proposal_id"] for r in pub.rows}
@@ -97,7 +90,7 @@ def results(round_id: int):
         "publication/results.html", rnd=rnd, pub=pub, rows=rows, total=ops.rows_total(rows), rendering=rendering,
         panel=ops.panel_names(rnd.id) if (pub is not None and rnd.publish_panel_names) else [],
         objections_open=ops.objection_window_open(pub), mine=mine,
-        final_code=ops.final_code(pub) if pub is not None and pub.status == PublicationStatus.final else None,
+        final_code=ops.final_code(pub) if pub is not None else None,
     )
 
 
@@ -153,12 +146,15 @@ def objection_new(round_id: int):
         if upload is not None and getattr(upload, "filename", ""):
             evidence = (upload.filename, upload.read())
         try:
+            # the field only accepts the listed choices, all of them proposal ids
             objection_ops.file_objection(pub, proposal_id=int(form.proposal.data), name=form.name.data,
                                          contact=form.contact.data, reasons=form.reasons.data, evidence=evidence)
         except Refusal as exc:
-            form.evidence.errors = refusals.messages(exc)
-        except (objection_ops.ObjectionRefused, ValueError):
-            form.proposal.errors = [_("Choose a project from the published list.")]
+            db.session.rollback()
+            if exc.code == "objection_duplicate":  # sent twice (a double click): the first one is in
+                refusals.flash_refusal(exc, "success")
+                return redirect(url_for("public.results", round_id=rnd.id))
+            refusals.attach(form, exc)
         else:
             db.session.commit()
             flash(_("Your objection has been received. The Women's Federation will investigate it and contact you."),

@@ -171,4 +171,14 @@ class RoundForm(BaseForm):
             if (row.form.name.data or "").strip()
         ]
 
+    def round_settings(self) -> dict:
+        """The keyword arguments of ``operations.create_round`` / ``update_round``."""
+        from grants.rounds.operations import ROUND_FIELDS
 
+        return {
+            "values": {name: getattr(self, name).data for name in ROUND_FIELDS},
+            "stage_weights": self.stage_weights(),
+            "tiebreak_criterion": self.tiebreak_criterion.data or None,
+            "required_documents": list(self.required_documents.data or []),
+            "categories": self.category_rows(),
+        }

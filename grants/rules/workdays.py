@@ -1,6 +1,6 @@
 """Working days for the 公示 (public notice) period, mainland-China style.
 
-PURE module: standard library only.
+PURE module: standard library and ``grants.rules`` only.
 
 A day is a *working day* when it is listed as an extra workday (調休 makeup day, always
 a Saturday or Sunday), or else when it is Monday–Friday and not a listed holiday.
@@ -28,6 +28,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+
+from grants.rules.refusal import Problem, Refusal
 
 __all__ = [
     "DEFAULT_NOTICE_DAYS",
@@ -205,47 +207,63 @@ _KINDS = {
     "班": "workday",
 }
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The calendar editor's form field, which the refusals of ``parse_calendar_text`` concern.
+CALENDAR_FIELD = "text"
+#: At most this many bad lines are reported at once (a pasted spreadsheet is not 500 messages).
+MAX_REPORTED = 20
+_SHOWN_CHARS = 60
 
 
 def parse_calendar_text(text: str) -> WorkCalendar:
     """Parse the editable format: one date per line, ``YYYY-MM-DD holiday`` or
     ``YYYY-MM-DD workday`` (also ``off``/``放假``/``休`` and ``work``/``上班``/``班``;
     case-insensitive; full-width characters are normalised). ``#`` starts a comment;
-    blank lines are ignored. Raises ValueError("line N: ...") for a bad line, a date
-    given twice, or a workday that is not a Saturday/Sunday."""
+    blank lines are ignored.
+
+    Raises ``Refusal`` with one problem per bad line (field ``text``; params ``line`` and the
+    offending ``value`` / ``date``, plus ``earlier`` for a date given twice), codes:
+    ``calendar_line_format`` (not two words), ``calendar_date_format`` (not YYYY-MM-DD),
+    ``calendar_date_invalid`` (no such day), ``calendar_kind`` (neither holiday nor workday),
+    ``calendar_duplicate`` (date already listed), ``calendar_workday_weekday`` (a makeup
+    workday that is not a Saturday or Sunday). At most ``MAX_REPORTED`` problems are reported."""
     holidays: dict[date, int] = {}
     workdays: dict[date, int] = {}
+    problems: list[Problem] = []
+    add = problems.append
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = unicodedata.normalize("NFKC", raw).split("#", 1)[0].strip()
         if not line:
             continue
         parts = line.split()
         if len(parts) != 2:
-            raise ValueError(
-                f"line {lineno}: expected 'YYYY-MM-DD holiday' or 'YYYY-MM-DD workday', got {raw.strip()!r}"
-            )
+            add(Problem(CALENDAR_FIELD, "calendar_line_format", {"line": lineno, "value": raw.strip()[:_SHOWN_CHARS]}))
+            continue
         day_text, kind_text = parts
         if not _DATE_RE.fullmatch(day_text):
-            raise ValueError(f"line {lineno}: {day_text!r} is not a date in YYYY-MM-DD form")
+            add(Problem(CALENDAR_FIELD, "calendar_date_format", {"line": lineno, "value": day_text[:_SHOWN_CHARS]}))
+            continue
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
-            raise ValueError(f"line {lineno}: {day_text!r} is not a valid date") from None
+            add(Problem(CALENDAR_FIELD, "calendar_date_invalid", {"line": lineno, "value": day_text[:_SHOWN_CHARS]}))
+            continue
         kind = _KINDS.get(kind_text.lower())
         if kind is None:
-            raise ValueError(f"line {lineno}: {kind_text!r} should be 'holiday' or 'workday'")
+            add(Problem(CALENDAR_FIELD, "calendar_kind", {"line": lineno, "value": kind_text[:_SHOWN_CHARS]}))
+            continue
         earlier = holidays.get(day) or workdays.get(day)
         if earlier is not None:
-            raise ValueError(f"line {lineno}: {day_text} is already listed on line {earlier}")
+            add(Problem(CALENDAR_FIELD, "calendar_duplicate", {"line": lineno, "date": day, "earlier": earlier}))
+            continue
         if kind == "workday":
             if day.weekday() < 5:
-                raise ValueError(
-                    f"line {lineno}: {day_text} is a {_WEEKDAY_NAMES[day.weekday()]}; "
-                    "a makeup workday must be a Saturday or Sunday"
-                )
+                add(Problem(CALENDAR_FIELD, "calendar_workday_weekday", {"line": lineno, "date": day}))
+                continue
             workdays[day] = lineno
         else:
             holidays[day] = lineno
+    if problems:
+        raise Refusal.of(problems[:MAX_REPORTED])
     return WorkCalendar(frozenset(holidays), frozenset(workdays))
 
 

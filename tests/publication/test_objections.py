@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 from datetime import date, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import AuditEntry, Award, Objection, ObjectionStatus
@@ -134,3 +136,52 @@ def test_uphold_withdraws_the_award_and_dismiss_needs_reasons(app, client, auth,
         assert "withdraw_award" in actions and actions.count("decide_objection") == 2
     page = client.get(f"/admin/rounds/{rnd.id}/publication", headers=EN).get_data(as_text=True)
     assert "Withdrawn awards" in page and "材料造假，撤銷資助。" in page
+
+
+def test_the_same_objection_sent_twice_is_stored_once(app, client, make):
+    rnd = make.round()
+    ids = add_awards(make, app, rnd)
+    direct_publication(app, rnd.id)
+    evidence = uploads.tiny_pdf()
+
+    def send(**extra):
+        data = _form(client, rnd.id, ids[0], evidence=(io.BytesIO(evidence), "證據.pdf"), **extra)
+        return client.post(f"/results/{rnd.id}/objection", data=data, content_type="multipart/form-data",
+                           headers=EN, follow_redirects=True)
+
+    assert "Your objection has been received." in send().get_data(as_text=True)
+    again = send()  # a double click: the person lands on the results page, told it is in already
+    assert again.status_code == 200
+    assert "This objection had already been received; it was not stored a second time." in again.get_data(as_text=True)
+    [objection] = _objections(app)
+    assert len(os.listdir(os.path.join(app.config["UPLOAD_FOLDER"], "objections"))) == 1
+    # a different objection (other reasons) from the same person is a new one
+    send(reasons="另一項理由：預算明細與活動內容不一致。")
+    assert len(_objections(app)) == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "file_objection")) == 2
+
+
+def test_the_same_objection_at_the_same_instant_is_refused_by_the_index(app, make, monkeypatch):
+    """Both requests passed the look-up before either committed: the unique index keeps one row,
+    the loser is refused and its evidence file removed."""
+    from grants.models import Publication
+    from grants.publication import objections as objection_ops
+    from grants.rules.refusal import Refusal
+
+    rnd = make.round()
+    ids = add_awards(make, app, rnd)
+    pub_id = direct_publication(app, rnd.id)
+    fields = {"proposal_id": ids[0], "name": "李市民", "contact": "13812345678", "reasons": "評分不公，請覆核。",
+              "evidence": ("證據.pdf", uploads.tiny_pdf())}
+    with app.test_request_context():
+        objection_ops.file_objection(db.session.get(Publication, pub_id), **fields)
+        db.session.commit()
+    monkeypatch.setattr(objection_ops, "already_filed", lambda key: False)  # the look-up raced
+    with app.test_request_context():
+        with pytest.raises(Refusal) as exc:
+            objection_ops.file_objection(db.session.get(Publication, pub_id), **fields)
+        assert exc.value.code == "objection_duplicate"
+        db.session.commit()
+    assert len(_objections(app)) == 1
+    assert len(os.listdir(os.path.join(app.config["UPLOAD_FOLDER"], "objections"))) == 1

@@ -149,10 +149,11 @@ def test_calendar_with_a_bad_line_names_the_line_and_keeps_the_text(app, client,
     response = auth.post("/admin/work-calendar", {"text": text}, headers=EN)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert "line 3" in body and "not a valid date" in body
+    assert "Line 3: 2026-13-01 is not a valid date." in body
     assert "2026-13-01 holiday" in body  # nothing the admin typed is lost
     response = auth.post("/admin/work-calendar", {"text": "2026-10-05 workday\n"}, headers=EN)
-    assert "line 1" in response.get_data(as_text=True) and "Saturday or Sunday" in response.get_data(as_text=True)
+    assert "Line 1: 2026-10-05 is a weekday; a makeup working day must be a Saturday or Sunday." in \
+        response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Setting, ops.CALENDAR_KEY) is None
 
@@ -176,10 +177,11 @@ def test_results_page_before_publication_and_panel_names_setting(app, client, au
 def test_finalise_refused_before_the_end_and_with_an_open_objection(app, client, auth, make):
     rnd = make.round()
     ids = add_awards(make, app, rnd)
-    pub_id = direct_publication(app, rnd.id, end=date.today() + timedelta(days=3))
+    end = date.today() + timedelta(days=3)
+    pub_id = direct_publication(app, rnd.id, end=end)
     admin_login(make, auth)
     response = auth.post(f"/admin/rounds/{rnd.id}/publication/finalise", headers=EN, follow_redirects=True)
-    assert "The notice period has not ended yet." in response.get_data(as_text=True)
+    assert f"The notice period has not ended yet: it runs until {end.isoformat()}." in response.get_data(as_text=True)
     with app.app_context():
         pub = db.session.get(Publication, pub_id)
         pub.notice_end = date.today() - timedelta(days=1)
@@ -187,7 +189,7 @@ def test_finalise_refused_before_the_end_and_with_an_open_objection(app, client,
                                  reasons="評分不公，請覆核。", status=ObjectionStatus.investigating))
         db.session.commit()
     response = auth.post(f"/admin/rounds/{rnd.id}/publication/finalise", headers=EN, follow_redirects=True)
-    assert "still open or under investigation" in response.get_data(as_text=True)
+    assert "Objections still open or under investigation: 1. Decide them first." in response.get_data(as_text=True)
     assert publication(app, pub_id).status == PublicationStatus.notice
     assert proposal_status(app, ids[0]) == ProposalStatus.shortlisted
 
@@ -230,7 +232,17 @@ def test_finalise_renders_the_final_list_sets_statuses_and_notifies(app, client,
     assert "立項名單" in text and SPECS[0][0] in text and SPECS[1][0] in text and SPECS[2][0] not in text
     page = client.get(f"/results/{rnd.id}", headers=EN).get_data(as_text=True)
     assert "award list" in page and SPECS[2][0] not in page
-    # the final list verifies by its file hash and by the code in its footer (kept in the audit log)
+    # the final list is business state in its own columns, written when the list was made final
+    assert [r["proposal_id"] for r in pub.final_rows] == [ids[0], ids[1]]
+    assert [r["proposal_id"] for r in pub.rows] == [ids[0], ids[2], ids[1]]  # the notice list stays as published
+    with app.test_request_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "finalise_publication")).one()
+        assert pub.final_audit_head == entry.hash and entry.details["final_code"] == pub.final_code
+        assert entry.details["removed"] == [ids[2]]
+        # a retry renders the same list from the columns alone: same footer code
+        stored = db.session.get(Publication, pub_id)
+        assert ops.list_context(ops.final_spec(stored), ops.verify_base_url())["verification_code"] == pub.final_code
+    # the final list verifies by its file hash and by the code in its footer
     by_file = client.get(f"/verify?sha256={pub.final_pdf_sha256}", headers=EN).get_data(as_text=True)
     assert "Genuine" in by_file and "Award list (final)" in by_file and "NOT genuine" not in by_file
     with app.app_context():
@@ -241,6 +253,20 @@ def test_finalise_renders_the_final_list_sets_statuses_and_notifies(app, client,
     # twice is refused
     response = auth.post(f"/admin/rounds/{rnd.id}/publication/finalise", headers=EN, follow_redirects=True)
     assert "already final" in response.get_data(as_text=True)
+    # a lost final render is prepared again from the columns: same list, same footer code
+    response = auth.post(f"/admin/rounds/{rnd.id}/publication/render", headers=EN, follow_redirects=True)
+    assert "The PDF is ready or still being prepared." in response.get_data(as_text=True)
+    with app.app_context():
+        stored = db.session.get(Publication, pub_id)
+        stored.final_pdf_path, stored.final_pdf_sha256, stored.error = None, None, "OSError: disk full"
+        db.session.commit()
+    assert auth.post(f"/admin/rounds/{rnd.id}/publication/render").status_code == 302
+    wait_done(client, rnd.id)
+    again = publication(app, pub_id)
+    assert again.final_pdf_sha256 and not again.error and again.final_code == pub.final_code
+    served = client.get(f"/results/{rnd.id}/{pub_id}/final.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(served.data)).pages).replace(" ", "")
+    assert pub.final_code in text and SPECS[2][0] not in text
 
 
 def test_admin_publication_page_shows_preview_and_end_date(app, client, auth, make):

@@ -99,3 +99,20 @@ def test_scoring_settings_saved_and_weights_checked(app, client, auth, make):
         assert rnd.required_documents == ["registration_certificate"]
     page = client.get(f"/admin/rounds/{rnd.id}/edit").get_data(as_text=True)
     assert 'id="written_weight" name="written_weight" type="number" value="100"' in page or 'value="100"' in page
+
+
+def test_edit_to_a_taken_edition_is_refused_and_changes_nothing(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    make.round(edition=7)
+    rnd = make.round(edition=8)
+    auth.login("boss@example.org")
+    response = auth.post(f"/admin/rounds/{rnd.id}/edit", round_form(edition="7", name="改名", version="1"),
+                         headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert "A round with this edition number already exists." in response.get_data(as_text=True)
+    # a version that is not a number is a conflict, not a server error
+    response = auth.post(f"/admin/rounds/{rnd.id}/edit", round_form(edition="8", name="改名", version="x"))
+    assert response.status_code == 409
+    with app.app_context():
+        saved = db.session.get(Round, rnd.id)
+        assert (saved.edition, saved.version) == (8, 1) and saved.name != "改名"

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grants.rules.refusal import Refusal
 from grants.rules.workdays import (
     DEFAULT_NOTICE_DAYS,
     KNOWN_YEARS,
+    MAX_REPORTED,
     WorkCalendar,
     add_working_days,
     default_calendar,
@@ -134,22 +136,38 @@ def test_parse_calendar_text():
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "problem"),
     [
-        ("2026-10-01 holiday\n2026-10-32 holiday", "line 2: '2026-10-32' is not a valid date"),
-        ("# c\n\n2026/10/01 holiday", "line 3: '2026/10/01' is not a date in YYYY-MM-DD form"),
-        ("2026-10-01", "line 1: expected"),
-        ("2026-10-01 holiday extra", "line 1: expected"),
-        ("2026-10-01 vacation", "line 1: 'vacation' should be 'holiday' or 'workday'"),
-        ("2026-10-01 holiday\n2026-10-01 holiday", "line 2: 2026-10-01 is already listed on line 1"),
-        ("2026-10-10 workday\n# x\n2026-10-10 holiday", "line 3: 2026-10-10 is already listed on line 1"),
-        ("2026-10-12 workday", "line 1: 2026-10-12 is a Mon"),
+        ("2026-10-01 holiday\n2026-10-32 holiday", ("calendar_date_invalid", {"line": 2, "value": "2026-10-32"})),
+        ("# c\n\n2026/10/01 holiday", ("calendar_date_format", {"line": 3, "value": "2026/10/01"})),
+        ("2026-10-01", ("calendar_line_format", {"line": 1, "value": "2026-10-01"})),
+        ("2026-10-01 holiday extra", ("calendar_line_format", {"line": 1, "value": "2026-10-01 holiday extra"})),
+        ("2026-10-01 vacation", ("calendar_kind", {"line": 1, "value": "vacation"})),
+        ("2026-10-01 holiday\n2026-10-01 holiday",
+         ("calendar_duplicate", {"line": 2, "date": d("2026-10-01"), "earlier": 1})),
+        ("2026-10-10 workday\n# x\n2026-10-10 holiday",
+         ("calendar_duplicate", {"line": 3, "date": d("2026-10-10"), "earlier": 1})),
+        ("2026-10-12 workday", ("calendar_workday_weekday", {"line": 1, "date": d("2026-10-12")})),
     ],
 )
-def test_parse_calendar_text_errors(text, message):
-    with pytest.raises(ValueError) as exc:
+def test_parse_calendar_text_errors(text, problem):
+    with pytest.raises(Refusal) as exc:
         parse_calendar_text(text)
-    assert str(exc.value).startswith(message), str(exc.value)
+    assert [(p.code, p.params) for p in exc.value.problems] == [problem]
+    assert exc.value.field == "text"
+
+
+def test_parse_calendar_text_reports_every_bad_line_up_to_a_limit():
+    with pytest.raises(Refusal) as exc:
+        parse_calendar_text("2026-10-01 holiday\nx\n2026-10-01 holiday\n2026-10-05 workday\n")
+    assert [(p.code, p.params["line"]) for p in exc.value.problems] == [
+        ("calendar_line_format", 2), ("calendar_duplicate", 3), ("calendar_workday_weekday", 4)]
+    with pytest.raises(Refusal) as exc:
+        parse_calendar_text("nonsense\n" * 500)
+    assert len(exc.value.problems) == MAX_REPORTED
+    with pytest.raises(Refusal) as exc:
+        parse_calendar_text("y" * 5000)
+    assert len(exc.value.params["value"]) < 100
 
 
 def test_format_round_trip():
