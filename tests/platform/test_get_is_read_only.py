@@ -57,7 +57,7 @@ ROLES = {"anonymous": None, "applicant": "appA", "reviewer": "rev", "admin": "ad
 
 # The one write a GET may make, and the column it writes (left out of the comparison).
 TOUCH_COLUMN = ("user_session", "last_seen_at")
-TOUCH_STATEMENT = re.compile(r"^\s*UPDATE user_session SET last_seen_at=\S+ WHERE user_session\.id = \S+\s*$",
+TOUCH_STATEMENT = re.compile(r"^\s*UPDATE user_session SET last_seen_at=[^,]+? WHERE user_session\.id = \S+\s*$",
                              re.IGNORECASE)
 
 # endpoint -> URL values to walk; a value is a key of World.ids (or a literal str for non-id arguments).
