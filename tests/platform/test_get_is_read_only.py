@@ -36,6 +36,7 @@ from sqlalchemy import event, select
 from grants.extensions import db
 from grants.models import (
     Assignment,
+    Award,
     Base,
     ConflictDeclaration,
     OneTimeToken,
@@ -196,11 +197,7 @@ def build(make, app) -> dict[str, int | str]:
         publication.final_pdf_sha256 = pdf.sha256_hex(uploads.tiny_pdf())
         # round A: the drawn roadshow, the first project on stage, the judge's submitted score
         rnd_a = session.get(Round, world.round_id)
-        awarded = session.scalars(select(RoadshowSlot.proposal_id)).all()  # none yet
-        assert not awarded
         on_stage = ids["award_proposal_id"]
-        from grants.models import Award
-
         for position, pid in enumerate(session.scalars(select(Award.proposal_id).where(
                 Award.round_id == world.round_id).order_by(Award.rank)), start=1):
             session.add(RoadshowSlot(round_id=world.round_id, proposal_id=pid, position=position,
