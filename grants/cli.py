@@ -6,7 +6,6 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from grants.demo import seed as demo
 from grants.extensions import db
 from grants.models import AuditEntry, Role, User, utcnow
 from grants.platform import audit, passwords
@@ -39,6 +38,8 @@ def create_admin(email: str, name: str, password: str) -> None:
 @with_appcontext
 def seed_demo(if_empty: bool) -> None:
     """Fill an empty database with a realistic demo round and print the logins."""
+    from grants.demo import seed as demo  # only this command loads the demo data (and its passwords)
+
     if db.session.scalar(select(func.count(User.id))):
         if if_empty:
             click.echo("Database already has data; demo data not added.")

@@ -20,6 +20,7 @@ from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
 from grants.publication import objections as objection_ops
 from grants.publication import operations as ops
+from grants.publication import rendering
 from grants.rules import workdays
 from grants.rules.refusal import Refusal
 
@@ -112,7 +113,7 @@ def publication_publish(round_id: int):
         refusals.flash_refusal(exc)
         return redirect(url_for("admin.publication", round_id=rnd.id))
     db.session.commit()
-    ops.start_render(current_app._get_current_object(), pub.id, "notice", spec)
+    rendering.start_render(current_app._get_current_object(), pub.id, "notice", spec)
     flash(_("Published: the notice period runs from %(start)s to %(end)s. The PDF is being prepared.",
             start=pub.notice_start.isoformat(), end=pub.notice_end.isoformat()), "success")
     return redirect(url_for("admin.publication", round_id=rnd.id))
@@ -129,7 +130,7 @@ def publication_retry(round_id: int):
         refusals.flash_refusal(exc, "warning")
         return redirect(url_for("admin.publication", round_id=rnd.id))
     db.session.commit()
-    ops.start_render(current_app._get_current_object(), pub.id, kind, spec)
+    rendering.start_render(current_app._get_current_object(), pub.id, kind, spec)
     flash(_("The PDF is being prepared again."), "success")
     return redirect(url_for("admin.publication", round_id=rnd.id))
 
@@ -145,7 +146,7 @@ def publication_finalise(round_id: int):
         flash(_("The list cannot be made final: %(reason)s", reason=refusals.message(exc)), "error")
         return redirect(url_for("admin.publication", round_id=rnd.id))
     db.session.commit()
-    ops.start_render(current_app._get_current_object(), pub.id, "final", spec)
+    rendering.start_render(current_app._get_current_object(), pub.id, "final", spec)
     flash(_("The award list is final. The final PDF is being prepared; the organizations have been notified."),
           "success")
     return redirect(url_for("admin.publication", round_id=rnd.id))

@@ -2,8 +2,8 @@
 finalisation, verification.
 
 Plain functions that change models and write the audit log; they flush, never commit.
-The one exception is the background render job (``start_render``), which runs after the
-request's commit in its own thread and app context and commits its own progress.
+The background render job, which commits its own progress in its own thread, is
+``grants.publication.rendering``.
 
 Frozen data
 -----------
@@ -34,11 +34,8 @@ section of ``grants.platform.refusals.MESSAGES``.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -63,9 +60,8 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, mail, numbers, pdf
+from grants.platform import audit, mail, numbers
 from grants.publication import award_list
-from grants.publication import exports as publication_exports
 from grants.rules import workdays
 from grants.rules.refusal import Refusal
 
@@ -245,7 +241,7 @@ def visible_rows(publication: Publication) -> list[dict]:
 def publish(rnd: Round, *, today: date | None = None) -> tuple[Publication, dict]:
     """Freeze the current awards and open an N-working-day 公示; returns (publication, render spec).
 
-    The caller commits, then calls ``start_render(app, publication.id, "notice", spec)``.
+    The caller commits, then calls ``rendering.start_render(app, publication.id, "notice", spec)``.
     """
     existing = latest_publication(rnd.id)
     if existing is not None and existing.status in (PublicationStatus.rendering, PublicationStatus.notice,
@@ -325,89 +321,6 @@ def render_is_stale(publication: Publication) -> bool:
     return bool(publication.error) or (utcnow() - started).total_seconds() > STALE_RENDER_SECONDS
 
 
-# --------------------------------------------------------------------------- background render
-
-
-_threads: dict[int, threading.Thread] = {}
-
-
-def start_render(app, publication_id: int, kind: str, spec: dict) -> threading.Thread:
-    """Render the list PDF (and, for the notice, the .xlsx) in a background thread.
-
-    Call after the commit: the thread opens its own app context and session.
-    """
-    thread = threading.Thread(target=_render_job, args=(app, publication_id, kind, spec),
-                              name=f"publication-{publication_id}-{kind}", daemon=True)
-    _threads[publication_id] = thread
-    thread.start()
-    return thread
-
-
-def wait_for_render(publication_id: int, timeout: float = 120) -> None:
-    """Join the render thread (CLI and tests)."""
-    thread = _threads.get(publication_id)
-    if thread is not None:
-        thread.join(timeout)
-
-
-def _progress(publication_id: int, value: int) -> None:
-    publication = db.session.get(Publication, publication_id)
-    publication.progress = value
-    db.session.commit()
-
-
-def _store(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / name)
-
-
-def _render_job(app, publication_id: int, kind: str, spec: dict) -> None:
-    with app.app_context():
-        try:
-            _progress(publication_id, 5)
-            context = list_context(spec, app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify")
-            _progress(publication_id, 15)
-            data = award_list.render_award_list(context)
-            _progress(publication_id, 85)
-            digest = pdf.sha256_hex(data)
-            folder = Path(app.config["PDF_FOLDER"])
-            name = f"publication-{publication_id}-{kind}-{digest[:16]}.pdf"
-            _store(folder, name, data)
-            publication = db.session.get(Publication, publication_id)
-            if kind == "final":
-                publication.final_pdf_path = name
-                publication.final_pdf_sha256 = digest
-                publication.final_code = context["verification_code"]
-            else:
-                xlsx_name = f"publication-{publication_id}-notice.xlsx"
-                _store(folder, xlsx_name, publication_exports.notice_workbook(spec))
-                publication.pdf_path = name
-                publication.pdf_sha256 = digest
-                publication.xlsx_path = xlsx_name
-                publication.data_code = context["verification_code"]
-                publication.status = PublicationStatus.notice
-            publication.progress = 100
-            publication.error = ""
-            audit.record("render_publication", publication, kind=kind, sha256=digest, bytes=len(data),
-                         verification_code=context["verification_code"])
-            db.session.commit()
-        except Exception as exc:  # any failure is shown to the admins, who can retry
-            LOGGER.exception("rendering publication %s (%s) failed", publication_id, kind)
-            db.session.rollback()
-            try:
-                publication = db.session.get(Publication, publication_id)
-                if publication is not None:
-                    if kind == "notice":
-                        publication.status = PublicationStatus.failed
-                    publication.error = f"{type(exc).__name__}: {exc}"[:2000]
-                    db.session.commit()
-            except Exception:
-                LOGGER.exception("could not record the render failure of publication %s", publication_id)
-                db.session.rollback()
-        finally:
-            db.session.remove()
 
 
 # --------------------------------------------------------------------------- finalise

@@ -64,7 +64,7 @@ def _stage_or_404(stage: str) -> Stage:
 
 
 def _stage_view(rnd: Round, stage: Stage, form: RubricForm | None = None) -> dict:
-    rv = rubric_ops.current_version(rnd.id, stage)
+    rv = rubric_ops.shown_version(rnd.id, stage)
     uses = dict(db.session.execute(
         select(Review.rubric_version_id, func.count(Review.id))
         .join(RubricVersion, RubricVersion.id == Review.rubric_version_id)
@@ -117,7 +117,6 @@ def rubrics(round_id: int):
         forms[stage] = form
         status = 400
     stages = [_stage_view(rnd, stage, forms.get(stage)) for stage in Stage]
-    db.session.commit()  # defaults created on first use
     return render_template("review/rubrics.html", rnd=rnd, stages=stages, lang=_lang(),
                            stage_labels=STAGE_LABELS), status
 
@@ -128,8 +127,7 @@ def rubric_json(round_id: int, stage: str):
     stage_ = _stage_or_404(stage)
     version = request.args.get("version", type=int)
     if version is None:
-        rv = rubric_ops.current_version(rnd.id, stage_)
-        db.session.commit()
+        rv = rubric_ops.shown_version(rnd.id, stage_)
     else:
         rv = db.session.scalar(select(RubricVersion).where(
             RubricVersion.round_id == rnd.id, RubricVersion.stage == stage_, RubricVersion.version == version))

@@ -26,13 +26,24 @@ def latest_version(round_id: int, stage: Stage) -> RubricVersion | None:
     )
 
 
+def default_version(round_id: int, stage: Stage) -> RubricVersion:
+    """The shipped default as an UNSAVED version (not added to the session: it has no id)."""
+    rubric = DEFAULTS[stage]()
+    return RubricVersion(round_id=round_id, stage=stage, version=rubric.version,
+                         definition=rubric_core.rubric_to_dict(rubric))
+
+
+def shown_version(round_id: int, stage: Stage) -> RubricVersion:
+    """The version a page that only reads shows: the stored current one, or else the shipped default,
+    unsaved (GET requests store nothing; the first edit or score stores it via ``current_version``)."""
+    return latest_version(round_id, stage) or default_version(round_id, stage)
+
+
 def current_version(round_id: int, stage: Stage) -> RubricVersion:
-    """The stage's current rubric version; created from the shipped default on first use."""
+    """The stage's current rubric version; stored from the shipped default on first use (by a write)."""
     rv = latest_version(round_id, stage)
     if rv is None:
-        rubric = DEFAULTS[stage]()
-        rv = RubricVersion(round_id=round_id, stage=stage, version=rubric.version,
-                           definition=rubric_core.rubric_to_dict(rubric))
+        rv = default_version(round_id, stage)
         db.session.add(rv)
         db.session.flush()
         audit.record("create_rubric", rv, round_id=round_id, stage=stage.value, version=rv.version,

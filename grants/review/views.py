@@ -228,13 +228,17 @@ def review(proposal_id: int):
     if redirect_to is not None:
         return redirect_to
     existing = review_ops.find_review(current_user.id, proposal.id)
-    rv = existing.rubric_version if existing else rubric_ops.current_version(proposal.round_id, Stage.written)
+    if existing is not None:
+        rv = existing.rubric_version
+    elif request.method == "GET":  # shown, not stored: the first save stores the default version
+        rv = rubric_ops.shown_version(proposal.round_id, Stage.written)
+    else:
+        rv = rubric_ops.current_version(proposal.round_id, Stage.written)
     rubric = review_ops.rubric_of_version(rv)
     form = score_form_class(rubric, _lang())()
     if request.method == "GET":
         form.fill(**_stored_values(existing))
         form.version.data = str(existing.version) if existing else "0"
-        db.session.commit()  # the rubric version may just have been created from the default
         return _render_review(proposal, existing, rubric, form)
 
     try:

@@ -48,7 +48,7 @@ def roadshow_judge(round_id: int):
     review = db.session.scalar(select(Review).where(Review.proposal_id == proposal.id,
                                                     Review.reviewer_id == current_user.id,
                                                     Review.stage == Stage.roadshow))
-    rv, rub = roadshow_ops.roadshow_rubric(rnd)
+    rv, rub = roadshow_ops.roadshow_rubric(rnd, store=request.method == "POST")  # a GET stores nothing
     if review is not None and review.rubric_version_id != rv.id:
         rv = db.session.get(RubricVersion, review.rubric_version_id)
         rub = rubric_mod.rubric_from_dict(rv.definition)

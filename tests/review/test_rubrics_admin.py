@@ -24,20 +24,28 @@ def _versions(app, round_id, stage=Stage.written):
             .order_by(RubricVersion.version))]
 
 
-def test_defaults_created_and_downloadable(app, client, auth, make):
+def test_defaults_shown_and_downloadable_then_stored_by_the_first_save(app, client, auth, make):
     rnd = make.round()
     _admin(make, auth)
     html = client.get(f"/admin/rounds/{rnd.id}/rubrics", headers=EN).get_data(as_text=True)
     assert "Written review rubric" in html and "Need and necessity" in html
     assert "Not used yet" in html
-    assert _versions(app, rnd.id) and _versions(app, rnd.id, Stage.roadshow)
     response = client.get(f"/admin/rounds/{rnd.id}/rubrics/written.json")
     assert response.status_code == 200
     data = json.loads(response.get_data(as_text=True))
     assert data["version"] == 1 and data["criteria"][0]["key"] == "need"
     assert client.get(f"/admin/rounds/{rnd.id}/rubrics/nonsense.json").status_code == 404
+    # reading stores nothing (views never write on GET) ...
+    assert _versions(app, rnd.id) == [] and _versions(app, rnd.id, Stage.roadshow) == []
+    # ... the first save stores the default (audited), then the edit, in place as version 1
+    data["criteria"][0]["label"]["en"] = "Need (edited)"
+    response = auth.post(f"/admin/rounds/{rnd.id}/rubrics",
+                         {"stage": "written", "written-definition": json.dumps(data, ensure_ascii=False)})
+    assert response.status_code == 302
+    assert [v for _id, v in _versions(app, rnd.id)] == [1] and _versions(app, rnd.id, Stage.roadshow) == []
     with app.app_context():
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "create_rubric")) is not None
+    assert "Need (edited)" in client.get(f"/admin/rounds/{rnd.id}/rubrics", headers=EN).get_data(as_text=True)
 
 
 def test_json_syntax_error_names_the_line(client, auth, make):
