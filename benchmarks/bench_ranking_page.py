@@ -5,11 +5,11 @@ submitted written reviews (15,000 reviews, 60 reviewers, 4 categories), then tim
 same run, median of 5 GETs through Flask test clients (after one warm-up each, interleaved):
 
 * the real page: GET /admin/rounds/<id>/ranking signed in as an admin (auth, session,
-  the review fingerprint query, fresh proposal rows, mean / median / trimmed /
-  standardised / range / sd columns, ranks overall and in category, tie-break texts).
-  scoring.score_round over the 15,000 reviews runs on the first view and again whenever a
-  review changes (grants.ranking.operations caches it by a review fingerprint); that
-  first view is printed separately;
+  every scoring input read fresh, mean / median / trimmed / standardised / range / sd
+  columns, ranks overall and in category, tie-break texts). scoring.score_round over the
+  15,000 reviews runs on the first view and whenever any input changes
+  (grants.ranking.operations caches its result under a SHA-256 of every input it reads);
+  that first view is printed separately;
 * the floor: a minimal Flask app in this script: ONE query joining proposal, organization,
   category and review rows, grouped in Python, rendered with a plain Jinja table (number,
   project, organization, category, the five review totals).

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from grants.models import utcnow
+from grants.platform import localtime
 from grants.platform.forms import BaseForm
 from grants.platform.i18n import DISTRICT_LABELS, ORG_TYPE_LABELS, RATING_LABELS, choices
 from grants.platform.validators import mainland_mobile, strong_password, valid_uscc
@@ -46,7 +46,7 @@ class RegisterForm(PasswordPairMixin, BaseForm):
     )
 
     def validate_registered_on(self, field):
-        if field.data and field.data > utcnow().date():
+        if field.data and field.data > localtime.today():
             raise ValidationError(_l("The registration date cannot be in the future."))
 
 

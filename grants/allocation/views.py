@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from grants.allocation import operations as awards_ops
 from grants.extensions import db
 from grants.models import Proposal, Round
-from grants.platform import refusals
+from grants.platform import numbers, refusals
 from grants.platform.forms import BaseForm, MoneyField
 from grants.platform.web import admin as bp
 from grants.rules import allocation
@@ -117,12 +117,8 @@ def allocation_adjust(round_id: int):
         refusals.attach(form, exc, default_field="amount")
         return _allocation_page(rnd, form, pid, 400)
     db.session.commit()
-    flash(_("The approved amount has been changed. Left in the pool: %(left)s.", left=_money(left)), "success")
+    flash(_("The approved amount has been changed. Left in the pool: %(left)s.", left=numbers.money(left)), "success")
     return redirect(url_for("admin.allocation", round_id=rnd.id))
 
 
-def _money(value) -> str:
-    from grants.platform.templating import money
-
-    return money(value)
 

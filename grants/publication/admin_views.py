@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.extensions import db
 from grants.models import Award, Objection, ObjectionStatus, Publication, PublicationStatus, Round
-from grants.platform import refusals
+from grants.platform import localtime, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
 from grants.publication import objections as objection_ops
@@ -74,7 +74,7 @@ def publication(round_id: int):
     rnd = _round(round_id)
     pub = ops.latest_publication(rnd.id)
     rows = ops.current_rows(rnd)
-    today = ops.beijing_today()
+    today = localtime.today()
     preview_period = workdays.notice_period(today, ops.load_calendar(), max(1, rnd.notice_working_days or 1))
     counts = {}
     if pub is not None:

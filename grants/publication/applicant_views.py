@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from urllib.parse import quote
 
 from flask import abort, current_app
@@ -13,18 +13,16 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Award, Proposal, Review, ReviewStatus, Stage
-from grants.platform import pdf
+from grants.platform import numbers, pdf
 from grants.platform.web import applicant as bp
 from grants.publication import operations as ops
 from grants.rules import rubric as rubric_core
-
-_CENT = Decimal("0.01")
 
 
 def _mean(values: list[Decimal]) -> Decimal | None:
     if not values:
         return None
-    return (sum(values, Decimal(0)) / len(values)).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return numbers.quantize(sum(values, Decimal(0)) / len(values))
 
 
 def summary_context(proposal: Proposal, lang: str) -> dict:
@@ -62,7 +60,7 @@ def summary_context(proposal: Proposal, lang: str) -> dict:
         for n, r in enumerate(reviews, start=1) for key, text in (r.comments or {}).items()
         if text and key not in seen
     ]
-    totals = [{"reviewer": n, "total": str(Decimal(r.total).quantize(_CENT, rounding=ROUND_HALF_UP))
+    totals = [{"reviewer": n, "total": numbers.score(r.total)
                if r.total is not None else "—"} for n, r in enumerate(reviews, start=1)]
     mean_total = _mean([Decimal(r.total) for r in reviews if r.total is not None])
     award = db.session.scalars(select(Award).where(Award.proposal_id == proposal.id)).first()
@@ -77,8 +75,8 @@ def summary_context(proposal: Proposal, lang: str) -> dict:
         "criteria": criteria,
         "totals": totals,
         "mean_total": str(mean_total) if mean_total is not None else "—",
-        "published_score": ops.format_score(award.score) if award is not None and award.score is not None else "",
-        "amount": ops.format_amount(award.amount) if award is not None and not award.withdrawn else "",
+        "published_score": numbers.score(award.score) if award is not None and award.score is not None else "",
+        "amount": numbers.money(award.amount) if award is not None and not award.withdrawn else "",
         "other_comments": other_comments,
     }
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -60,7 +59,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, mail, numbers
+from grants.platform import audit, localtime, mail, numbers
 from grants.publication import award_list
 from grants.rules import workdays
 from grants.rules.refusal import Refusal
@@ -75,14 +74,6 @@ STALE_RENDER_SECONDS = 600
 
 
 # --------------------------------------------------------------------------- dates
-
-
-def beijing_today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-
-
-def local_date(value) -> date:
-    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def chinese_date(day: date) -> str:
@@ -208,8 +199,8 @@ def objection_window_open(publication: Publication | None, today: date | None = 
     """Objections are accepted from the publication day to the last day of the notice period."""
     if publication is None or publication.status != PublicationStatus.notice or publication.notice_end is None:
         return False
-    today = today or beijing_today()
-    return local_date(publication.published_at) <= today <= publication.notice_end
+    today = today or localtime.today()
+    return localtime.local_date(publication.published_at) <= today <= publication.notice_end
 
 
 def panel_names(round_id: int) -> list[str]:
@@ -250,7 +241,7 @@ def publish(rnd: Round, *, today: date | None = None) -> tuple[Publication, dict
     rows = current_rows(rnd)
     if not rows:
         raise Refusal("publication_empty")
-    today = today or beijing_today()
+    today = today or localtime.today()
     start, end = workdays.notice_period(today, load_calendar(), max(1, rnd.notice_working_days or 1))
     publication = Publication(round_id=rnd.id, status=PublicationStatus.rendering, notice_start=start,
                               notice_end=end, rows=rows, progress=0, error="")
@@ -274,7 +265,7 @@ def publish(rnd: Round, *, today: date | None = None) -> tuple[Publication, dict
 
 def notice_spec(publication: Publication) -> dict:
     """The render spec of an existing notice publication (for a retry after a failed render)."""
-    spec = render_spec(publication.round, title=NOTICE_TITLE, day=local_date(publication.published_at),
+    spec = render_spec(publication.round, title=NOTICE_TITLE, day=localtime.local_date(publication.published_at),
                        rows=publication.rows, audit_head=publication.audit_head)
     publication.data_code = list_context(spec, verify_base_url())["verification_code"]
     return spec
@@ -282,7 +273,7 @@ def notice_spec(publication: Publication) -> dict:
 
 def final_spec(publication: Publication) -> dict:
     """The render spec of the final list, from its own columns (for a retry after a failed render)."""
-    return render_spec(publication.round, title=FINAL_TITLE, day=local_date(publication.finalised_at),
+    return render_spec(publication.round, title=FINAL_TITLE, day=localtime.local_date(publication.finalised_at),
                        rows=visible_rows(publication), audit_head=publication.final_audit_head)
 
 
@@ -334,7 +325,7 @@ def finalise_refusal(publication: Publication | None, today: date | None = None)
         return Refusal("final_already")
     if publication.status != PublicationStatus.notice:
         return Refusal("final_not_rendered")
-    today = today or beijing_today()
+    today = today or localtime.today()
     if publication.notice_end is None or today <= publication.notice_end:
         return Refusal("final_period_running", date=publication.notice_end)
     count = open_objections(publication)
@@ -366,7 +357,7 @@ def finalise(publication: Publication | None, *, today: date | None = None) -> t
     publication.finalised_at = now
     publication.progress = 0
     publication.error = ""
-    spec = render_spec(rnd, title=FINAL_TITLE, day=local_date(now), rows=final_rows, audit_head=None)
+    spec = render_spec(rnd, title=FINAL_TITLE, day=localtime.local_date(now), rows=final_rows, audit_head=None)
     outcome: list[tuple[Proposal, bool]] = []
     in_running = (ProposalStatus.submitted, ProposalStatus.eligible, ProposalStatus.shortlisted,
                   ProposalStatus.awarded, ProposalStatus.not_awarded)

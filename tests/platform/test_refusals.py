@@ -24,6 +24,15 @@ def _i18n_script():
     return module
 
 
+@pytest.fixture(scope="module")
+def text_app(tmp_path_factory):
+    """Rendering a refusal touches no table: one app for all codes and languages, no database."""
+    from grants import create_app
+
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                       "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))})
+
+
 def _msgid(code: str) -> str:
     return refusals.MESSAGES[code]._args[0]
 
@@ -52,10 +61,10 @@ def test_scanner_sees_raise_sites():
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("code", sorted(refusals.MESSAGES))
-def test_every_code_renders_in_each_language(app, code, locale):
+def test_every_code_renders_in_each_language(text_app, code, locale):
     names = PLACEHOLDER.findall(_msgid(code))
     problem = Problem("field", code, {name: _sample(name) for name in names})
-    with app.test_request_context("/"):
+    with text_app.test_request_context("/"):
         session["lang"] = locale
         refresh()
         text = refusals.message(Refusal.of([problem]))
@@ -78,13 +87,13 @@ def test_refusal_carries_no_text():
         Refusal.of([])
 
 
-def test_attach_puts_messages_next_to_fields(app):
+def test_attach_puts_messages_next_to_fields(text_app):
     from wtforms import Form, StringField
 
     class F(Form):
         name = StringField()
 
-    with app.test_request_context("/"):
+    with text_app.test_request_context("/"):
         session["lang"] = "en"
         refresh()
         form = F()

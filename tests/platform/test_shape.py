@@ -167,7 +167,8 @@ def exception_text(source: str) -> list[str]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in GETTEXT \
                 and node.args and not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             found.append(f"line {node.lineno}: {node.func.id}() of a non-literal")
-        elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and any(
+        elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
+                and ast.unparse(node.exc.func).rpartition(".")[2] not in ("Refusal", "abort") and any(
                 isinstance(arg, ast.Constant) and isinstance(arg.value, str) or isinstance(arg, ast.JoinedStr)
                 for arg in node.exc.args):
             found.append(f"line {node.lineno}: raises {ast.unparse(node.exc)[:60]}")
@@ -249,5 +250,5 @@ def test_checks_catch_samples():
     assert exception_text("def messages(error: rubric.RubricError):\n    return list(error.issues)\n") == [
         "line 2: error.issues"]
     good = ("def v():\n    try:\n        pass\n    except Refusal as exc:\n        refusals.flash_refusal(exc)\n"
-            "    flash(_('Saved.'))\n    abort(404)\n")
+            "    flash(_('Saved.'))\n    abort(404)\n    raise Refusal('quota', field='name')\n")
     assert exception_text(good) == []
