@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from grants.extensions import db
-from grants.models import Review, RubricVersion, Stage
+from grants.models import Review, Round, RubricVersion, Stage
 from grants.platform import audit
 from grants.rules import rubric as rubric_core
 
@@ -42,6 +42,12 @@ def shown_version(round_id: int, stage: Stage) -> RubricVersion:
 def current_version(round_id: int, stage: Stage) -> RubricVersion:
     """The stage's current rubric version; stored from the shipped default on first use (by a write)."""
     rv = latest_version(round_id, stage)
+    if rv is None:
+        # Several first writes at once (ten reviewers opening a fresh round): take the round's row
+        # lock (NO KEY UPDATE, as intake does; SQLite writers are already serialised by BEGIN
+        # IMMEDIATE), then look again, so exactly one of them stores the default.
+        db.session.execute(select(Round.id).where(Round.id == round_id).with_for_update(key_share=True))
+        rv = latest_version(round_id, stage)
     if rv is None:
         rv = default_version(round_id, stage)
         db.session.add(rv)

@@ -253,20 +253,15 @@ def _sync_panel(rnd, ids: list[int] | None = None, actor_id: int | None = None) 
 
 
 def roadshow_rubric(rnd, *, store: bool = True) -> tuple[RubricVersion, rubric_mod.Rubric]:
-    """The latest roadshow rubric of the round, created from the default when missing
-    (``store=False``, for a page that only reads: the default is returned unsaved)."""
-    rv = db.session.scalar(select(RubricVersion).where(
-        RubricVersion.round_id == rnd.id, RubricVersion.stage == Stage.roadshow
-    ).order_by(RubricVersion.version.desc()).limit(1))
-    if rv is None:
-        default = rubric_mod.default_roadshow_rubric()
-        rv = RubricVersion(round_id=rnd.id, stage=Stage.roadshow, version=default.version,
-                           definition=rubric_mod.rubric_to_dict(default))
-        if not store:
-            return rv, rubric_mod.rubric_from_dict(rv.definition)
-        db.session.add(rv)
-        db.session.flush()
-        audit.record("create_rubric_version", rv, stage="roadshow", version=rv.version, source="default")
+    """The latest roadshow rubric of the round, stored from the default on first use by a write
+    (``store=False``, for a page that only reads: the default is returned unsaved). The same rule
+    as the written stage's rubrics, with the same guard against simultaneous first writes."""
+    from grants.review import rubrics as rubric_versions
+
+    if store:
+        rv = rubric_versions.current_version(rnd.id, Stage.roadshow)
+    else:
+        rv = rubric_versions.shown_version(rnd.id, Stage.roadshow)
     return rv, rubric_mod.rubric_from_dict(rv.definition)
 
 
