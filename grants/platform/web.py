@@ -10,6 +10,7 @@ the module that defines a view names its stage.
 from __future__ import annotations
 
 from flask import Blueprint
+from werkzeug.routing import IntegerConverter
 
 from grants.models import Role
 from grants.platform.permissions import guard_blueprint
@@ -53,8 +54,22 @@ VIEW_MODULES = (
 )
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` limited to what an id column can hold (PostgreSQL ``integer``): a larger
+    number is simply no such page (404), never a database error (500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max,
+                         signed=signed)
+
+
+MAX_ID = 2**31 - 1
+
+
 def init_app(app) -> None:
     import importlib
+
+    app.url_map.converters["int"] = BoundedIntConverter
 
     for name in VIEW_MODULES:
         importlib.import_module(name)
