@@ -9,6 +9,7 @@ from flask import current_app
 
 from grants.intake import operations as ops
 from grants.models import Proposal
+from grants.platform import downloads
 from grants.platform.i18n import (
     ATTACHMENT_KIND_LABELS,
     BUDGET_CATEGORY_LABELS,
@@ -28,9 +29,5 @@ def proposal_pdf_response(proposal: Proposal):
 
     data = pdf.render_template_to_pdf(current_app.jinja_env, "intake/pdf/proposal.html", ops.pdf_context(proposal))
     name = f"{proposal.number or 'draft-' + str(proposal.id)}.pdf"
-    response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return downloads.download(data, filename=name, mimetype="application/pdf")
 

@@ -13,7 +13,6 @@ from collections import defaultdict
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,7 +30,7 @@ from grants.intake import operations as ops
 from grants.intake.documents import intake_labels, proposal_pdf_response
 from grants.intake.forms import MORE_ROWS, AttachmentForm, ProposalForm
 from grants.models import Attachment, Proposal, ProposalStatus, Round, utcnow
-from grants.platform import localtime, refusals, uploads
+from grants.platform import downloads, localtime, refusals, uploads
 from grants.platform.permissions import can_download_attachment, owns_proposal
 from grants.platform.web import applicant as bp
 from grants.platform.web import attachments as files_bp
@@ -309,13 +308,6 @@ def attachment_delete(attachment_id: int):
     return redirect(url_for("applicant.proposal_attachments", proposal_id=proposal_id))
 
 
-def _content_disposition(name: str) -> str:
-    from urllib.parse import quote
-
-    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "attachment"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-
-
 @files_bp.route("/<int:attachment_id>")
 def download(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
@@ -326,8 +318,4 @@ def download(attachment_id: int):
         abort(404)
     with open(path, "rb") as fh:  # at most 10 MB; read whole so no file handle outlives the request
         data = fh.read()
-    response = current_app.response_class(data, mimetype=attachment.content_type)
-    response.headers["Content-Disposition"] = _content_disposition(attachment.original_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.download(data, filename=attachment.original_name, mimetype=attachment.content_type)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.extensions import db
 from grants.models import Award, Objection, ObjectionStatus, Publication, PublicationStatus, Round
-from grants.platform import localtime, refusals
+from grants.platform import downloads, localtime, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
 from grants.publication import objections as objection_ops
@@ -235,9 +233,6 @@ def objection_evidence(objection_id: int):
             data = fh.read()
     except FileNotFoundError:
         abort(404)
-    response = current_app.response_class(data, mimetype=objection.evidence_type or "application/octet-stream")
-    name = quote(objection.evidence_name or "evidence")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = downloads.download(data, filename=objection.evidence_name or "evidence",
+                                  mimetype=objection.evidence_type or "application/octet-stream")
     return response

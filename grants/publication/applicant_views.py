@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import quote
 
 from flask import abort, current_app
 from flask_babel import get_locale
@@ -13,7 +12,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Award, Proposal, Review, ReviewStatus, Stage
-from grants.platform import numbers, pdf
+from grants.platform import downloads, numbers, pdf
 from grants.platform.web import applicant as bp
 from grants.publication import operations as ops
 from grants.rules import rubric as rubric_core
@@ -95,8 +94,5 @@ def review_summary(proposal_id: int):
     except pdf.PdfError:
         current_app.logger.exception("review summary PDF of proposal %s failed", proposal.id)
         abort(503)
-    response = current_app.response_class(data, mimetype="application/pdf")
-    name = quote(f"{_('Review summary')}-{proposal.number or proposal.id}.pdf")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.download(data, filename=f"{_('Review summary')}-{proposal.number or proposal.id}.pdf",
+                              mimetype="application/pdf")

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.extensions import db, limiter
 from grants.models import Proposal, Publication, Round
-from grants.platform import exports, pdf, refusals
+from grants.platform import downloads, exports, pdf, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.web import public as bp
 from grants.publication import objections as objection_ops
@@ -63,10 +63,7 @@ def serve_frozen(name: str | None, sha256: str | None, *, download_name: str, mi
         current_app.logger.error("stored file %s does not match its published SHA-256", name)
         abort(500)
     response = current_app.response_class(data, mimetype=mimetype)
-    from urllib.parse import quote
-
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(download_name)}"
+    response.headers["Content-Disposition"] = downloads.content_disposition(download_name, inline=inline)
     response.set_etag(sha256)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.headers["X-Content-Type-Options"] = "nosniff"

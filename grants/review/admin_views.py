@@ -3,7 +3,7 @@ reminders, score sheets of any reviewer."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from wtforms.validators import Optional
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Role, Round, RubricVersion, Stage, User
-from grants.platform import refusals
+from grants.platform import downloads, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
 from grants.review import operations as review_ops
@@ -134,8 +134,8 @@ def rubric_json(round_id: int, stage: str):
         if rv is None:
             abort(404)
     body = rubric_core.dumps_rubric(rubric_ops.rubric_of(rv))
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="rubric-{rnd.edition}-{stage_.value}-v{rv.version}.json"'})
+    return downloads.download(body.encode("utf-8"), filename=f"rubric-{rnd.edition}-{stage_.value}-v{rv.version}.json",
+                              mimetype="application/json")
 
 
 # ------------------------------------------------------------------- progress

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from grants.models import Review, Round
-from grants.platform import pdf
+from grants.platform import downloads, pdf
 from grants.review import operations as review_ops
 from grants.rules import rubric as rubric_core
 
@@ -47,6 +47,5 @@ def sheet_labels() -> dict[str, str]:
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return downloads.download(data, filename=filename, mimetype="application/pdf")
 

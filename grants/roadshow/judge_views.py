@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,7 +12,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Round, RubricVersion, Stage
-from grants.platform import refusals
+from grants.platform import downloads, refusals
 from grants.platform.pdf import render_template_to_pdf
 from grants.platform.web import reviewer as bp
 from grants.review import operations as review_ops
@@ -119,5 +118,4 @@ def roadshow_sheet(round_id: int, proposal_id: int):
         "labels": {**sheet_labels(), "title": _("Roadshow score sheet")},
     }
     pdf = render_template_to_pdf(current_app.jinja_env, "review/pdf/score_sheet.html", context)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"roadshow-sheet-{proposal.number or proposal.id}.pdf")
+    return downloads.download(pdf, filename=f"roadshow-sheet-{proposal.number or proposal.id}.pdf", mimetype="application/pdf")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.extensions import db
 from grants.models import Proposal, ProposalStatus, Role, Round, User
-from grants.platform import refusals
+from grants.platform import downloads, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.pdf import render_template_to_pdf
 from grants.platform.web import admin as bp
@@ -186,8 +184,7 @@ def roadshow_order_pdf(round_id: int):
                                p=rnd.roadshow_present_minutes, q=rnd.roadshow_qa_minutes)},
     }
     pdf = render_template_to_pdf(current_app.jinja_env, "roadshow/pdf/order.html", context)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"roadshow-order-round-{rnd.edition}.pdf")
+    return downloads.download(pdf, filename=f"roadshow-order-round-{rnd.edition}.pdf", mimetype="application/pdf")
 
 
 @bp.route("/rounds/<int:round_id>/roadshow/host")

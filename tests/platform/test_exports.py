@@ -39,7 +39,7 @@ from grants.models import (
     Stage,
     utcnow,
 )
-from grants.platform import exports
+from grants.platform import downloads, exports
 from grants.platform.exports import (
     DATE,
     DATETIME,
@@ -197,8 +197,8 @@ def test_download_headers_and_filenames(app):
         disposition = response.headers["Content-Disposition"]
         assert "\r" not in disposition and "\n" not in disposition
         assert disposition.split('filename="', 1)[1].split('"', 1)[0] == "a_b_c.csv"
-    assert exports.ascii_filename("評分矩陣.xlsx") == "download.xlsx"
-    assert exports.ascii_filename("公示名單-8-3.xlsx") == "8-3.xlsx"
+    assert downloads.ascii_filename("評分矩陣.xlsx") == "download.xlsx"
+    assert downloads.ascii_filename("公示名單-8-3.xlsx") == "8-3.xlsx"
 
 
 # =========================================================================== a hostile world
