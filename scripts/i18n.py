@@ -1,14 +1,17 @@
 """Keep the zh_Hant, zh_Hans and en catalogs complete.
 
-    python scripts/i18n.py update    extract messages, update the three catalogs, fill en with the
-                                     English source and zh_Hans from zh_Hant (OpenCC tw2sp, marked
-                                     "auto" so a hand translation is never overwritten)
+    python scripts/i18n.py update    extract messages, update the three catalogs and fill en with the
+                                     English source; new zh_Hant and zh_Hans entries stay EMPTY
     python scripts/i18n.py compile   compile .po to .mo (make does this before running the app)
-    python scripts/i18n.py check     exit 1 if any catalog has a missing or fuzzy translation, or a
-                                     refusal code raised in grants/ has no message (or no translation)
+    python scripts/i18n.py check     exit 1 if any catalog has a missing or fuzzy translation, a
+                                     zh_Hans entry is marked "auto" (machine-converted) or contains a
+                                     Traditional-only character, or a refusal code raised in grants/
+                                     has no message (or no translation)
 
-zh_Hant is written by hand; zh_Hans entries with the translator comment "auto" are regenerated
-from it on every update; remove the comment to keep a hand-written Simplified translation.
+zh_Hant and zh_Hans are both written by hand. zh_Hans is never machine-filled from zh_Hant: a
+converter gives Taiwan or Hong Kong wording in Simplified characters (指针 for 指標, 注销 for 登出,
+预设 for 預設 ...), not what mainland users read. Write mainland usage: 社会组织, 统一社会信用代码,
+申报书, 评审专家, 指标, 公示, 立项, 账号, 登录/退出登录, 默认, 文件 ...
 """
 
 from __future__ import annotations
@@ -24,12 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "grants" / "translations"
 POT = TRANSLATIONS / "messages.pot"
 LOCALES = ("zh_Hant", "zh_Hans", "en")
-AUTO = "auto"
-# Mainland wording that OpenCC's phrase table does not give.
-# tw2sp turns 檔案/文件 into 文档 (mainland UI says 文件) and 登出 into 注销 (which reads as "cancel the
-# account" to mainland users; they say 退出登录). Caveat: tw2sp also gives 注销 for 註銷 (e.g. an NGO's
-# 註銷登記); should such a message appear, drop its "auto" comment and write the zh_Hans by hand.
-HANS_FIXES = {"帐号": "账号", "预设": "默认", "登入": "登录", "文档": "文件", "注销": "退出登录"}
+AUTO = "auto"  # the translator comment the old converter put on machine-filled zh_Hans entries
 
 
 def po_path(locale: str) -> Path:
@@ -44,16 +42,6 @@ def load(locale: str):
 def save(catalog, locale: str) -> None:
     with po_path(locale).open("wb") as fh:
         write_po(fh, catalog, width=100, sort_output=False, include_previous=False)
-
-
-def to_hans(text: str) -> str:
-    import opencc
-
-    converter = to_hans.__dict__.setdefault("c", opencc.OpenCC("tw2sp"))
-    out = converter.convert(text)
-    for old, new in HANS_FIXES.items():
-        out = out.replace(old, new)
-    return out
 
 
 def update() -> None:
@@ -71,19 +59,6 @@ def update() -> None:
         if cmd == "update":
             args += ["--no-fuzzy-matching", "--ignore-obsolete"]
         subprocess.run(args, check=True, cwd=ROOT)
-    hant = load("zh_Hant")
-    hans = load("zh_Hans")
-    for message in hans:
-        if not message.id:
-            continue
-        source = hant.get(message.id)
-        if source is None or not source.string or (isinstance(source.string, tuple) and not all(source.string)):
-            continue
-        if not message.string or (isinstance(message.string, tuple) and not all(message.string)) or AUTO in message.user_comments:
-            message.string = tuple(to_hans(s) for s in source.string) if isinstance(source.string, tuple) else to_hans(source.string)
-            message.user_comments = [AUTO]
-            message.flags.discard("fuzzy")
-    save(hans, "zh_Hans")
     en = load("en")
     for message in en:
         if message.id and (not message.string or (isinstance(message.string, tuple) and not all(message.string))):
@@ -106,6 +81,27 @@ def missing(locale: str) -> list[str]:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if not all(strings) or message.fuzzy:
             out.append(message.id if isinstance(message.id, str) else message.id[0])
+    return out
+
+
+def not_simplified(locale: str = "zh_Hans") -> list[str]:
+    """zh_Hans entries marked "auto" (machine-converted, never reviewed) or holding a character
+    that only Traditional Chinese uses (one OpenCC's t2s would change)."""
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    out = []
+    for message in load(locale):
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        if AUTO in message.user_comments:
+            out.append(f"{locale}: machine-converted (\"auto\"), review it by hand: {msgid}")
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            if text and t2s.convert(text) != text:
+                odd = "".join(sorted({a for a, b in zip(text, t2s.convert(text), strict=False) if a != b}))
+                out.append(f"{locale}: Traditional characters {odd!r} in: {msgid}")
     return out
 
 
@@ -184,6 +180,9 @@ def check() -> int:
         for msgid in gaps:
             print(f"{locale}: untranslated: {msgid}")
         bad += len(gaps)
+    for line in not_simplified():
+        print(line)
+        bad += 1
     print(f"{bad} untranslated messages")
     return 1 if bad else 0
 

@@ -66,7 +66,7 @@ class ReviewerForm(BaseForm):
     expertise = StringField(
         _l("Expertise tags"),
         validators=[Optional(), Length(max=500)],
-        description=_l("Separate tags with commas, e.g. 婦女發展, 兒童關愛, 社會工作, 財務."),
+        description=_l("Separate tags with commas, e.g. women's development, child care, social work, finance."),
     )
     affiliations = SelectMultipleField(
         _l("Declared ties with organizations (never assigned their proposals)"), coerce=int, validators=[Optional()]

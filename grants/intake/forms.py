@@ -62,7 +62,7 @@ class _Row(Form):
 
 class ActivityForm(_Row):
     month = StringField(_l("Month"), validators=[Optional(), Length(max=20)],
-                        description=_l("e.g. 2027-03 or 3–4月"))
+                        description=_l("e.g. 2027-03 or March–April"))
     activity = TextAreaField(_l("Activity"), validators=[Optional(), Length(max=2000)])
     output = TextAreaField(_l("Output"), validators=[Optional(), Length(max=2000)])
 
@@ -77,7 +77,7 @@ class TeamForm(_Row):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
     role = StringField(_l("Role in the project"), validators=[Optional(), Length(max=100)])
     qualification = StringField(_l("Qualification"), validators=[Optional(), Length(max=200)],
-                                description=_l("e.g. 社工證 (social worker certificate)"))
+                                description=_l("e.g. social worker certificate"))
     hours = IntegerField(_l("Hours"), validators=[Optional(), NumberRange(0, 100000)])
 
 
@@ -123,7 +123,7 @@ class ProposalForm(BaseForm):
     budget_lines = FieldList(FormField(BudgetLineForm), max_entries=MAX_ROWS)
     requested = MoneyField(_l("Requested amount (yuan)"), validators=[Optional()])
     matching_funds = MoneyField(_l("Matching funds (yuan)"), validators=[Optional()],
-                                description=_l("Money your organization brings itself (配套資金)."))
+                                description=_l("Money your organization brings itself (matching funds)."))
 
     SECTIONS = ("activities", "outcomes", "team", "budget_lines")
 

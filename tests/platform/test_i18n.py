@@ -44,3 +44,27 @@ def test_catalogs_complete():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "i18n.py"), "check"], capture_output=True, text=True)
     print(result.stdout.splitlines()[-1])
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_check_refuses_machine_converted_or_traditional_zh_hans(tmp_path, monkeypatch):
+    """zh_Hans is written by hand: an entry still marked "auto" by the old converter, or one with
+    a Traditional-only character, fails `scripts/i18n.py check`; `update` never fills zh_Hans."""
+    import importlib.util
+
+    from babel.messages.catalog import Catalog
+
+    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "TRANSLATIONS", tmp_path)
+    (tmp_path / "zh_Hans" / "LC_MESSAGES").mkdir(parents=True)
+    catalog = Catalog(locale="zh_Hans")
+    catalog.add("Indicator", "指针", user_comments=["auto"])
+    catalog.add("Account", "帳號")
+    catalog.add("Sign out", "退出登录")
+    script.save(catalog, "zh_Hans")
+    problems = script.not_simplified()
+    assert len(problems) == 2
+    assert "Indicator" in problems[0] and "auto" in problems[0]
+    assert "Account" in problems[1] and "帳" in problems[1]
+    assert "to_hans" not in vars(script) and "OpenCC(\"tw2sp\")" not in (ROOT / "scripts" / "i18n.py").read_text()
