@@ -59,6 +59,7 @@ def update() -> None:
         if cmd == "update":
             args += ["--no-fuzzy-matching", "--ignore-obsolete"]
         subprocess.run(args, check=True, cwd=ROOT)
+    save(load("zh_Hans"), "zh_Hans")  # same layout as before (width 100); new entries stay empty
     en = load("en")
     for message in en:
         if message.id and (not message.string or (isinstance(message.string, tuple) and not all(message.string))):

@@ -56,6 +56,14 @@ def _in_context(method):
     return wrapper
 
 
+#: The default categories' names in the other languages (Category.labels["name"]).
+CATEGORY_LABELS = {
+    "婦女發展": {"zh_Hans": "妇女发展", "en": "Women's development"},
+    "兒童關愛": {"zh_Hans": "儿童关爱", "en": "Child care"},
+    "家庭建設": {"zh_Hans": "家庭建设", "en": "Family building"},
+    "婦兒維權": {"zh_Hans": "妇女儿童维权", "en": "Rights of women and children"},
+}
+
 class Factory:
     def __init__(self, app):
         self.app = app
@@ -102,8 +110,16 @@ class Factory:
     def round(self, **kw) -> Round:
         now = utcnow()
         edition = kw.pop("edition", next(_seq))
+        # the labels in all three languages, as an admin enters them (pages must show the reader's)
+        labels = {}
+        if "name" not in kw:
+            labels["name"] = {"zh_Hans": f"第{edition}届红紫荆妇女儿童公益项目创投活动",
+                              "en": f"Red Bauhinia Women and Children Venture Philanthropy, edition {edition}"}
+        if "issuer" not in kw:
+            labels["issuer"] = {"zh_Hans": "惠州市妇女联合会", "en": "Huizhou Women's Federation"}
         rnd = Round(
             edition=edition,
+            labels=kw.pop("labels", labels),
             name=kw.pop("name", f"第{edition}屆紅紫荊婦女兒童公益項目創投活動"),
             issuer=kw.pop("issuer", "惠州市婦女聯合會"),
             funding_pool=kw.pop("funding_pool", Decimal("2700000")),
@@ -111,7 +127,8 @@ class Factory:
             call_opens_at=kw.pop("call_opens_at", now - timedelta(days=10)),
             call_closes_at=kw.pop("call_closes_at", now + timedelta(days=10)),
             categories=kw.pop("categories", None) or [
-                Category(name=name, position=i) for i, name in enumerate(["婦女發展", "兒童關愛", "家庭建設", "婦兒維權"])
+                Category(name=name, position=i, labels={"name": CATEGORY_LABELS[name]})
+                for i, name in enumerate(["婦女發展", "兒童關愛", "家庭建設", "婦兒維權"])
             ],
             **kw,
         )

@@ -34,7 +34,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, mail
+from grants.platform import audit, i18n, mail
 from grants.rules import assignment as solver
 from grants.rules.refusal import Problem, Refusal
 
@@ -78,7 +78,7 @@ def build_problem(rnd: Round, *, category_id: int | None = None, k: int | None =
       reviewer's assignments outside the scope (other categories); it is never below what the
       reviewer already holds in scope; min load 0;
     * conflicts: same organization, declared ties (ReviewerAffiliation), declared COI;
-    * affinity: expertise tag equal to the category name → ``EXPERTISE_WEIGHT``;
+    * affinity: expertise tag equal to the category name (in any of its languages) → ``EXPERTISE_WEIGHT``;
     * keep: in incremental mode every existing assignment in scope; otherwise only those with a
       submitted review (which are never removed).
     """
@@ -86,7 +86,10 @@ def build_problem(rnd: Round, *, category_id: int | None = None, k: int | None =
 
     t0 = time.perf_counter()
     k = int(k or rnd.reviewers_per_proposal or 3)
-    categories = dict(db.session.execute(select(Category.id, Category.name).where(Category.round_id == rnd.id)).all())
+    round_categories = db.session.scalars(select(Category).where(Category.round_id == rnd.id)).all()
+    categories = {c.id: c.name for c in round_categories}
+    # an expertise tag may name a category in any of its languages (婦女發展, 妇女发展, Women's development)
+    aliases = {text: c.name for c in round_categories for text in c.all_labels()}
     pq = select(Proposal.id, Proposal.organization_id, Proposal.category_id, Proposal.number, Proposal.blind_code,
                 Proposal.name).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.eligible)
     if category_id is not None:
@@ -130,7 +133,8 @@ def build_problem(rnd: Round, *, category_id: int | None = None, k: int | None =
     reviewers: dict[int, dict[str, Any]] = {}
     solver_reviewers = []
     for u in urows:
-        tags = frozenset(t.strip() for t in (u.expertise or "").replace("，", ",").split(",") if t.strip())
+        tags = frozenset(aliases.get(t.strip(), t.strip())
+                         for t in (u.expertise or "").replace("，", ",").split(",") if t.strip())
         cap = max(limit - outside[u.id], 0) if u.active else 0
         cap = max(cap, kept_count[u.id])
         reviewers[u.id] = {"name": u.name, "email": u.email, "locale": u.locale, "active": u.active,
@@ -300,7 +304,7 @@ def notify_reviewers(rnd: Round, pl: Plan) -> int:
             subject = _("%(count)d new proposals to review", count=len(pids))
             body = _("Dear %(name)s,\n\nYou have been assigned %(count)d new proposals to review in %(round)s:\n"
                      "%(list)s\n\nOpen your reviewer dashboard to start: %(link)s",
-                     name=info["name"], count=len(pids), round=rnd.name, list="\n".join(lines), link=link)
+                     name=info["name"], count=len(pids), round=i18n.label(rnd), list="\n".join(lines), link=link)
         mail.queue(info["email"], subject, body)
     return len(by_reviewer)
 

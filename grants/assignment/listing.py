@@ -70,7 +70,7 @@ def proposal_detail(proposal: Proposal) -> dict[str, Any]:
         tags = [t.strip() for t in (r.expertise or "").split(",") if t.strip()]
         rows.append({"id": r.id, "name": r.name, "email": r.email, "assigned": r.id in assigned,
                      "conflicts": conflicts.reasons(proposal.id, proposal.organization_id, r.id),
-                     "match": bool(category and category.name in tags)})
+                     "match": bool(category and category.all_labels() & set(tags))})
     return {"category": category, "reviewers": rows,
             "current": [{"id": a.id, "name": a.name, "email": a.email, "source": a.source,
                          "status": statuses.get((proposal.id, a.reviewer_id))} for a in current]}

@@ -16,7 +16,7 @@ from grants.assignment import exports as assignment_exports
 from grants.assignment import operations as ops
 from grants.extensions import db
 from grants.models import Assignment, Category, Proposal, ProposalStatus, Role, Round, User
-from grants.platform import exports, refusals
+from grants.platform import exports, i18n, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.i18n import ASSIGNMENT_SOURCE_LABELS
 from grants.platform.web import admin as bp
@@ -82,7 +82,7 @@ def _reviewer_choices() -> list[SelectChoice]:
 
 def _setup_auto(form: AutoAssignForm, rnd: Round) -> None:
     form.category.choices = [SelectChoice(None, _("All categories"))] + [
-        SelectChoice(c.id, c.name) for c in _categories(rnd)]
+        SelectChoice(c.id, i18n.label(c)) for c in _categories(rnd)]
 
 
 def _options(form: AutoAssignForm) -> dict:
@@ -103,7 +103,7 @@ def _page(rnd: Round, *, auto_form=None, bulk_form=None, import_form=None, impor
     reviewer_choices = _reviewer_choices()
     if bulk_form is None:
         bulk_form = BulkForm(formdata=None, category=category_id)
-    bulk_form.category.choices = [SelectChoice(c.id, c.name) for c in rnd.categories]
+    bulk_form.category.choices = [SelectChoice(c.id, i18n.label(c)) for c in rnd.categories]
     bulk_form.reviewer.choices = reviewer_choices
     import_form = import_form or ImportForm(formdata=None)
     import_errors = [(row, refusals.message(problem)) for row, problem in import_errors or ()]
@@ -188,7 +188,7 @@ def assignment_remove(round_id: int, assignment_id: int):
 def assignment_bulk(round_id: int):
     rnd = _round(round_id)
     form = BulkForm()
-    form.category.choices = [SelectChoice(c.id, c.name) for c in rnd.categories]
+    form.category.choices = [SelectChoice(c.id, i18n.label(c)) for c in rnd.categories]
     form.reviewer.choices = _reviewer_choices()
     if not form.validate_on_submit():
         return _page(rnd, bulk_form=form, status=400)
@@ -202,7 +202,7 @@ def assignment_bulk(round_id: int):
         return _page(rnd, bulk_form=form, status=409)
     db.session.commit()
     flash(_("%(reviewer)s was assigned to %(count)d proposals of %(category)s (%(already)d already assigned).",
-            reviewer=reviewer.name, count=len(result.assigned), category=category.name,
+            reviewer=reviewer.name, count=len(result.assigned), category=i18n.label(category),
             already=len(result.already)), "success")
     if result.skipped:
         flash(_("Skipped because of a conflict of interest: %(list)s",

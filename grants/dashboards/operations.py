@@ -39,7 +39,7 @@ from grants.models import (
     Stage,
     User,
 )
-from grants.platform import localtime, numbers
+from grants.platform import i18n, localtime, numbers
 from grants.rules import scoring
 
 NOT_RECEIVED = (ProposalStatus.draft, ProposalStatus.withdrawn)
@@ -292,7 +292,7 @@ class Overview:
 
 def overview() -> Overview:
     """Per edition (oldest first) and in total: proposals received, projects funded, funds granted, beneficiaries."""
-    rounds = db.session.execute(select(Round.id, Round.edition, Round.name).order_by(Round.edition)).all()
+    rounds = [(r.id, r.edition, i18n.label(r)) for r in db.session.scalars(select(Round).order_by(Round.edition))]
     received = dict(db.session.execute(
         select(Proposal.round_id, func.count(Proposal.id)).where(_received()).group_by(Proposal.round_id)
     ).all())

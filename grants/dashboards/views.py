@@ -35,7 +35,7 @@ def round_dashboard(round_id: int):
     rnd = fig.round
     lang = _lang()
     no_data = _("No data yet.")
-    names = {c.id: c.name for c in fig.categories}
+    names = {c.id: i18n.label(c) for c in fig.categories}
 
     def category_name(cid):
         return names.get(cid) or _("No category")

@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
-from grants.demo.seed import CATEGORIES, demo_uscc
+from grants.demo.seed import CATEGORIES, CATEGORY_LABELS, DESCRIPTION, demo_uscc, round_labels
 from grants.extensions import db
 from grants.models import (
     Award,
@@ -227,7 +227,7 @@ def seed(context: dict) -> None:
         eighth_pool = sum(q for _n, q in CATEGORIES)
         rnd = Round(
             edition=edition, name=f"第{NUMERALS[index]}屆紅紫荊婦女兒童公益項目創投活動", issuer="惠州市婦女聯合會",
-            description="面向全市社會組織徵集婦女兒童公益項目，經資格審查、專家評審及路演答辯，擇優資助。",
+            description=DESCRIPTION, labels=round_labels(edition, NUMERALS[index]),
             funding_pool=Decimal(pool), project_cap=Decimal(cap), max_proposals_per_org=MAX_PER_ORG,
             project_start=date(year, 7, 1), project_end=date(year + 1, 6, 30),
             call_opens_at=opens, call_closes_at=closes,
@@ -238,7 +238,8 @@ def seed(context: dict) -> None:
             notice_starts_at=_local(year, 6, 18, 9),
             created_at=opens - timedelta(days=30), updated_at=_local(year, 6, 30, 17),
             categories=[Category(name=name, quota=(Decimal(pool) * quota / eighth_pool / 1000).quantize(Decimal(1)) * 1000,
-                                 position=i) for i, (name, quota) in enumerate(CATEGORIES)],
+                                 position=i, labels={"name": CATEGORY_LABELS[name]})
+                        for i, (name, quota) in enumerate(CATEGORIES)],
         )
         db.session.add(rnd)
         db.session.flush()

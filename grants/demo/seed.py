@@ -31,6 +31,32 @@ REVIEWER_PASSWORD = "Hongzijing-review-2026"  # noqa: S105
 
 CATEGORIES = [("婦女發展", Decimal("800000")), ("兒童關愛", Decimal("800000")),
               ("家庭建設", Decimal("600000")), ("婦兒維權", Decimal("500000"))]
+# The categories' names in the other languages (Category.labels["name"]).
+CATEGORY_LABELS = {
+    "婦女發展": {"zh_Hans": "妇女发展", "en": "Women's development"},
+    "兒童關愛": {"zh_Hans": "儿童关爱", "en": "Child care"},
+    "家庭建設": {"zh_Hans": "家庭建设", "en": "Family building"},
+    "婦兒維權": {"zh_Hans": "妇女儿童维权", "en": "Rights of women and children"},
+}
+ISSUER_LABELS = {"zh_Hans": "惠州市妇女联合会", "en": "Huizhou Women's Federation"}
+DESCRIPTION = "面向全市社會組織徵集婦女兒童公益項目，經資格審查、專家評審及路演答辯，擇優資助。"
+DESCRIPTION_LABELS = {
+    "zh_Hans": "面向全市社会组织征集妇女儿童公益项目，经资格审查、专家评审及路演答辩，择优资助。",
+    "en": "Public-welfare projects for women and children, proposed by the city's social organizations, "
+          "screened, reviewed by experts and pitched at a roadshow; the best are funded.",
+}
+ORDINALS_EN = {1: "1st", 2: "2nd", 3: "3rd"}
+
+
+def round_labels(edition: int, numeral: str) -> dict:
+    """A demo round's name, issuer and description in Simplified Chinese and English."""
+    return {
+        "name": {"zh_Hans": f"第{numeral}届红紫荆妇女儿童公益项目创投活动",
+                 "en": f"{ORDINALS_EN.get(edition, f'{edition}th')} Red Bauhinia Women and Children "
+                       "Venture Philanthropy Programme"},
+        "issuer": dict(ISSUER_LABELS),
+        "description": dict(DESCRIPTION_LABELS),
+    }
 
 # (name, type code, district, rating, contact)
 NGOS = [
@@ -85,7 +111,8 @@ def seed(now: datetime | None = None) -> dict:
         edition=8,
         name="第八屆紅紫荊婦女兒童公益項目創投活動",
         issuer="惠州市婦女聯合會",
-        description="面向全市社會組織徵集婦女兒童公益項目，經資格審查、專家評審及路演答辯，擇優資助。",
+        description=DESCRIPTION,
+        labels=round_labels(8, "八"),
         funding_pool=Decimal("2700000"),
         project_cap=Decimal("200000"),
         max_proposals_per_org=2,
@@ -99,7 +126,8 @@ def seed(now: datetime | None = None) -> dict:
         review_closes_at=now + timedelta(days=32),
         roadshow_at=now + timedelta(days=40),
         notice_starts_at=now + timedelta(days=45),
-        categories=[Category(name=name, quota=quota, position=i) for i, (name, quota) in enumerate(CATEGORIES)],
+        categories=[Category(name=name, quota=quota, position=i, labels={"name": CATEGORY_LABELS[name]})
+                    for i, (name, quota) in enumerate(CATEGORIES)],
     )
     db.session.add(rnd)
     admin = User(email=ADMIN_EMAIL, name="婦聯項目部", role=Role.admin, password_hash=pw_admin, password_changed_at=now)

@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from grants.platform import refusals
+from grants.platform import i18n, refusals
 from grants.platform.forms import _TRANSLATIONS, BaseForm, MoneyField
 from grants.platform.i18n import (
     ATTACHMENT_KIND_LABELS,
@@ -131,7 +131,7 @@ class ProposalForm(BaseForm):
         from wtforms.fields.choices import SelectChoice
 
         self.category_id.choices = [SelectChoice("", _l("— choose a category —"))] + [
-            SelectChoice(str(c.id), c.name) for c in rnd.categories
+            SelectChoice(str(c.id), i18n.label(c)) for c in rnd.categories
         ]
         self.districts.choices = [SelectChoice(k.value, v) for k, v in DISTRICT_LABELS.items()]
         self.target_groups.choices = [SelectChoice(k, v) for k, v in TARGET_GROUP_LABELS.items()]

@@ -38,7 +38,7 @@ from grants.models import (
     Round,
     TeamMember,
 )
-from grants.platform import audit, localtime, mail, numbers, uploads
+from grants.platform import audit, i18n, localtime, mail, numbers, uploads
 from grants.rules import budget, lifecycle
 from grants.rules.refusal import Refusal
 
@@ -310,14 +310,14 @@ def pdf_context(proposal: Proposal) -> dict:
     totals = budget.category_totals(lines)
     return {
         "title": proposal.name or _("Proposal"),
-        "round_name": proposal.round.name,
-        "issuer": proposal.round.issuer,
+        "round_name": i18n.label(proposal.round),
+        "issuer": i18n.label(proposal.round, "issuer"),
         "number": proposal.number or _("(not yet submitted)"),
         "submitted_at": localtime.stamp(proposal.submitted_at),
         "organization": {"name": org.name, "uscc": org.uscc, "address": org.address, "contact": org.contact_name,
                          "phone": org.contact_phone, "email": org.contact_email, "rating": str(org.rating)},
         "name": proposal.name,
-        "category": proposal.category.name if proposal.category else "",
+        "category": i18n.label(proposal.category),
         "districts": [str(DISTRICT_LABELS.get(d, d)) for d in proposal.districts or []],
         "target_groups": [str(TARGET_GROUP_LABELS.get(t, t)) for t in proposal.target_groups or []],
         "beneficiaries": proposal.beneficiaries,

@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.models.base import Base, utcnow
+from grants.models.base import Base, Labelled, utcnow
 
 
-class Round(Base):
+class Round(Labelled, Base):
     __tablename__ = "competition_round"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -19,6 +19,8 @@ class Round(Base):
     name: Mapped[str] = mapped_column(String(200))
     issuer: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    #: name, issuer and description in the other languages (see ``Labelled``)
+    labels: Mapped[dict | None] = mapped_column(JSON, default=dict)
     funding_pool: Mapped[Decimal]
     project_cap: Mapped[Decimal]
     max_proposals_per_org: Mapped[int] = mapped_column(default=2)
@@ -65,14 +67,24 @@ class Round(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    def category_label(self, name: str | None, locale=None) -> str:
+        """The label in ``locale`` of this round's category named ``name`` (as given); ``name``
+        itself for a name no category has (e.g. a row frozen in a published list)."""
+        for category in self.categories:
+            if category.name == name:
+                return category.label(locale)
+        return name or ""
 
-class Category(Base):
+
+class Category(Labelled, Base):
     __tablename__ = "category"
     __table_args__ = (UniqueConstraint("round_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("competition_round.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    #: the name in the other languages (see ``Labelled``)
+    labels: Mapped[dict | None] = mapped_column(JSON, default=dict)
     quota: Mapped[Decimal | None]
     position: Mapped[int] = mapped_column(default=0)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request, session
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -44,6 +45,26 @@ def select_locale() -> str:
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     return match_accept_language(request.accept_languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    """The catalog of this request ("zh_Hant", "zh_Hans" or "en"); honours ``force_locale``."""
+    return str(get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hant"))
+
+
+def label(obj, field: str = "name", locale: str | None = None) -> str:
+    """An admin-entered label (round name, issuer, description; category name) in ``locale``
+    (default: the current one), falling back to the text as given. "" for None."""
+    if obj is None:
+        return ""
+    return obj.label(locale or current_locale(), field)
+
+
+def category_label(name: str | None, rnd, locale: str | None = None) -> str:
+    """The label of ``rnd``'s category named ``name`` (as given) in ``locale`` (default: current)."""
+    if rnd is None:
+        return name or ""
+    return rnd.category_label(name, locale or current_locale())
 
 
 ROLE_LABELS = {Role.applicant: _l("NGO applicant"), Role.reviewer: _l("Reviewer"), Role.admin: _l("Administrator")}

@@ -10,7 +10,9 @@ through this module:
 * ``now()`` / ``today()`` -- the current local time / local calendar day;
 * ``at(day, time)`` / ``local_midnight(day)`` -- a local wall time on a local day, as aware UTC;
 * ``stamp(dt)`` -- ``YYYY-MM-DD HH:MM`` in local time, for PDFs, CSV cells and plain messages;
-* ``utc_offset(dt)`` -- the zone's offset at a moment (for grouping by local day in SQL).
+* ``utc_offset(dt)`` -- the zone's offset at a moment (for grouping by local day in SQL);
+* ``long_date(day, locale)`` -- a day written out as each language does on a document:
+  ``2026年12月1日`` (zh_Hans, zh_Hant), ``1 December 2026`` (en).
 
 A naive datetime is taken to be UTC, as the database stores it. The pure modules in
 ``grants.rules`` never call this module: they take the zone or local dates as parameters.
@@ -86,3 +88,19 @@ def stamp(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M", *, blank: str = "
 def utc_offset(value: datetime | None = None) -> timedelta:
     """The local zone's offset from UTC at the moment ``value`` (default: now)."""
     return _aware(value or utcnow()).astimezone(zone()).utcoffset() or timedelta(0)
+
+
+def long_date(day: date, locale: str | None = None) -> str:
+    """``day`` written out for a document heading or a notice: ``2026年12月1日`` in Chinese (both
+    scripts), ``1 December 2026`` in English. ``locale`` defaults to the request's language."""
+    if locale is None:
+        from flask_babel import get_locale
+
+        locale = str(get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hant"))
+    if str(locale).startswith("zh"):
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")

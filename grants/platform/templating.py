@@ -27,12 +27,20 @@ def init_app(app):
     app.jinja_env.filters["integer"] = numbers.integer
     app.jinja_env.filters["percent"] = numbers.percent
     app.jinja_env.filters["local_dt"] = local_dt
+    app.jinja_env.filters["category_label"] = i18n.category_label  # {{ row.category|category_label(rnd) }}
+    app.jinja_env.filters["label"] = i18n.label  # {{ rnd|label }}, {{ rnd|label("issuer") }}, {{ category|label }}
 
     @app.context_processor
     def globals_():
         locale = str(get_locale() or "zh_Hant")
         return {
             "current_locale": locale,
+            # "label: value" as each language writes it (Chinese: a full-width colon, no space)
+            "colon": "：" if locale.startswith("zh") else ": ",
+            "stop": "。" if locale.startswith("zh") else ".",  # the full stop after a sentence built in a template
+            "comma": "，" if locale.startswith("zh") else ", ",
+            "lp": "（" if locale.startswith("zh") else "(",
+            "rp": "）" if locale.startswith("zh") else ")",
             "html_lang": i18n.HTML_LANG.get(locale, "zh-Hant"),
             "language_names": i18n.LANGUAGE_NAMES,
             "labels": {

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Award, Proposal, Review, ReviewStatus, Stage
-from grants.platform import downloads, numbers, pdf
+from grants.platform import downloads, i18n, numbers, pdf
 from grants.platform.web import applicant as bp
 from grants.publication import operations as ops
 from grants.rules import rubric as rubric_core
@@ -65,8 +65,8 @@ def summary_context(proposal: Proposal, lang: str) -> dict:
     award = db.session.scalars(select(Award).where(Award.proposal_id == proposal.id)).first()
     return {
         "title": _("Review summary"),
-        "round_name": proposal.round.name,
-        "issuer": proposal.round.issuer,
+        "round_name": i18n.label(proposal.round),
+        "issuer": i18n.label(proposal.round, "issuer"),
         "project": proposal.name,
         "number": proposal.number or "",
         "organization": proposal.organization.name,

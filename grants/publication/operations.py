@@ -59,7 +59,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, localtime, mail, numbers
+from grants.platform import audit, i18n, localtime, mail, numbers
 from grants.publication import award_list
 from grants.rules import workdays
 from grants.rules.refusal import Refusal
@@ -88,7 +88,9 @@ def calendar_text() -> str:
     setting = db.session.get(Setting, CALENDAR_KEY)
     if setting is not None and setting.value.strip():
         return setting.value
-    return workdays.format_calendar_text(workdays.default_calendar())
+    header = _l("One date per line: “YYYY-MM-DD holiday” or “YYYY-MM-DD workday” (a makeup Saturday or Sunday). "
+               "# starts a comment.")
+    return workdays.format_calendar_text(workdays.default_calendar(), header=str(header))
 
 
 def load_calendar() -> workdays.WorkCalendar:
@@ -391,11 +393,11 @@ def _notify_outcome(rnd: Round, outcome: list[tuple[Proposal, bool]]) -> None:
             subject = _l("Your project has been approved: %(name)s", name=proposal.name)
             body = _l("The award list of %(round)s is final. Your project “%(name)s” is approved for funding. "
                       "The Women's Federation will contact you about the grant agreement.",
-                      round=rnd.name, name=proposal.name)
+                      round=i18n.label(rnd), name=proposal.name)
         else:
-            subject = _l("Result of %(round)s", round=rnd.name)
+            subject = _l("Result of %(round)s", round=i18n.label(rnd))
             body = _l("The award list of %(round)s is final. Your project “%(name)s” was not funded this time. "
-                      "You can download the review summary from your account.", round=rnd.name, name=proposal.name)
+                      "You can download the review summary from your account.", round=i18n.label(rnd), name=proposal.name)
         for to in sorted(r for r in recipients if r):
             mail.queue(to, subject, body)
 

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired
 
 from grants.extensions import db
 from grants.models import Round
-from grants.platform import audit, exports
+from grants.platform import audit, exports, i18n
 from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
 from grants.ranking import exports as ranking_exports
@@ -73,9 +73,10 @@ def ranking(round_id: int):
     dq = _("DQ")
     veto_title = _("Vetoed")
     # built afresh on every request from the rows just read (no rendered HTML is kept between requests)
+    category_names = {c.name: i18n.label(c) for c in rnd.categories}  # as given -> the reader's language
     lines = [_row_html(r, *_row_cells(r, stage, columns), explanations[getattr(r, decided_attr)],
                        r.category_rank if category else r.rank, r.rank if category else r.category_rank,
-                       not category, dq, veto_title) for r in rows]
+                       not category, dq, veto_title, category_names) for r in rows]
     return render_template(
         "ranking/ranking.html", rnd=rnd, data=data, rows=rows, lines=lines, stage=stage, basis=basis, category=category,
         reviewers=reviewers, reviewer_columns=reviewer_columns,
@@ -116,7 +117,7 @@ _VETO = " <span class=veto-mark>\u2717</span>"
 
 
 def _row_html(r: ranking_ops.Row, css: str, cells: Markup, why: str, first, second, show_category: bool,
-              dq: str, veto_title: str) -> Markup:
+              dq: str, veto_title: str, category_names: dict | None = None) -> Markup:
     """One ranking row.  Built in Python because Jinja pays a Markup object per ``{{ }}`` and the page
     lists thousands of rows; every text goes through ``html.escape`` (quotes included)."""
     esc = html.escape
@@ -125,7 +126,7 @@ def _row_html(r: ranking_ops.Row, css: str, cells: Markup, why: str, first, seco
         name += f' <span class=veto-mark title="{esc(veto_title)}">\u2717</span>'
     first_txt = esc(dq) if r.disqualified else ("" if first is None else str(first))  # unscored: no rank yet
     second_txt = "" if second is None else str(second)
-    category = f"<td>{esc(r.category)}</td>" if show_category else ""
+    category = f"<td>{esc((category_names or {}).get(r.category, r.category))}</td>" if show_category else ""
     return Markup(  # noqa: S704  # nosec B704 (every text escaped above; cells hold numbers only)
         f'<tr class="{css}"><td class=n>{first_txt}</td><td class=n>{second_txt}</td>'
         f"<td class='mono nowrap'>{esc(r.number)}</td><td class=pname>{name}</td><td class=oname>{esc(r.organization)}</td>{category}"

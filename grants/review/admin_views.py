@@ -28,7 +28,7 @@ MAX_RUBRIC_BYTES = 200_000
 
 class RubricForm(BaseForm):
     definition = TextAreaField(_l("Rubric (JSON)"), validators=[Optional()],
-                               render_kw={"rows": 18, "spellcheck": "false", "class": "mono"})
+                               render_kw={"rows": 18, "spellcheck": "false", "class": "mono", "translate": "no"})
     upload = FileField(_l("…or upload a JSON file"), validators=[Optional()])
 
     def uploaded(self) -> bool:

@@ -25,7 +25,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, mail
+from grants.platform import audit, i18n, mail
 from grants.platform.permissions import review_window_open
 from grants.rules import rubric as rubric_core
 from grants.rules.refusal import Refusal
@@ -294,7 +294,7 @@ def send_reminders(rnd: Round, review_url: str) -> list[str]:
             continue
         mail.queue(
             r.email,
-            _l("Reminder: %(count)s reviews to finish for %(round)s", count=r.unfinished, round=rnd.name),
+            _l("Reminder: %(count)s reviews to finish for %(round)s", count=r.unfinished, round=i18n.label(rnd)),
             _l("Dear %(name)s,\n\nYou have %(count)s of %(assigned)s assigned proposals still to score "
               "(%(drafts)s drafts). The review window closes at %(closes)s (Beijing time).\n\n%(url)s",
               name=r.name, count=r.unfinished, assigned=r.assigned, drafts=r.draft,

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from grants.models import Review, Round
-from grants.platform import downloads, pdf
+from grants.platform import downloads, i18n, pdf
 from grants.review import operations as review_ops
 from grants.rules import rubric as rubric_core
 
@@ -25,7 +25,7 @@ def score_sheet_pdf(reviews: list[Review], rnd: Round, *, stage_name: str) -> by
     context = {
         "lang": {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans"}.get(lang, "en"),
         "title": _("Score sheet"),
-        "round_name": rnd.name,
+        "round_name": i18n.label(rnd),
         "stage_name": stage_name,
         "sheets": sheets,
         "labels": sheet_labels(),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Round, RubricVersion, Stage
-from grants.platform import downloads, refusals
+from grants.platform import downloads, i18n, refusals
 from grants.platform.pdf import render_template_to_pdf
 from grants.platform.web import reviewer as bp
 from grants.review import operations as review_ops
@@ -112,7 +112,7 @@ def roadshow_sheet(round_id: int, proposal_id: int):
     context = {
         "lang": {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans"}.get(lang, "en"),
         "title": _("Roadshow score sheet"),
-        "round_name": rnd.name,
+        "round_name": i18n.label(rnd),
         "stage_name": _("Roadshow"),
         "sheets": [sheet],
         "labels": {**sheet_labels(), "title": _("Roadshow score sheet")},

@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.extensions import db
 from grants.models import Proposal, ProposalStatus, Role, Round, User
-from grants.platform import downloads, refusals
+from grants.platform import downloads, i18n, refusals
 from grants.platform.forms import BaseForm
 from grants.platform.pdf import render_template_to_pdf
 from grants.platform.web import admin as bp
@@ -171,11 +171,11 @@ def roadshow_order_pdf(round_id: int):
         refusals.flash_refusal(Refusal("roadshow_not_drawn"))
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
     context = {
-        "title": _("Roadshow presentation order"), "round_name": rnd.name, "issuer": rnd.issuer,
+        "title": _("Roadshow presentation order"), "round_name": i18n.label(rnd), "issuer": i18n.label(rnd, "issuer"),
         "seed": rnd.roadshow_seed or "", "lang": {"zh_Hans": "zh-Hans", "en": "en"}.get(_lang(), "zh-Hant"),
         "present_minutes": rnd.roadshow_present_minutes, "qa_minutes": rnd.roadshow_qa_minutes,
         "rows": [{"position": s["position"], "number": s["number"], "name": s["name"],
-                  "organization": s["organization"], "category": s["category"]} for s in slots],
+                  "organization": s["organization"], "category": rnd.category_label(s["category"], i18n.current_locale())} for s in slots],
         "labels": {"position": _("Order"), "number": _("Number"), "name": _("Project"),
                    "organization": _("Organization"), "category": _("Category"),
                    "seed": _("Drawn by lot with seed"),

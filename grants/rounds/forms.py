@@ -33,10 +33,17 @@ VETO_POLICY_LABELS = {
 }
 
 
+#: The languages an admin-entered label may be given in besides the text as given (Traditional
+#: Chinese by default); form fields are named ``<field>_<suffix>``.
+LABEL_LANGUAGES = {"zh_Hans": "zh_hans", "en": "en"}
+
+
 class CategoryRow(Form):
-    """One category row; an empty row is ignored."""
+    """One category row; an empty row is ignored (its translations too)."""
 
     name = StringField(_l("Category"), validators=[Optional(), Length(max=100)])
+    name_zh_hans = StringField(_l("Category (Simplified Chinese)"), validators=[Optional(), Length(max=100)])
+    name_en = StringField(_l("Category (English)"), validators=[Optional(), Length(max=100)])
     quota = MoneyField(_l("Budget quota (yuan, optional)"), validators=[Optional()])
 
 
@@ -47,6 +54,13 @@ class RoundForm(BaseForm):
     name = StringField(_l("Round name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     issuer = StringField(_l("Issuing body"), validators=[DataRequired(REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    # the same texts in the other languages (optional; a page in a blank language shows the text as given)
+    name_zh_hans = StringField(_l("Round name (Simplified Chinese)"), validators=[Optional(), Length(max=200)])
+    name_en = StringField(_l("Round name (English)"), validators=[Optional(), Length(max=200)])
+    issuer_zh_hans = StringField(_l("Issuing body (Simplified Chinese)"), validators=[Optional(), Length(max=200)])
+    issuer_en = StringField(_l("Issuing body (English)"), validators=[Optional(), Length(max=200)])
+    description_zh_hans = TextAreaField(_l("Description (Simplified Chinese)"), validators=[Optional(), Length(max=5000)])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])
     funding_pool = MoneyField(_l("Funding pool (yuan)"), validators=[InputRequired(REQUIRED), positive_money])
     project_cap = MoneyField(_l("Cap per project (yuan)"), validators=[InputRequired(REQUIRED), positive_money])
     max_proposals_per_org = IntegerField(
@@ -164,12 +178,26 @@ class RoundForm(BaseForm):
             ok = False
         return ok
 
-    def category_rows(self) -> list[tuple[str, Decimal | None]]:
+    def category_rows(self) -> list[tuple[str, Decimal | None, dict[str, str]]]:
+        """(name as given, quota, {locale: name}) of every non-empty category row."""
         return [
-            (row.form.name.data.strip(), row.form.quota.data)
+            (row.form.name.data.strip(), row.form.quota.data, _translations(row.form, "name"))
             for row in self.categories
             if (row.form.name.data or "").strip()
         ]
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        """{field: {locale: text}} for the round's name, issuer and description."""
+        return {field: _translations(self, field) for field in LABELLED_FIELDS}
+
+    def fill_translations(self, rnd) -> None:
+        """Show a stored round's translations (GET of the edit page)."""
+        for field in LABELLED_FIELDS:
+            for locale, suffix in LABEL_LANGUAGES.items():
+                getattr(self, f"{field}_{suffix}").data = rnd.translations(field).get(locale, "")
+        for row, category in zip(self.categories, rnd.categories, strict=False):
+            for locale, suffix in LABEL_LANGUAGES.items():
+                getattr(row.form, f"name_{suffix}").data = category.translations().get(locale, "")
 
     def round_settings(self) -> dict:
         """The keyword arguments of ``operations.create_round`` / ``update_round``."""
@@ -181,4 +209,15 @@ class RoundForm(BaseForm):
             "tiebreak_criterion": self.tiebreak_criterion.data or None,
             "required_documents": list(self.required_documents.data or []),
             "categories": self.category_rows(),
+            "translations": self.translations(),
         }
+
+
+#: Round columns that carry translations (``Round.labels``).
+LABELLED_FIELDS = ("name", "issuer", "description")
+
+
+def _translations(form, field: str) -> dict[str, str]:
+    return {locale: (getattr(form, f"{field}_{suffix}").data or "").strip()
+            for locale, suffix in LABEL_LANGUAGES.items()
+            if (getattr(form, f"{field}_{suffix}").data or "").strip()}

@@ -9,7 +9,6 @@ form was opened). A refused call changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -38,32 +37,38 @@ def edition_taken(edition: int, round_id: int | None = None) -> bool:
 
 
 def _apply(rnd: Round, values: Mapping, *, stage_weights: dict, tiebreak_criterion: str | None,
-           required_documents: Sequence[str], categories: Sequence[tuple[str, Decimal | None]]) -> None:
+           required_documents: Sequence[str], categories: Sequence[tuple], translations: Mapping | None) -> None:
     for name in ROUND_FIELDS:
         value = values[name]
         setattr(rnd, name, value.strip() if isinstance(value, str) else value)
+    for field, texts in (translations or {}).items():
+        rnd.set_translations(field, texts)
     rnd.stage_weights = dict(stage_weights)
     rnd.tiebreak_criterion = tiebreak_criterion or None
     rnd.required_documents = list(required_documents or [])
     existing = {c.name: c for c in rnd.categories}
     kept = []
-    for position, (name, quota) in enumerate(categories):
+    for position, (name, quota, *rest) in enumerate(categories):
         category = existing.pop(name, None) or Category(name=name)
         category.quota = quota
+        if rest:
+            category.set_translations("name", rest[0])
         category.position = position
         kept.append(category)
     rnd.categories = kept
 
 
 def create_round(values: Mapping, *, stage_weights: dict, tiebreak_criterion: str | None = None,
-                 required_documents: Sequence[str] = (),
-                 categories: Sequence[tuple[str, Decimal | None]] = ()) -> Round:
-    """A new round from the form's values (``ROUND_FIELDS``) and its categories (name, quota)."""
+                 required_documents: Sequence[str] = (), categories: Sequence[tuple] = (),
+                 translations: Mapping | None = None) -> Round:
+    """A new round from the form's values (``ROUND_FIELDS``), its categories ((name, quota) or
+    (name, quota, {locale: name})) and ``translations`` ({field: {locale: text}} for name, issuer
+    and description; see ``grants.models.base.Labelled``)."""
     if edition_taken(values["edition"]):
         raise Refusal("edition_taken", field="edition", edition=values["edition"])
     rnd = Round()
     _apply(rnd, values, stage_weights=stage_weights, tiebreak_criterion=tiebreak_criterion,
-           required_documents=required_documents, categories=categories)
+           required_documents=required_documents, categories=categories, translations=translations)
     db.session.add(rnd)
     db.session.flush()
     audit.record("create_round", rnd, edition=rnd.edition, name=rnd.name)
@@ -72,7 +77,7 @@ def create_round(values: Mapping, *, stage_weights: dict, tiebreak_criterion: st
 
 def update_round(rnd: Round, values: Mapping, *, version: int, stage_weights: dict,
                  tiebreak_criterion: str | None = None, required_documents: Sequence[str] = (),
-                 categories: Sequence[tuple[str, Decimal | None]] = ()) -> Round:
+                 categories: Sequence[tuple] = (), translations: Mapping | None = None) -> Round:
     """Change a round's settings; ``version`` is the round's version the form was opened on.
 
     The commit may still raise ``StaleDataError`` when another request saved in between."""
@@ -81,7 +86,7 @@ def update_round(rnd: Round, values: Mapping, *, version: int, stage_weights: di
     if edition_taken(values["edition"], rnd.id):
         raise Refusal("edition_taken", field="edition", edition=values["edition"])
     _apply(rnd, values, stage_weights=stage_weights, tiebreak_criterion=tiebreak_criterion,
-           required_documents=required_documents, categories=categories)
+           required_documents=required_documents, categories=categories, translations=translations)
     audit.record("update_round", rnd, edition=rnd.edition)
     db.session.flush()
     return rnd

@@ -26,6 +26,7 @@ def _round_form(rnd: Round | None) -> RoundForm:
         form.written_weight.data = int(weights.get("written", 0))
         form.roadshow_weight.data = int(weights.get("roadshow", 0))
         form.tiebreak_criterion.data = rnd.tiebreak_criterion or ""
+        form.fill_translations(rnd)
     if request.method == "GET" and rnd is None:
         form.required_documents.data = ["registration_certificate", "annual_report"]
     return form

@@ -85,6 +85,11 @@ def _fit(text: str, size: float, room: float) -> str:
     return text + "…"
 
 
+def _colon(lang: str | None) -> str:
+    """The "label: value" separator of the chart's language (Chinese: a full-width colon)."""
+    return "：" if (lang or "").lower().startswith("zh") else ": "
+
+
 def _open(ident: str, title: str, desc: str | None, height: float, lang: str | None, css: str) -> list[str]:
     labelled = f"{ident}-t" + (f" {ident}-d" if desc else "")
     attrs = (
@@ -158,7 +163,7 @@ def bar_chart(
         out.append(f'<text x="0" y="{y + FONT:.1f}" class="label">{esc(_fit(label, FONT, WIDTH))}</text>')
         bar_y = y + FONT + 5
         out.append(f'<rect class="bar" x="0" y="{bar_y:.1f}" width="{length:.1f}" height="18" fill="{color}" rx="2">'
-                   f"<title>{esc(label)}: {esc(fmt(value))}</title></rect>")
+                   f"<title>{esc(label)}{_colon(lang)}{esc(fmt(value))}</title></rect>")
         out.append(_value_label(length, bar_y + 9, fmt(value)))
     out.append(f'<line x1="0" y1="{top - 2}" x2="0" y2="{height - 4:.0f}" stroke="{PALETTE["muted"]}" stroke-width="1"/>')
     out.append("</svg>")
@@ -213,13 +218,13 @@ def grouped_bar_chart(
         over = reference is not None and value > reference
         fill = PALETTE["err"] if over else PALETTE["primary"]
         out.append(f'<rect class="bar" x="0" y="{bar_y:.1f}" width="{length:.1f}" height="16" fill="{fill}" rx="2">'
-                   f"<title>{esc(label)} · {esc(value_name)}: {esc(fmt(value))}</title></rect>")
+                   f"<title>{esc(label)} · {esc(value_name)}{_colon(lang)}{esc(fmt(value))}</title></rect>")
         out.append(_value_label(length, bar_y + 8, fmt(value)))
         if reference is not None:
             ref_y = bar_y + 19
             ref_len = max(float(reference), 0) / scale_max * usable
             out.append(f'<rect class="bar ref" x="0" y="{ref_y:.1f}" width="{ref_len:.1f}" height="12" '
-                       f'fill="{PALETTE["ref"]}" rx="2"><title>{esc(label)} · {esc(reference_name)}: '
+                       f'fill="{PALETTE["ref"]}" rx="2"><title>{esc(label)} · {esc(reference_name)}{_colon(lang)}'
                        f"{esc(fmt(reference))}</title></rect>")
             out.append(_value_label(ref_len, ref_y + 6, fmt(reference), inside_fill=PALETTE["ink"]))
     out.append(f'<line x1="0" y1="{top - 2}" x2="0" y2="{height - 4:.0f}" stroke="{PALETTE["muted"]}" stroke-width="1"/>')
@@ -291,7 +296,7 @@ def step_chart(
     out.append(f'<path class="line" d="{"".join(d)}" fill="none" stroke="{PALETTE["primary"]}" stroke-width="2.5"/>')
     for day, value in points:
         out.append(f'<circle class="point" cx="{px(day):.1f}" cy="{py(value):.1f}" r="3.5" fill="{PALETTE["primary"]}">'
-                   f"<title>{esc(day.isoformat())}: {esc(fmt(value))}</title></circle>")
+                   f"<title>{esc(day.isoformat())}{_colon(lang)}{esc(fmt(value))}</title></circle>")
     end_x = px(max(points[-1][0], marker[0])) if marker else px(points[-1][0])
     last_text = fmt(points[-1][1])
     room = end_x + 6 + _text_width(last_text, SMALL) <= WIDTH
@@ -349,7 +354,7 @@ def histogram(
         h = count / y_max * plot_h
         x = left + i * slot
         out.append(f'<rect class="bar" x="{x + 2:.1f}" y="{base - h:.1f}" width="{slot - 4:.1f}" height="{h:.1f}" '
-                   f'fill="{PALETTE["primary"]}"><title>{esc(label)}: {esc(fmt(count))}</title></rect>')
+                   f'fill="{PALETTE["primary"]}"><title>{esc(label)}{_colon(lang)}{esc(fmt(count))}</title></rect>')
         out.append(f'<text x="{x + slot / 2:.1f}" y="{base - h - 4:.1f}" font-size="{SMALL}" text-anchor="middle" '
                    f'class="value">{esc(fmt(count))}</text>')
         if edges is None:

@@ -267,13 +267,12 @@ def parse_calendar_text(text: str) -> WorkCalendar:
     return WorkCalendar(frozenset(holidays), frozenset(workdays))
 
 
-def format_calendar_text(calendar: WorkCalendar) -> str:
-    """The calendar in the editable format, sorted by date, weekday as a comment;
+def format_calendar_text(calendar: WorkCalendar, header: str | None = None) -> str:
+    """The calendar in the editable format, sorted by date, weekday as a comment, under a
+    ``header`` comment (the caller passes it in the reader's language);
     parse_calendar_text(format_calendar_text(c)) == c."""
-    lines = [
-        "# One date per line: YYYY-MM-DD holiday  |  YYYY-MM-DD workday (makeup Saturday/Sunday)",
-        "# 每行一個日期：holiday = 放假，workday = 調休上班。# 之後為註釋。",
-    ]
+    header = header or "One date per line: YYYY-MM-DD holiday  |  YYYY-MM-DD workday (makeup Saturday/Sunday)"
+    lines = ["# " + line for line in header.splitlines()]
     entries = [(d, "holiday") for d in calendar.holidays] + [(d, "workday") for d in calendar.extra_workdays]
     for d, kind in sorted(entries):
         lines.append(f"{d.isoformat()} {kind:<7}  # {_WEEKDAY_NAMES[d.weekday()]}")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from grants.extensions import db
 from grants.models import Proposal, ProposalStatus, Round
+from grants.platform import i18n
 from grants.platform.exports import DATETIME, DECIMAL, MONEY, Column, Sheet
 from grants.platform.i18n import BUDGET_CATEGORY_LABELS, DISTRICT_LABELS, PROPOSAL_STATUS_LABELS
 
@@ -41,8 +42,8 @@ def proposal_sheets(rnd: Round) -> list[Sheet]:
         Column(_("Status"), width=12),
         Column(_("Submitted at"), DATETIME),
     ], [[
-        p.number or "", p.name, p.organization.name, p.organization.uscc, p.category.name if p.category else "",
-        "、".join(str(DISTRICT_LABELS.get(d, d)) for d in p.districts or []),
+        p.number or "", p.name, p.organization.name, p.organization.uscc, i18n.label(p.category),
+        _(", ").join(str(DISTRICT_LABELS.get(d, d)) for d in p.districts or []),
         p.requested, p.matching_funds, p.budget_total, str(PROPOSAL_STATUS_LABELS[p.status]), p.submitted_at,
     ] for p in rows])
     lines = Sheet(_("Budget lines"), [

@@ -25,7 +25,7 @@ from grants.models import (
     ScreeningOutcome,
     utcnow,
 )
-from grants.platform import exports, refusals
+from grants.platform import exports, i18n, refusals
 from grants.platform.forms import BaseForm, LocalDateTimeField
 from grants.platform.i18n import DISTRICT_LABELS, PROPOSAL_STATUS_LABELS, SCREENING_OUTCOME_LABELS
 from grants.platform.web import admin as bp
@@ -90,7 +90,7 @@ def _filtered(rnd: Round, args) -> tuple:
 def screening_list(round_id: int):
     rnd = db.session.get(Round, round_id) or abort(404)
     form = FilterForm(request.args)
-    form.category.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(c.id), c.name) for c in rnd.categories]
+    form.category.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(c.id), i18n.label(c)) for c in rnd.categories]
     form.district.choices = [SelectChoice("", _l("All"))] + [SelectChoice(k.value, v) for k, v in DISTRICT_LABELS.items()]
     form.status.choices = [SelectChoice("", _l("All"))] + [SelectChoice(s.value, PROPOSAL_STATUS_LABELS[s]) for s in LISTED]
     query, district = _filtered(rnd, request.args)

@@ -114,3 +114,13 @@ def test_local_dt_filter_uses_local_time(app):
         app.config[localtime.CONFIG_KEY] = "UTC"
         assert local_dt(datetime(2026, 3, 2, 16, 0, tzinfo=UTC)) == "2026-03-02 16:00"
         assert local_dt(None) == "—"
+
+
+def test_long_date_per_language(app):
+    from datetime import date as _date
+
+    day = _date(2026, 12, 1)
+    assert localtime.long_date(day, "zh_Hans") == localtime.long_date(day, "zh_Hant") == "2026年12月1日"
+    assert localtime.long_date(day, "en") == "1 December 2026"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert localtime.long_date(_date(2027, 3, 9)) == "9 March 2027"

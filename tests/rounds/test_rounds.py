@@ -116,3 +116,42 @@ def test_edit_to_a_taken_edition_is_refused_and_changes_nothing(app, client, aut
     with app.app_context():
         saved = db.session.get(Round, rnd.id)
         assert (saved.edition, saved.version) == (8, 1) and saved.name != "改名"
+
+
+def test_round_labels_per_language_with_fallback(app, client, auth, make):
+    """Round name, issuer and category names can be given per language; a page shows its
+    language's text and falls back to the text as given where none was entered."""
+    make.user(Role.admin, email="boss@example.org")
+    auth.login("boss@example.org")
+    response = auth.post("/admin/rounds/new", round_form(
+        name_zh_hans="第九届红紫荆妇女儿童公益项目创投活动", name_en="9th Red Bauhinia Venture Philanthropy Round",
+        issuer_zh_hans="惠州市妇女联合会", issuer_en="",
+        **{"categories-0-name_zh_hans": "妇女发展", "categories-0-name_en": "Women's development",
+           "categories-1-name_zh_hans": "", "categories-1-name_en": "Child care"}))
+    assert response.status_code == 302
+    with app.app_context():
+        rnd = db.session.scalar(select(Round))
+        assert rnd.label("zh_Hans") == "第九届红紫荆妇女儿童公益项目创投活动"
+        assert rnd.label("zh_Hant") == "第九屆紅紫荊婦女兒童公益項目創投活動"  # the text as given
+        assert rnd.label("en", "issuer") == "惠州市婦女聯合會"  # blank: falls back
+        assert [c.label("en") for c in rnd.categories] == ["Women's development", "Child care"]
+        assert [c.label("zh_Hans") for c in rnd.categories] == ["妇女发展", "兒童關愛"]
+        round_id = rnd.id
+    page = client.get(f"/admin/rounds/{round_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "9th Red Bauhinia Venture Philanthropy Round" in page and "第九屆" not in page
+    auth.post("/language", {"lang": "zh_Hans", "next": "/"})
+    page = client.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    assert "第九届红紫荆妇女儿童公益项目创投活动" in page and "惠州市妇女联合会" in page
+    form = client.get(f"/admin/rounds/{round_id}/edit").get_data(as_text=True)
+    assert 'value="9th Red Bauhinia Venture Philanthropy Round"' in form and 'value="Child care"' in form
+    # clearing a translation on edit makes the page fall back again
+    with app.app_context():
+        version = db.session.get(Round, round_id).version
+    response = auth.post(f"/admin/rounds/{round_id}/edit", round_form(
+        version=str(version), name_zh_hans="", name_en="9th round",
+        **{"categories-0-name_en": "Women", "categories-1-name_en": ""}))
+    assert response.status_code == 302
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        assert rnd.label("zh_Hans") == rnd.name and rnd.label("en") == "9th round"
+        assert [c.label("en") for c in rnd.categories] == ["Women", "兒童關愛"]
