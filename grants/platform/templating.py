@@ -39,7 +39,7 @@ def init_app(app):
             "colon": "：" if locale.startswith("zh") else ": ",
             "stop": "。" if locale.startswith("zh") else ".",  # the full stop after a sentence built in a template
             "comma": "，" if locale.startswith("zh") else ", ",
-            "lp": "（" if locale.startswith("zh") else "(",
+            "lp": "（" if locale.startswith("zh") else " (",  # HTML folds a doubled space
             "rp": "）" if locale.startswith("zh") else ")",
             "html_lang": i18n.HTML_LANG.get(locale, "zh-Hant"),
             "language_names": i18n.LANGUAGE_NAMES,

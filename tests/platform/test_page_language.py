@@ -129,7 +129,7 @@ def traditional_only(textual: str) -> list[str]:
     return problems
 
 
-HAN_THEN_ASCII = re.compile(r"[\u4e00-\u9fff][,:;?!]|[,:;?!] ?[\u4e00-\u9fff]")
+HAN_THEN_ASCII = re.compile(r"[\u4e00-\u9fff] ?[,:;?!(]|[,:;?!)] ?[\u4e00-\u9fff]")
 
 
 def zh_punctuation(textual: str) -> list[str]:
@@ -186,7 +186,7 @@ def test_checks_catch_what_they_should():
     assert traditional_only("评审專家") and not traditional_only("评审专家 · 2026-12-01")
     assert cjk_in_english("Deadline：2026年12月1日") and cjk_in_english("Score (（）)")
     assert not cjk_in_english("“Child care” — 3 reviews…")
-    assert zh_punctuation("截止时间: 2026-12-01") and zh_punctuation("妇女, 儿童")
+    assert zh_punctuation("截止时间: 2026-12-01") and zh_punctuation("妇女, 儿童") and zh_punctuation("退出登录 (")
     assert not zh_punctuation("截止时间：2026-12-01 17:00, HZ-2026-08-0042")
     assert without(["翠湖關愛協會 · Edition"], ["翠湖關愛協會"]).strip() == "· Edition"
     assert visible_text('<p title="提示">a<script>var x="評";</script></p>') == ["提示", "a"]

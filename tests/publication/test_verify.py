@@ -35,7 +35,7 @@ def test_verify_published_list(app, client, auth, make):
         return client.post("/verify", data=form, content_type="multipart/form-data", headers=EN)
 
     genuine = upload(data).get_data(as_text=True)
-    assert "Genuine" in genuine and "NOT genuine" not in genuine and rnd.name in genuine
+    assert "Genuine" in genuine and "NOT genuine" not in genuine and rnd.label("en") in genuine  # the round name in the page's language
     assert f"#{pub.id}" in genuine and "Public notice" in genuine and "the file's SHA-256" in genuine
 
     by_hash = client.get(f"/verify?sha256={pub.pdf_sha256}", headers=EN).get_data(as_text=True)

@@ -189,7 +189,7 @@ def test_excel_export(app, client, auth, make):
     first = rows[1]
     assert first[0] == "HZ-T-0001" and first[1] == "=HYPERLINK(\"http://x\")" and ws["B2"].data_type == "s"
     assert first[2] == "惠州市陽光婦女兒童服務中心" and first[3] == org.uscc
-    assert first[5] == "Huicheng District、Longmen County"
+    assert first[5] == "Huicheng District, Longmen County"  # an English list separator in an English export
     assert float(first[6]) == 150000.50 and float(first[7]) == 20000
     assert first[9] == "Submitted"
     lines = list(wb.worksheets[1].iter_rows(values_only=True))
