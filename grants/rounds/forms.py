@@ -33,6 +33,15 @@ VETO_POLICY_LABELS = {
 }
 
 
+def _admin_language() -> str:
+    """The language of the admin filling in the form: a new round's official language by default."""
+    from flask_babel import get_locale
+
+    from grants.platform.pdf import normalize_locale
+
+    return normalize_locale(get_locale())
+
+
 class CategoryRow(Form):
     """One category row; an empty row is ignored."""
 
@@ -47,6 +56,11 @@ class RoundForm(BaseForm):
     name = StringField(_l("Round name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     issuer = StringField(_l("Issuing body"), validators=[DataRequired(REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    official_language = SelectField(
+        _l("Language of the official documents"), default=_admin_language,
+        description=_l("The notice list, the final list, the roadshow order and the grant agreements are printed "
+                       "in this language. Personal documents follow each reader's language."),
+    )
     funding_pool = MoneyField(_l("Funding pool (yuan)"), validators=[InputRequired(REQUIRED), positive_money])
     project_cap = MoneyField(_l("Cap per project (yuan)"), validators=[InputRequired(REQUIRED), positive_money])
     max_proposals_per_org = IntegerField(
@@ -119,8 +133,9 @@ class RoundForm(BaseForm):
     categories = FieldList(FormField(CategoryRow), min_entries=1)
 
     def set_choices(self, criteria: list[tuple[str, str]]) -> None:
-        from grants.platform.i18n import ATTACHMENT_KIND_LABELS
+        from grants.platform.i18n import ATTACHMENT_KIND_LABELS, LANGUAGE_NAMES
 
+        self.official_language.choices = [SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()]
         self.score_basis.choices = [SelectChoice(k, v) for k, v in SCORE_BASIS_LABELS.items()]
         self.veto_policy.choices = [SelectChoice(k, v) for k, v in VETO_POLICY_LABELS.items()]
         self.tiebreak_criterion.choices = [SelectChoice("", _l("None"))] + [SelectChoice(k, v) for k, v in criteria]

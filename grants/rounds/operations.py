@@ -21,7 +21,7 @@ from grants.rules.refusal import Refusal
 
 #: Round columns the round form edits directly (strings are stripped).
 ROUND_FIELDS = (
-    "edition", "name", "issuer", "description", "funding_pool", "project_cap", "max_proposals_per_org",
+    "edition", "name", "issuer", "description", "official_language", "funding_pool", "project_cap", "max_proposals_per_org",
     "admin_share_max", "project_start", "project_end", "call_opens_at", "call_closes_at", "screening_closes_at",
     "review_opens_at", "review_closes_at", "roadshow_at", "notice_starts_at", "blind_review", "reveal_peer_scores",
     "publish_panel_names", "notice_working_days", "trim_min_reviews", "score_basis", "veto_policy",

@@ -116,3 +116,19 @@ def test_edit_to_a_taken_edition_is_refused_and_changes_nothing(app, client, aut
     with app.app_context():
         saved = db.session.get(Round, rnd.id)
         assert (saved.edition, saved.version) == (8, 1) and saved.name != "改名"
+
+
+def test_official_language_defaults_to_the_creating_admins_language(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    auth.login("boss@example.org")
+    with client.session_transaction() as session:
+        session["lang"] = "zh_Hans"
+    page = client.get("/admin/rounds/new").get_data(as_text=True)
+    assert '<option selected value="zh_Hans">' in page or '<option value="zh_Hans" selected>' in page
+    assert auth.post("/admin/rounds/new", round_form()).status_code == 302  # the field left as offered
+    response = auth.post("/admin/rounds/new", round_form(edition="10", official_language="klingon"))
+    assert response.status_code == 200 and "official_language" in response.get_data(as_text=True)
+    assert auth.post("/admin/rounds/new", round_form(edition="11", official_language="en")).status_code == 302
+    with app.app_context():
+        languages = {r.edition: r.official_language for r in db.session.scalars(select(Round))}
+    assert languages == {9: "zh_Hans", 11: "en"}
