@@ -2,8 +2,9 @@
 
 Plain functions that change models and write the audit log; they flush, never commit.
 Refusals are ``Refusal`` (codes in the rounds section of ``grants.platform.refusals``):
-``edition_taken`` (field ``edition``) and ``round_edit_conflict`` (the round changed since the
-form was opened). A refused call changes nothing.
+``edition_taken`` (field ``edition``), ``round_edit_conflict`` (the round changed since the
+form was opened) and ``official_language_locked`` (field ``official_language``: a list was
+published in the old language, and its verification code hashes the printed title and date). A refused call changes nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +15,20 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from grants.extensions import db
-from grants.models import Category, Organization, Proposal, Role, Round, RubricVersion, Stage, User
+from grants.models import (
+    Category,
+    Organization,
+    Proposal,
+    Publication,
+    PublicationStatus,
+    Role,
+    Round,
+    RubricVersion,
+    Stage,
+    User,
+)
 from grants.platform import audit
+from grants.platform.i18n import LANGUAGE_NAMES
 from grants.rules import rubric as rubric_core
 from grants.rules.refusal import Refusal
 
@@ -80,11 +93,20 @@ def update_round(rnd: Round, values: Mapping, *, version: int, stage_weights: di
         raise Refusal("round_edit_conflict")
     if edition_taken(values["edition"], rnd.id):
         raise Refusal("edition_taken", field="edition", edition=values["edition"])
+    if values.get("official_language", rnd.official_language) != rnd.official_language and _published(rnd):
+        raise Refusal("official_language_locked", field="official_language",
+                      language=LANGUAGE_NAMES.get(rnd.official_language, rnd.official_language))
     _apply(rnd, values, stage_weights=stage_weights, tiebreak_criterion=tiebreak_criterion,
            required_documents=required_documents, categories=categories)
     audit.record("update_round", rnd, edition=rnd.edition)
     db.session.flush()
     return rnd
+
+
+def _published(rnd: Round) -> bool:
+    """A notice or final list of the round exists (printed, and hashed, in its official language)."""
+    return db.session.scalar(select(Publication.id).where(
+        Publication.round_id == rnd.id, Publication.status != PublicationStatus.failed).limit(1)) is not None
 
 
 # --------------------------------------------------------------------------- queries

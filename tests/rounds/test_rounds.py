@@ -132,3 +132,22 @@ def test_official_language_defaults_to_the_creating_admins_language(app, client,
     with app.app_context():
         languages = {r.edition: r.official_language for r in db.session.scalars(select(Round))}
     assert languages == {9: "zh_Hans", 11: "en"}
+
+
+def test_official_language_is_locked_once_a_list_is_published(app, client, auth, make):
+    from tests.publication.test_publication_support import add_awards, direct_publication
+
+    make.user(Role.admin, email="boss@example.org")
+    rnd = make.round(edition=8)
+    auth.login("boss@example.org")
+    assert auth.post(f"/admin/rounds/{rnd.id}/edit", round_form(edition="8", version="1",
+                                                                official_language="zh_Hans")).status_code == 302
+    add_awards(make, app, rnd)
+    direct_publication(app, rnd.id)
+    response = auth.post(f"/admin/rounds/{rnd.id}/edit", round_form(edition="8", version="2", official_language="en",
+                                                                    name="改名"), headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "can no longer change" in html and 'value="改名"' in html
+    with app.app_context():
+        stored = db.session.get(Round, rnd.id)
+        assert (stored.official_language, stored.name) == ("zh_Hans", "第九屆紅紫荊婦女兒童公益項目創投活動")
