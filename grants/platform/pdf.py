@@ -159,7 +159,8 @@ def _wide(ch: str) -> bool:
 
 def no_widow(text: object):
     """``text`` (escaped) whose last two CJK characters never part: a table cell or a name that
-    wraps never leaves one character alone on its last line ("…服務中" / "心").
+    wraps never leaves one character alone on its last line ("…服務中" / "心"); a short Latin or
+    number tail stays with the CJK character before it ("…計劃" / "092").
 
     The pair is wrapped in ``<span class="nw">`` (``white-space: nowrap`` in css/pdf/base.css);
     text that does not end in two wide characters is returned escaped and unchanged.
@@ -167,9 +168,18 @@ def no_widow(text: object):
     from markupsafe import Markup, escape
 
     value = "" if text is None else str(text)
-    if len(value) < 4 or not (_wide(value[-1]) and _wide(value[-2])):
+    if len(value) < 4:
         return escape(value)
-    return escape(value[:-2]) + Markup('<span class="nw">') + escape(value[-2:]) + Markup("</span>")
+    if _wide(value[-1]) and _wide(value[-2]):
+        cut = len(value) - 2
+    else:  # a short Latin/number tail ("…計劃092", "…Lab"): kept with the CJK character before it
+        tail = len(value)
+        while tail > 0 and not _wide(value[tail - 1]) and not value[tail - 1].isspace():
+            tail -= 1
+        if tail < 2 or len(value) - tail > 8 or not _wide(value[tail - 1]):
+            return escape(value)
+        cut = tail - 1
+    return escape(value[:cut]) + Markup('<span class="nw">') + escape(value[cut:]) + Markup("</span>")
 
 
 def make_jinja_env(templates_dir: str | Path = DEFAULT_TEMPLATES_DIR):

@@ -118,7 +118,7 @@ class AwardListLayout:
     pad_h_mm: float = 1.0
     rule_mm: float = 0.2
     columns: tuple[tuple[str, float], ...] = (
-        ("rank", 11), ("project", 58), ("organization", 57), ("category", 20), ("score", 14), ("amount", 22),
+        ("rank", 11), ("project", 57), ("organization", 56), ("category", 20), ("score", 13), ("amount", 25),
     )
     thead_mm: float = 12  # two lines: English headers ("Approved amount") wrap
     header_mm: float = 36  # official header, page 1 (fixed height in CSS)

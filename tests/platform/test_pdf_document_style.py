@@ -39,9 +39,11 @@ def test_css_strings_cannot_break_out_of_the_style_element():
 
 def test_no_widow_keeps_the_last_two_cjk_characters_together():
     assert str(pdf.no_widow("惠州市惠城區陽光婦女兒童服務中心")) == '惠州市惠城區陽光婦女兒童服務<span class="nw">中心</span>'
-    assert str(pdf.no_widow("<b>社工中心</b>")) == "&lt;b&gt;社工中心&lt;/b&gt;"  # escaped, no CJK pair at the end
+    assert str(pdf.no_widow("<b>社工中心</b>")) == '&lt;b&gt;社工中<span class="nw">心&lt;/b&gt;</span>'  # escaped
     assert str(pdf.no_widow("<b>社工中心")) == '&lt;b&gt;社工<span class="nw">中心</span>'
+    assert str(pdf.no_widow("服務計劃092")) == '服務計<span class="nw">劃092</span>'
     assert str(pdf.no_widow("Huizhou Care")) == "Huizhou Care" and str(pdf.no_widow(None)) == ""
+    assert str(pdf.no_widow("服務計劃 Lab")) == "服務計劃 Lab"  # a space: the line may break there
 
 
 def test_points_never_print_an_exponent():
