@@ -41,7 +41,8 @@ def summary_context(proposal: Proposal, lang: str) -> dict:
             labels.setdefault(c.key, c.label.get(lang))
             if c.key not in seen:
                 seen.add(c.key)
-                criteria.append({"key": c.key, "label": c.label.get(lang), "max": numbers.points(c.max_points)})
+                criteria.append({"key": c.key, "label": c.label.get(lang), "max": numbers.points(c.max_points),
+                                 "_max": c.max_points})
         for v in rubric.veto_items:
             labels.setdefault(v.key, v.label.get(lang))
     for row in criteria:
@@ -73,6 +74,7 @@ def summary_context(proposal: Proposal, lang: str) -> dict:
         "criteria": criteria,
         "totals": totals,
         "mean_total": numbers.score(mean_total),
+        "max_total": numbers.points(sum((row["_max"] for row in criteria), Decimal(0))) if criteria else "",
         "published_score": numbers.score(award.score) if award is not None and award.score is not None else "",
         "amount": numbers.money(award.amount) if award is not None and not award.withdrawn else "",
         "other_comments": other_comments,
