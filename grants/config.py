@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105  (refused in production, see check_production)
+#: Where a development server listens; the default of PUBLIC_BASE_URL, refused in production.
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+LOGGER = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -44,7 +49,9 @@ def defaults(instance_path: str) -> dict:
         # failed sign-ins: per account, and per client address (a cool-down, never a permanent lock-out)
         "LOGIN_LIMIT_PER_ACCOUNT": "10 per 5 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "50 per 5 minutes",
-        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        # The site's address as its users reach it: every absolute link in a mail or a PDF (the
+        # lists' verification QR code) is built from it, never from the request's host.
+        "PUBLIC_BASE_URL": DEV_PUBLIC_BASE_URL,
     }
 
 
@@ -83,3 +90,23 @@ def check_production(config) -> None:
         raise ConfigError("Production must not run with debug on (unset FLASK_DEBUG).")
     if not config.get("SESSION_COOKIE_SECURE"):
         raise ConfigError("Production needs SESSION_COOKIE_SECURE (HTTPS).")
+    check_public_base_url(config.get("PUBLIC_BASE_URL"))
+
+
+def check_public_base_url(value) -> None:
+    """Production: PUBLIC_BASE_URL must be set to the site's own absolute address.
+
+    Refused (``ConfigError``): unset, the development default, not an absolute http(s) URL, or
+    with a query or fragment -- a PDF printed with it would carry a dead verification link for
+    ever. Warned about in the log: plain http or a loopback host (a local trial of the
+    production setup, e.g. ``scripts/serve-prod.sh``).
+    """
+    hint = "Set PUBLIC_BASE_URL to the address the public uses, e.g. https://grants.example.org"
+    if not value or value.rstrip("/") == DEV_PUBLIC_BASE_URL:
+        raise ConfigError(f"Production needs PUBLIC_BASE_URL (links and QR codes on PDFs and in mails). {hint}.")
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL {value!r} is not an absolute http(s) address. {hint}.")
+    if parts.scheme != "https" or parts.hostname in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):  # noqa: S104
+        LOGGER.warning("PUBLIC_BASE_URL is %s: PDFs and mails will link there; the public needs an https "
+                       "address it can reach.", value)

@@ -13,6 +13,8 @@ export GRANTS_ENV=production
 export SECRET_KEY=$(cat instance/prod-secret-key)
 export DATABASE_URL=${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/$DB}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+# Links and QR codes on PDFs are built from it; production refuses to start without it.
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:8000}
 export GUNICORN_WORKERS=${GUNICORN_WORKERS:-4}
 .venv/bin/flask --app run db upgrade
 .venv/bin/flask --app run seed-demo --if-empty

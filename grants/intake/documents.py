@@ -5,8 +5,6 @@ Used by the NGO's pages and by the admins' screening pages alike.
 
 from __future__ import annotations
 
-from flask import current_app
-
 from grants.intake import operations as ops
 from grants.models import Proposal
 from grants.platform import downloads
@@ -24,10 +22,18 @@ def intake_labels() -> dict:
 
 
 
-def proposal_pdf_response(proposal: Proposal):
+def proposal_pdf(proposal: Proposal, locale: str) -> bytes:
+    """The 申報書 as PDF bytes in ``locale`` (its labels, code labels and faces)."""
     from grants.platform import pdf
 
-    data = pdf.render_template_to_pdf(current_app.jinja_env, "intake/pdf/proposal.html", ops.pdf_context(proposal))
+    return pdf.render("intake/pdf/proposal.html", lambda: ops.pdf_context(proposal), locale=locale)
+
+
+def proposal_pdf_response(proposal: Proposal):
+    """The 申報書 for the person asking (NGO clerk or admin): a personal copy in their language."""
+    from grants.platform import pdf
+
+    data = proposal_pdf(proposal, pdf.reader_locale())
     name = f"{proposal.number or 'draft-' + str(proposal.id)}.pdf"
     return downloads.download(data, filename=name, mimetype="application/pdf")
 

@@ -42,6 +42,9 @@ class Round(Labelled, Base):
     disagreement_threshold: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("15"))
     publish_panel_names: Mapped[bool] = mapped_column(default=False)
     notice_working_days: Mapped[int] = mapped_column(default=5)
+    #: The language of the round's official documents (notice and final lists, roadshow order,
+    #: agreements): zh_Hant | zh_Hans | en. The round form defaults it to the creating admin's language.
+    official_language: Mapped[str] = mapped_column(String(8), default="zh_Hant", server_default="zh_Hant")
     required_documents: Mapped[list] = mapped_column(
         JSON, default=lambda: ["registration_certificate", "annual_report"]
     )

@@ -17,6 +17,8 @@ All three interface languages (zh_Hant, zh_Hans, en) write numbers the same way 
 * ``score(v)``          -> ``1234.50``     scores: always 2 decimals, no separators;
 * ``plain(v)``          -> ``1234.50``     machine-readable text (stored rows, CSV); ``""`` for None;
 * ``integer(v)``        -> ``1,235``       counts (beneficiaries, projects);
+* ``points(v)``         -> ``20`` / ``7.5`` a rubric's points as the form states them (no exponent:
+  ``str(Decimal("20").normalize())`` would print ``2E+1``);
 * ``percent(p, whole)`` -> ``12%``         ``places`` decimals (default 0).
 
 ``score`` and ``amount`` are what the award-list PDF prints AND hashes into its verification
@@ -40,6 +42,7 @@ __all__ = [
     "money",
     "percent",
     "plain",
+    "points",
     "quantize",
     "score",
     "to_decimal",
@@ -130,6 +133,15 @@ def plain(value, *, places: int = 2, blank: str = "") -> str:
     if _missing(value):
         return blank
     return f"{quantize(value, places):f}"
+
+
+def points(value, *, places: int = 2, blank: str = BLANK) -> str:
+    """``20``, ``7.5``, ``0.25``: rounded half-up to ``places`` decimals, trailing zeros dropped,
+    never an exponent."""
+    if _missing(value):
+        return blank
+    text = f"{quantize(value, places):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def integer(value, *, blank: str = BLANK) -> str:

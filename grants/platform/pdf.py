@@ -29,11 +29,26 @@ Safety
   (memory limit) or fails is also a ``PdfRenderError``.  ``render_in_process`` is the
   same render without isolation (used by the worker itself; usable for trusted, small
   documents).  ``start_workers()`` pre-starts the forkserver at app start.
-* CJK fonts: the PDF CSS names ``"Noto Sans CJK TC"``/``"Noto Sans CJK SC"`` (Noto Serif
-  CJK for ``h1``-``h3`` in the shared base CSS) so every machine prints the same.
+* CJK fonts: every document is in ONE language and prints in that language's face:
+  ``FONT_FACES`` names Noto Sans/Serif CJK TC for zh_Hant, SC for zh_Hans, and a Latin face
+  (DejaVu Sans/Serif) first for English with Noto CJK SC as the fallback for Chinese names.
+  ``document_style(locale, ...)`` writes those families (and the localized "page X of Y"
+  footer) as CSS that ``templates/pdf/_base.html`` inlines, so every machine prints the same.
   ``check_cjk_fonts()`` asks fontconfig (``fc-list :lang=zh family``) once and raises
   ``PdfFontError`` with the apt-get hint when none is installed, instead of printing
   empty boxes.
+
+Documents in a language
+-----------------------
+``render(template_name, context, locale=...)`` is what a Flask view or job calls: it forces
+the Babel locale while the context is built (pass a callable to build labels with
+``gettext`` in the document's language) and while the template renders, adds
+``document_context(locale)`` (``lang``, ``pdf_css``, ``colon``, ``list_sep``) and converts
+with ``html_to_pdf``.  Personal documents (proposal, score sheets, review summary) use
+``reader_locale()`` (the requesting user's language); official documents (notice and final
+lists, roadshow order, agreements) use the round's ``official_language``.  Absolute links
+printed in a document come from ``public_url(path)`` (``PUBLIC_BASE_URL``, which production
+refuses to start without; see ``grants.config.check_production``).
 
 The award list's layout, verification code and parallel rendering live in
 ``grants.publication.award_list``; it renders through this engine.
@@ -54,7 +69,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn
 from multiprocessing import util as mp_util
 from multiprocessing.connection import wait as mp_wait
@@ -75,6 +90,22 @@ _STATIC_PREFIX = "/static/"
 
 #: Families the PDF CSS names; fontconfig must know at least one of them.
 CJK_FAMILIES = ("Noto Sans CJK TC", "Noto Sans CJK SC")
+
+#: The document languages (the interface languages) and each one's faces: (sans, serif) stacks.
+#: English puts a Latin face first; Chinese names in an English document fall back to CJK SC.
+FONT_FACES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "zh_Hant": (("Noto Sans CJK TC",), ("Noto Serif CJK TC", "Noto Sans CJK TC")),
+    "zh_Hans": (("Noto Sans CJK SC",), ("Noto Serif CJK SC", "Noto Sans CJK SC")),
+    "en": (("DejaVu Sans", "Noto Sans CJK SC"), ("DejaVu Serif", "Noto Serif CJK SC", "Noto Sans CJK SC")),
+}
+DEFAULT_LOCALE = "zh_Hant"
+HTML_LANG = {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans", "en": "en"}
+#: What goes between a label and its value, and between the items of a list, per language.
+COLON = {"zh_Hant": "：", "zh_Hans": "：", "en": ": "}
+LIST_SEPARATOR = {"zh_Hant": "、", "zh_Hans": "、", "en": ", "}
+#: The page footer when no catalog is at hand (``page_label`` of ``document_style``).
+PAGE_LABELS = {"zh_Hant": "第 %(page)s 頁，共 %(pages)s 頁", "zh_Hans": "第 %(page)s 页，共 %(pages)s 页",
+               "en": "Page %(page)s of %(pages)s"}
 FONT_HINT = "apt-get install fonts-noto-cjk"
 
 _ALLOWED_TYPES = {
@@ -120,17 +151,50 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _wide(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def no_widow(text: object):
+    """``text`` (escaped) whose last two CJK characters never part: a table cell or a name that
+    wraps never leaves one character alone on its last line ("…服務中" / "心"); a short Latin or
+    number tail stays with the CJK character before it ("…計劃" / "092").
+
+    The pair is wrapped in ``<span class="nw">`` (``white-space: nowrap`` in css/pdf/base.css);
+    text that does not end in two wide characters is returned escaped and unchanged.
+    """
+    from markupsafe import Markup, escape
+
+    value = "" if text is None else str(text)
+    if len(value) < 4:
+        return escape(value)
+    if _wide(value[-1]) and _wide(value[-2]):
+        cut = len(value) - 2
+    else:  # a short Latin/number tail ("…計劃092", "…Lab"): kept with the CJK character before it
+        tail = len(value)
+        while tail > 0 and not _wide(value[tail - 1]) and not value[tail - 1].isspace():
+            tail -= 1
+        if tail < 2 or len(value) - tail > 8 or not _wide(value[tail - 1]):
+            return escape(value)
+        cut = tail - 1
+    return escape(value[:cut]) + Markup('<span class="nw">') + escape(value[cut:]) + Markup("</span>")
+
+
 def make_jinja_env(templates_dir: str | Path = DEFAULT_TEMPLATES_DIR):
     """A Jinja2 environment for rendering PDF templates outside Flask (autoescape on)."""
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["no_widow"] = no_widow
+    return env
 
 
 # --------------------------------------------------------------------------- fonts
@@ -167,6 +231,86 @@ def check_cjk_fonts() -> None:
             f"(the PDF CSS names {', '.join(CJK_FAMILIES)}; fontconfig has {sorted(families)[:5]})"
         )
     _fonts_checked = True
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def normalize_locale(locale: object) -> str:
+    """``zh_Hant``/``zh_Hans``/``en`` for a Babel locale or tag (``zh_Hans_CN``, ``zh-TW``, ``en_GB``, ...)."""
+    text = str(locale or "").replace("-", "_")
+    low = text.lower()
+    if low.startswith("en"):
+        return "en"
+    if low.startswith("zh"):
+        if "hans" in low or low.split("_")[-1] in ("cn", "sg", "my") or low == "zh":
+            return "zh_Hans"
+        return "zh_Hant"
+    return DEFAULT_LOCALE
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal (safe inside ``<style>``)."""
+    out = []
+    for ch in text:
+        if ch in '"\\<>&' or ord(ch) < 32:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _families(names: Sequence[str], generic: str) -> str:
+    return ", ".join([*(css_string(n) for n in names), generic])
+
+
+def page_counter_css(page_label: str, total: int | None = None) -> str:
+    """The CSS ``content`` value of a "page X of Y" footer from a label such as
+    ``"第 %(page)s 頁，共 %(pages)s 頁"``; ``total`` prints a known page count literally."""
+    parts: list[str] = []
+    rest = page_label
+    while rest:
+        cut = min((i for i in (rest.find("%(page)s"), rest.find("%(pages)s")) if i >= 0), default=-1)
+        if cut < 0:
+            parts.append(css_string(rest))
+            break
+        if cut:
+            parts.append(css_string(rest[:cut]))
+        if rest.startswith("%(pages)s", cut):
+            parts.append(str(int(total)) if total is not None else "counter(pages)")
+            rest = rest[cut + len("%(pages)s"):]
+        else:
+            parts.append("counter(page)")
+            rest = rest[cut + len("%(page)s"):]
+    return " ".join(p if not p[0].isdigit() else css_string(p) for p in parts) or '""'
+
+
+def document_style(locale: str, page_label: str | None = None, *, page_total: int | None = None) -> str:
+    """The CSS every PDF inlines after ``css/pdf/base.css``: the language's faces and footer."""
+    locale = normalize_locale(locale)
+    sans, serif = FONT_FACES[locale]
+    sans_css, serif_css = _families(sans, "sans-serif"), _families(serif, "serif")
+    counter = page_counter_css(page_label or PAGE_LABELS[locale], page_total)
+    return (
+        f"@page {{ @bottom-right {{ content: {counter}; font-family: {sans_css}; }} }}\n"
+        f"html {{ font-family: {sans_css}; }}\n"
+        f"h1, h2, h3, .serif {{ font-family: {serif_css}; }}\n"
+        f".sans {{ font-family: {sans_css}; }}\n"
+    )
+
+
+def document_context(locale: str, page_label: str | None = None) -> dict[str, Any]:
+    """What ``templates/pdf/_base.html`` and the PDF templates need to print in ``locale``."""
+    from markupsafe import Markup
+
+    locale = normalize_locale(locale)
+    return {
+        "locale": locale,
+        "lang": HTML_LANG[locale],
+        "pdf_css": Markup(document_style(locale, page_label)),  # noqa: S704  # nosec B704 - built here, escaped
+        "colon": COLON[locale],
+        "list_sep": LIST_SEPARATOR[locale],
+    }
 
 
 # --------------------------------------------------------------------------- fetcher
@@ -460,6 +604,50 @@ def render_template_to_pdf(
     """Render a Jinja template (plain-data context) and convert it with ``html_to_pdf``."""
     html = env.get_template(template_name).render(**context)
     return html_to_pdf(html, static_root=static_root, timeout=timeout, max_memory_mb=max_memory_mb)
+
+
+# --------------------------------------------------------------------------- Flask
+
+
+def reader_locale() -> str:
+    """The language of the user asking for a personal document (their page language)."""
+    from flask_babel import get_locale
+
+    return normalize_locale(get_locale())
+
+
+def public_url(path: str = "/") -> str:
+    """An absolute link for a document: ``PUBLIC_BASE_URL`` + ``path`` (never the request's host)."""
+    from flask import current_app
+
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
+
+
+def render(
+    template_name: str,
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+    *,
+    locale: str,
+    env=None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+) -> bytes:
+    """Render a PDF template in ``locale`` (needs an app context).
+
+    The Babel locale is forced to ``locale`` while ``context`` is built (when it is a
+    callable: build labels with ``gettext`` there) and while the template renders (its
+    ``_()`` calls), and ``document_context(locale)`` is added, so the document's words,
+    faces (``FONT_FACES``) and footer are all in one language whatever the page language.
+    """
+    from flask import current_app
+    from flask_babel import force_locale, gettext
+
+    locale = normalize_locale(locale)
+    with force_locale(locale):
+        data = dict(context() if callable(context) else context)
+        data.update(document_context(locale, gettext("Page %(page)s of %(pages)s")))
+        html = (env or current_app.jinja_env).get_template(template_name).render(**data)
+    return html_to_pdf(html, timeout=timeout, max_memory_mb=max_memory_mb)
 
 
 # --------------------------------------------------------------------------- CLI

@@ -221,6 +221,9 @@ MESSAGES: dict[str, object] = {
     "edition_taken": _l("A round with this edition number already exists."),
     "round_edit_conflict": _l("Someone else changed this round while you were editing. Your changes were not saved: "
                               "review the current values below and apply your changes again."),
+    "official_language_locked": _l("The award list of this round has been published in %(language)s; its "
+                                   "verification code depends on the printed words, so the language of the "
+                                   "official documents can no longer change."),
     # ---------------------------------------------------------------- accounts and rounds
     "email_taken": _l("This email address already has an account."),
     "uscc_taken": _l("An organization with this code is already registered. Ask its contact person for an account."),

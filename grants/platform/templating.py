@@ -11,6 +11,7 @@ from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
 from grants.platform import i18n, localtime, numbers
+from grants.platform.pdf import no_widow
 
 money = numbers.money  # kept for callers that import it from here (grants/allocation/views.py)
 
@@ -29,6 +30,7 @@ def init_app(app):
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["category_label"] = i18n.category_label  # {{ row.category|category_label(rnd) }}
     app.jinja_env.filters["label"] = i18n.label  # {{ rnd|label }}, {{ rnd|label("issuer") }}, {{ category|label }}
+    app.jinja_env.filters["no_widow"] = no_widow
 
     @app.context_processor
     def globals_():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import abort, current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -42,13 +41,14 @@ def summary_context(proposal: Proposal, lang: str) -> dict:
             labels.setdefault(c.key, c.label.get(lang))
             if c.key not in seen:
                 seen.add(c.key)
-                criteria.append({"key": c.key, "label": c.label.get(lang), "max": str(c.max_points.normalize())})
+                criteria.append({"key": c.key, "label": c.label.get(lang), "max": numbers.points(c.max_points),
+                                 "_max": c.max_points})
         for v in rubric.veto_items:
             labels.setdefault(v.key, v.label.get(lang))
     for row in criteria:
         values = [Decimal(str(r.scores[row["key"]])) for r in reviews if r.scores.get(row["key"]) not in (None, "")]
         mean = _mean(values)
-        row["mean"] = str(mean) if mean is not None else "—"
+        row["mean"] = numbers.score(mean)
         row["count"] = len(values)
         row["comments"] = [
             {"reviewer": n, "text": r.comments[row["key"]]}
@@ -73,7 +73,8 @@ def summary_context(proposal: Proposal, lang: str) -> dict:
         "review_count": len(reviews),
         "criteria": criteria,
         "totals": totals,
-        "mean_total": str(mean_total) if mean_total is not None else "—",
+        "mean_total": numbers.score(mean_total),
+        "max_total": numbers.points(sum((row["_max"] for row in criteria), Decimal(0))) if criteria else "",
         "published_score": numbers.score(award.score) if award is not None and award.score is not None else "",
         "amount": numbers.money(award.amount) if award is not None and not award.withdrawn else "",
         "other_comments": other_comments,
@@ -87,10 +88,11 @@ def review_summary(proposal_id: int):
         abort(404)
     if ops.latest_publication(proposal.round_id, visible_only=True) is None:
         abort(404)  # nothing is published yet: the summary does not exist for the NGO
-    lang = rubric_core.normalize_lang(str(get_locale() or "zh_Hant"))
+    # A personal document: in the reader's language (words, rubric labels, faces).
+    locale = pdf.reader_locale()
     try:
-        data = pdf.render_template_to_pdf(current_app.jinja_env, "publication/pdf/review_summary.html",
-                                          summary_context(proposal, lang))
+        data = pdf.render("publication/pdf/review_summary.html",
+                          lambda: summary_context(proposal, rubric_core.normalize_lang(locale)), locale=locale)
     except pdf.PdfError:
         current_app.logger.exception("review summary PDF of proposal %s failed", proposal.id)
         abort(503)

@@ -77,15 +77,30 @@ from grants.platform.pdf import (
     DEFAULT_MAX_MEMORY_MB,
     DEFAULT_STATIC_ROOT,
     PdfRenderError,
+    css_string,
+    document_context,
     html_to_pdf,
     html_to_pdf_many,
     make_jinja_env,
+    page_counter_css,
     sha256_hex,
 )
 
 # --------------------------------------------------------------------------- award list
 
 AWARD_LIST_TEMPLATE = "publication/pdf/award_list.html"
+
+#: The list's words when no catalog is at hand (this module does not import Flask): Traditional
+#: Chinese. ``grants.publication.operations.list_labels(locale)`` gives them in a round's official
+#: language from the catalogs; ``subtotal``/``total`` take ``category=``/``n=`` (a ``%`` format or
+#: a callable, for plural forms: see ``fill``), ``seal`` ``issuer=``.
+DEFAULT_LABELS: dict[str, str] = {
+    "rank": "名次", "project": "項目名稱", "organization": "申報機構", "category": "類別", "score": "評分",
+    "amount": "核定金額", "published_on": "發布日期", "currency": "金額單位：人民幣元", "code_short": "驗證碼",
+    "code": "驗證碼（名單數據 SHA-256）", "verify_url": "核驗網址", "audit_head": "審計日誌",
+    "seal": "%(issuer)s（蓋章）", "signatory": "負責人簽名", "subtotal": "%(category)s 小計（%(n)s 項）",
+    "total": "合計（%(n)s 項）", "page": "第 %(page)s 頁，共 %(pages)s 頁",
+}
 
 
 @dataclass(frozen=True)
@@ -103,9 +118,9 @@ class AwardListLayout:
     pad_h_mm: float = 1.0
     rule_mm: float = 0.2
     columns: tuple[tuple[str, float], ...] = (
-        ("rank", 11), ("project", 63), ("organization", 52), ("category", 20), ("score", 14), ("amount", 22),
+        ("rank", 11), ("project", 57), ("organization", 56), ("category", 20), ("score", 13), ("amount", 25),
     )
-    thead_mm: float = 8
+    thead_mm: float = 12  # two lines: English headers ("Approved amount") wrap
     header_mm: float = 36  # official header, page 1 (fixed height in CSS)
     seal_mm: float = 40  # seal and signature block (fixed height in CSS)
     slack_mm: float = 5  # safety margin per page
@@ -127,6 +142,11 @@ class AwardListLayout:
 
 
 DEFAULT_AWARD_LAYOUT = AwardListLayout()
+
+
+def fill(label, **values) -> str:
+    """A label with its values: ``label % values``, or ``label(**values)`` when it is a callable."""
+    return label(**values) if callable(label) else label % values
 
 
 def _char_em(ch: str) -> float:
@@ -251,15 +271,20 @@ def award_list_context(
     verify_base_url: str,
     audit_head: str | None = None,
     category_order: Sequence[str] | None = None,
+    locale: str = "zh_Hant",
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Plain-data context for ``render_award_list``.
 
     ``rows``: mappings with ``rank, project, organization, category, score, amount``
     (score/amount as ``Decimal``, int or str).  Rows are grouped by category (in
     ``category_order`` or first-appearance order; input order kept inside a group),
-    each group followed by its subtotal, then the grand total.
+    each group followed by its subtotal, then the grand total.  ``locale`` chooses the faces
+    (``grants.platform.pdf.FONT_FACES``), ``labels`` the words (``DEFAULT_LABELS``' keys).
     """
     from markupsafe import Markup
+
+    words = {**DEFAULT_LABELS, **(labels or {})}
 
     formatted = [
         {"kind": "row", "rank": str(r["rank"]), "project": str(r["project"]),
@@ -282,8 +307,9 @@ def award_list_context(
         total += subtotal
         items.extend({k: v for k, v in r.items() if k != "_amount"} for r in group)
         items.append({"kind": "subtotal", "category": category,
-                      "label": f"{category} 小計（{len(group)} 項）", "amount": numbers.amount(subtotal)})
-    items.append({"kind": "total", "label": f"合計（{len(formatted)} 項）", "amount": numbers.amount(total)})
+                      "label": fill(words["subtotal"], category=category, n=len(group)),
+                      "amount": numbers.amount(subtotal)})
+    items.append({"kind": "total", "label": fill(words["total"], n=len(formatted)), "amount": numbers.amount(total)})
     data_rows = [[i["rank"], i["project"], i["organization"], i["category"], i["score"], i["amount"]]
                  for i in items if i["kind"] == "row"]
     code = award_list_verification_code(
@@ -291,6 +317,9 @@ def award_list_context(
     )
     verify_url = f"{verify_base_url}?code={code}"
     return {
+        **document_context(locale, words["page"]),
+        "labels": {**{k: v for k, v in words.items() if not callable(v)}, "seal": fill(words["seal"], issuer=issuer)},
+        "footer_code_css": Markup(css_string(f"{words['code_short']} {code}")),  # noqa: S704  # nosec B704
         "issuer": issuer, "round_name": round_name, "title": title, "date": date,
         "items": items, "row_count": len(formatted), "total_amount": numbers.amount(total),
         "verification_code": code, "verify_url": verify_url, "audit_head": audit_head,
@@ -346,12 +375,18 @@ def render_award_list(
     parts = max(1, min(workers, len(pages) // max(1, min_pages_per_worker)))
     limits = {"static_root": static_root, "timeout": timeout, "max_memory_mb": max_memory_mb}
     base = {**context, "layout": layout}
+    page_label = context.get("labels", DEFAULT_LABELS)["page"]
+
+    def counter(total: int | None):
+        from markupsafe import Markup
+
+        return Markup(page_counter_css(page_label, total))  # noqa: S704  # nosec B704 - escaped CSS strings
 
     deadline = time.monotonic() + timeout
 
     def single_pass() -> bytes:
         html = template.render(**base, pages=pages, show_header=True, show_seal=True,
-                               first_page=1, page_total=None)
+                               first_page=1, page_counter=counter(None))
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise PdfRenderError(f"PDF render exceeded the {timeout:g} s time limit")
@@ -364,7 +399,7 @@ def render_award_list(
     for n, group in enumerate(groups):
         htmls.append(template.render(
             **base, pages=group, show_header=n == 0, show_seal=n == len(groups) - 1,
-            first_page=offset + 1, page_total=len(pages),
+            first_page=offset + 1, page_counter=counter(len(pages)),
         ))
         offset += len(group)
     pdfs = html_to_pdf_many(htmls, **limits)

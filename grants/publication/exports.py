@@ -2,31 +2,39 @@
 total, written once when the notice is rendered and served, frozen, to anyone.
 
 Made from the render spec only (``operations.render_spec``: issuer, round name, title, date and the
-frozen rows), like the PDF. The list is an official document in Chinese, so its words are fixed
-Traditional Chinese, as on the PDF, whatever the admin's language.
+frozen rows), like the PDF. The list is an official document: its words are in the round's official
+language, as on the PDF (``labels`` from ``operations.list_labels``; Traditional Chinese without them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from grants.platform.exports import INTEGER, MONEY, SCORE, TEXT, Column, Row, Sheet, xlsx_bytes
+from grants.publication.award_list import DEFAULT_LABELS, fill
 
-COLUMNS = [
-    Column("名次", INTEGER, 8),
-    Column("項目名稱", TEXT, 40),
-    Column("申報機構", TEXT, 32),
-    Column("類別", TEXT, 14),
-    Column("評分", SCORE, 10),
-    Column("核定金額", MONEY, 16),
-]
+
+def columns(labels: Mapping[str, str]) -> list[Column]:
+    return [
+        Column(labels["rank"], INTEGER, 8),
+        Column(labels["project"], TEXT, 40),
+        Column(labels["organization"], TEXT, 32),
+        Column(labels["category"], TEXT, 14),
+        Column(labels["score"], SCORE, 10),
+        Column(labels["amount"], MONEY, 16),
+    ]
+
+
+COLUMNS = columns(DEFAULT_LABELS)
 
 
 def _amount(row: dict) -> Decimal:
     return Decimal(row["amount"])
 
 
-def notice_sheet(spec: dict) -> Sheet:
+def notice_sheet(spec: dict, labels: Mapping[str, str] | None = None) -> Sheet:
+    words = {**DEFAULT_LABELS, **(labels or {})}
     rows = spec["rows"]
     order: list[str] = []
     for row in rows:
@@ -40,17 +48,19 @@ def notice_sheet(spec: dict) -> Sheet:
             lines.append([int(rank) if rank.isdigit() else rank, r["project"], r["organization"], r["category"],
                           Decimal(r["score"]) if r["score"] else None, _amount(r)])
         subtotal = sum((_amount(r) for r in group), Decimal(0))
-        lines.append(Row([None, f"{category} 小計（{len(group)} 項）", None, None, None, subtotal], strong=True))
+        lines.append(Row([None, fill(words["subtotal"], category=category, n=len(group)), None, None, None,
+                          subtotal], strong=True))
     total = sum((_amount(r) for r in rows), Decimal(0))
-    lines.append(Row([None, f"合計（{len(rows)} 項）", None, None, None, total], strong=True))
+    lines.append(Row([None, fill(words["total"], n=len(rows)), None, None, None, total], strong=True))
+    colon = ": " if spec.get("locale") == "en" else "："
     preamble = [
         [spec["issuer"]],
         [f"{spec['round_name']} {spec['title']}"],
-        [f"發布日期：{spec['date']}", None, None, None, None, "金額單位：人民幣元"],
+        [f"{words['published_on']}{colon}{spec['date']}", None, None, None, None, words["currency"]],
     ]
-    return Sheet(spec["title"], COLUMNS, lines, preamble=preamble)
+    return Sheet(spec["title"], columns(words), lines, preamble=preamble)
 
 
-def notice_workbook(spec: dict) -> bytes:
-    """The bytes of list.xlsx for ``spec``."""
-    return xlsx_bytes([notice_sheet(spec)])
+def notice_workbook(spec: dict, labels: Mapping[str, str] | None = None) -> bytes:
+    """The bytes of list.xlsx for ``spec`` (words: ``labels``, see ``notice_sheet``)."""
+    return xlsx_bytes([notice_sheet(spec, labels)])

@@ -37,7 +37,8 @@ import logging
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -59,15 +60,16 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, i18n, localtime, mail, numbers
+from grants.platform import audit, i18n, localtime, mail, numbers, pdf
 from grants.publication import award_list
 from grants.rules import workdays
 from grants.rules.refusal import Refusal
 
 LOGGER = logging.getLogger(__name__)
 CALENDAR_KEY = "work_calendar"
-NOTICE_TITLE = "公示名單"
-FINAL_TITLE = "立項名單"
+#: The lists' titles, printed (and hashed into the verification code) in the round's official language.
+NOTICE_TITLE = _l("Public notice list")
+FINAL_TITLE = _l("Approved project list")
 OPEN_OBJECTION = (ObjectionStatus.open, ObjectionStatus.investigating)
 #: A render still "rendering" after this many seconds is presumed lost (e.g. a restarted worker).
 STALE_RENDER_SECONDS = 600
@@ -76,8 +78,39 @@ STALE_RENDER_SECONDS = 600
 # --------------------------------------------------------------------------- dates
 
 
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def document_date(day: date, locale: str) -> str:
+    """A date as an official document prints it: ``2026年12月1日`` in Chinese, ``December 1, 2026`` in English."""
+    from babel.dates import format_date
+
+    return format_date(day, "long", locale=pdf.normalize_locale(locale))
+
+
+def list_labels(locale: str) -> dict:
+    """The award list's words (``award_list.DEFAULT_LABELS``' keys) in ``locale``, from the catalogs.
+
+    ``subtotal`` and ``total`` are callables (``category=``, ``n=``) that choose the plural form in
+    ``locale`` whenever they are called."""
+    locale = pdf.normalize_locale(locale)
+
+    def subtotal(category: str, n: int) -> str:
+        with force_locale(locale):
+            return ngettext("%(category)s subtotal (%(num)d project)", "%(category)s subtotal (%(num)d projects)",
+                            n, category=category)
+
+    def total(n: int) -> str:
+        with force_locale(locale):
+            return ngettext("Total (%(num)d project)", "Total (%(num)d projects)", n)
+
+    with force_locale(locale):
+        return {
+            "rank": _("Rank"), "project": _("Project name"), "organization": _("Applicant organization"),
+            "category": _("Category"), "score": _("Score"), "amount": _("Approved amount"),
+            "published_on": _("Published on"), "currency": _("Amounts in yuan (RMB)"),
+            "code_short": _("Verification code"), "code": _("Verification code (SHA-256 of the list data)"),
+            "verify_url": _("Verify at"), "audit_head": _("Audit log"), "seal": _("%(issuer)s (seal)"),
+            "signatory": _("Signature of the person in charge"), "subtotal": subtotal, "total": total,
+            "page": _("Page %(page)s of %(pages)s"),
+        }
 
 
 # --------------------------------------------------------------------------- calendar
@@ -164,20 +197,30 @@ def rows_total(rows: list[dict]) -> Decimal:
     return sum((Decimal(r["amount"]) for r in rows), Decimal(0))
 
 
-def render_spec(rnd: Round, *, title: str, day: date, rows: list[dict], audit_head: str | None) -> dict:
-    """Everything the renderer needs, as plain data (handed to the background thread)."""
-    return {"issuer": rnd.issuer, "round_name": rnd.name, "title": title, "date": chinese_date(day),
-            "rows": [dict(r) for r in rows], "audit_head": audit_head}
+def render_spec(rnd: Round, *, title, day: date, rows: list[dict], audit_head: str | None) -> dict:
+    """Everything the renderer needs, as plain data (handed to the background thread).
+
+    An official document: the title and the date are in the round's official language
+    (``locale``), and so is everything ``list_context`` adds."""
+    locale = pdf.normalize_locale(rnd.official_language)
+    with force_locale(locale):
+        title = str(title)
+    return {"issuer": i18n.label(rnd, "issuer", locale), "round_name": i18n.label(rnd, "name", locale), "title": title, "date": document_date(day, locale),
+            "rows": [dict(r) for r in rows], "audit_head": audit_head, "locale": locale}
 
 
 def verify_base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify"
+    """The verify page's absolute address printed (and QR-coded) on the lists: from PUBLIC_BASE_URL."""
+    return pdf.public_url("/verify")
 
 
 def list_context(spec: dict, base_url: str) -> dict:
+    """The award-list context of a render spec; words in the spec's (the round's official) language."""
+    locale = spec.get("locale", "zh_Hant")
     return award_list.award_list_context(
         issuer=spec["issuer"], round_name=spec["round_name"], title=spec["title"], date=spec["date"],
         rows=spec["rows"], verify_base_url=base_url, audit_head=spec["audit_head"],
+        locale=locale, labels=list_labels(locale),
     )
 
 

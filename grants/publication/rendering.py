@@ -61,7 +61,7 @@ def _render_job(app, publication_id: int, kind: str, spec: dict) -> None:
     with app.app_context():
         try:
             _progress(publication_id, 5)
-            context = ops.list_context(spec, app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify")
+            context = ops.list_context(spec, ops.verify_base_url())
             _progress(publication_id, 15)
             data = award_list.render_award_list(context)
             _progress(publication_id, 85)
@@ -76,7 +76,8 @@ def _render_job(app, publication_id: int, kind: str, spec: dict) -> None:
                 publication.final_code = context["verification_code"]
             else:
                 xlsx_name = f"publication-{publication_id}-notice.xlsx"
-                _store(folder, xlsx_name, publication_exports.notice_workbook(spec))
+                _store(folder, xlsx_name, publication_exports.notice_workbook(
+                    spec, ops.list_labels(spec.get("locale", "zh_Hant"))))
                 publication.pdf_path = name
                 publication.pdf_sha256 = digest
                 publication.xlsx_path = xlsx_name

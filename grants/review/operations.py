@@ -363,7 +363,10 @@ def sheet_data(review: Review, rubric: rubric_core.Rubric, lang: str, *, blind: 
         "bonus": bonus,
         "bonus_cap": _fmt(rubric.bonus_cap) if rubric.bonus_items else "",
         "total": _fmt(review.total) if review.total is not None else "",
-        "max_total": _fmt(rubric_core.max_total(rubric, with_bonus=bool(rubric.bonus_items))),
+        # the form's "Total: x / 100": the criteria's maximum; bonus points are on top, up to the cap
+        "max_total": _fmt(rubric_core.max_total(rubric)),
+        "bonus_max": _fmt(rubric_core.max_total(rubric, with_bonus=True) - rubric_core.max_total(rubric))
+        if rubric.bonus_items else "",
         "vetoed": review.vetoed,
         "submitted": review.status == ReviewStatus.submitted,
         "submitted_at": _local(review.submitted_at) if review.submitted_at else "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Round, RubricVersion, Stage
-from grants.platform import downloads, i18n, refusals
-from grants.platform.pdf import render_template_to_pdf
+from grants.platform import downloads, i18n, pdf, refusals
 from grants.platform.web import reviewer as bp
 from grants.review import operations as review_ops
 from grants.review.forms import names
@@ -103,19 +102,18 @@ def roadshow_sheet(round_id: int, proposal_id: int):
     proposal = db.session.get(Proposal, proposal_id)
     if review is None or proposal is None or proposal.round_id != rnd.id:
         abort(404)
-    lang = _lang()
+    # A personal document: in the judge's language. The written review's sheet
+    # (templates/review/pdf/score_sheet.html) serves every stage; on stage the project is not
+    # blind, so the sheet names it.
+    locale = pdf.reader_locale()
+    lang = rubric_mod.normalize_lang(locale)
     rub = rubric_mod.rubric_from_dict(review.rubric_version.definition)
-    # The written review's sheet (templates/review/pdf/score_sheet.html) serves every stage; on stage the
-    # project is not blind, so the sheet names it.
-    sheet = review_ops.sheet_data(review, rub, lang, blind=False, yes=_("Yes"), no=_("No"),
-                                  unanswered=_("Not answered"))
-    context = {
-        "lang": {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans"}.get(lang, "en"),
-        "title": _("Roadshow score sheet"),
-        "round_name": i18n.label(rnd),
-        "stage_name": _("Roadshow"),
-        "sheets": [sheet],
-        "labels": {**sheet_labels(), "title": _("Roadshow score sheet")},
-    }
-    pdf = render_template_to_pdf(current_app.jinja_env, "review/pdf/score_sheet.html", context)
-    return downloads.download(pdf, filename=f"roadshow-sheet-{proposal.number or proposal.id}.pdf", mimetype="application/pdf")
+
+    def context() -> dict:
+        sheet = review_ops.sheet_data(review, rub, lang, blind=False, yes=_("Yes"), no=_("No"),
+                                      unanswered=_("Not answered"))
+        return {"title": _("Roadshow score sheet"), "round_name": i18n.label(rnd), "stage_name": _("Roadshow"),
+                "sheets": [sheet], "labels": {**sheet_labels(), "title": _("Roadshow score sheet")}}
+
+    data = pdf.render("review/pdf/score_sheet.html", context, locale=locale)
+    return downloads.download(data, filename=f"roadshow-sheet-{proposal.number or proposal.id}.pdf", mimetype="application/pdf")

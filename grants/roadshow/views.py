@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,9 +14,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.extensions import db
 from grants.models import Proposal, ProposalStatus, Role, Round, User
-from grants.platform import downloads, i18n, refusals
+from grants.platform import downloads, i18n, pdf, refusals
 from grants.platform.forms import BaseForm
-from grants.platform.pdf import render_template_to_pdf
 from grants.platform.web import admin as bp
 from grants.ranking import operations as ranking_ops
 from grants.roadshow import operations as roadshow_ops
@@ -28,10 +26,6 @@ STAGE_LABELS = {"written": _l("Written review"), "roadshow": _l("Roadshow")}
 
 def _round(round_id: int) -> Round:
     return db.session.get(Round, round_id) or abort(404)
-
-
-def _lang() -> str:
-    return str(get_locale() or "zh_Hant")
 
 
 # --------------------------------------------------------------------------- roadshow
@@ -170,21 +164,25 @@ def roadshow_order_pdf(round_id: int):
     if not slots:
         refusals.flash_refusal(Refusal("roadshow_not_drawn"))
         return redirect(url_for("admin.roadshow", round_id=rnd.id))
-    context = {
-        "title": _("Roadshow presentation order"), "round_name": i18n.label(rnd), "issuer": i18n.label(rnd, "issuer"),
-        "seed": rnd.roadshow_seed or "", "lang": {"zh_Hans": "zh-Hans", "en": "en"}.get(_lang(), "zh-Hant"),
-        "present_minutes": rnd.roadshow_present_minutes, "qa_minutes": rnd.roadshow_qa_minutes,
-        "rows": [{"position": s["position"], "number": s["number"], "name": s["name"],
-                  "organization": s["organization"], "category": rnd.category_label(s["category"], i18n.current_locale())} for s in slots],
-        "labels": {"position": _("Order"), "number": _("Number"), "name": _("Project"),
-                   "organization": _("Organization"), "category": _("Category"),
-                   "seed": _("Drawn by lot with seed"),
-                   "method": _("Order = projects sorted by SHA-256(seed + \":\" + number), ascending."),
-                   "timing": _("Each project: %(p)d minutes presentation + %(q)d minutes questions.",
-                               p=rnd.roadshow_present_minutes, q=rnd.roadshow_qa_minutes)},
-    }
-    pdf = render_template_to_pdf(current_app.jinja_env, "roadshow/pdf/order.html", context)
-    return downloads.download(pdf, filename=f"roadshow-order-round-{rnd.edition}.pdf", mimetype="application/pdf")
+
+    def context() -> dict:
+        return {
+            "title": _("Roadshow presentation order"), "round_name": i18n.label(rnd), "issuer": i18n.label(rnd, "issuer"),
+            "seed": rnd.roadshow_seed or "",
+            "present_minutes": rnd.roadshow_present_minutes, "qa_minutes": rnd.roadshow_qa_minutes,
+            "rows": [{"position": s["position"], "number": s["number"], "name": s["name"],
+                      "organization": s["organization"], "category": rnd.category_label(s["category"], i18n.current_locale())} for s in slots],
+            "labels": {"position": _("Order"), "number": _("Number"), "name": _("Project"),
+                       "organization": _("Organization"), "category": _("Category"),
+                       "seed": _("Drawn by lot with seed"),
+                       "method": _("Order = projects sorted by SHA-256(seed + \":\" + number), ascending."),
+                       "timing": _("Each project: %(p)d minutes presentation + %(q)d minutes questions.",
+                                   p=rnd.roadshow_present_minutes, q=rnd.roadshow_qa_minutes)},
+        }
+
+    # An official document of the round: in the round's official language.
+    data = pdf.render("roadshow/pdf/order.html", context, locale=rnd.official_language)
+    return downloads.download(data, filename=f"roadshow-order-round-{rnd.edition}.pdf", mimetype="application/pdf")
 
 
 @bp.route("/rounds/<int:round_id>/roadshow/host")

@@ -36,6 +36,13 @@ VETO_POLICY_LABELS = {
 #: The languages an admin-entered label may be given in besides the text as given (Traditional
 #: Chinese by default); form fields are named ``<field>_<suffix>``.
 LABEL_LANGUAGES = {"zh_Hans": "zh_hans", "en": "en"}
+def _admin_language() -> str:
+    """The language of the admin filling in the form: a new round's official language by default."""
+    from flask_babel import get_locale
+
+    from grants.platform.pdf import normalize_locale
+
+    return normalize_locale(get_locale())
 
 
 class CategoryRow(Form):
@@ -61,6 +68,11 @@ class RoundForm(BaseForm):
     issuer_en = StringField(_l("Issuing body (English)"), validators=[Optional(), Length(max=200)])
     description_zh_hans = TextAreaField(_l("Description (Simplified Chinese)"), validators=[Optional(), Length(max=5000)])
     description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])
+    official_language = SelectField(
+        _l("Language of the official documents"), default=_admin_language,
+        description=_l("The notice list, the final list, the roadshow order and the grant agreements are printed "
+                       "in this language. Personal documents follow each reader's language."),
+    )
     funding_pool = MoneyField(_l("Funding pool (yuan)"), validators=[InputRequired(REQUIRED), positive_money])
     project_cap = MoneyField(_l("Cap per project (yuan)"), validators=[InputRequired(REQUIRED), positive_money])
     max_proposals_per_org = IntegerField(
@@ -133,8 +145,9 @@ class RoundForm(BaseForm):
     categories = FieldList(FormField(CategoryRow), min_entries=1)
 
     def set_choices(self, criteria: list[tuple[str, str]]) -> None:
-        from grants.platform.i18n import ATTACHMENT_KIND_LABELS
+        from grants.platform.i18n import ATTACHMENT_KIND_LABELS, LANGUAGE_NAMES
 
+        self.official_language.choices = [SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()]
         self.score_basis.choices = [SelectChoice(k, v) for k, v in SCORE_BASIS_LABELS.items()]
         self.veto_policy.choices = [SelectChoice(k, v) for k, v in VETO_POLICY_LABELS.items()]
         self.tiebreak_criterion.choices = [SelectChoice("", _l("None"))] + [SelectChoice(k, v) for k, v in criteria]

@@ -2,8 +2,9 @@
 
 Plain functions that change models and write the audit log; they flush, never commit.
 Refusals are ``Refusal`` (codes in the rounds section of ``grants.platform.refusals``):
-``edition_taken`` (field ``edition``) and ``round_edit_conflict`` (the round changed since the
-form was opened). A refused call changes nothing.
+``edition_taken`` (field ``edition``), ``round_edit_conflict`` (the round changed since the
+form was opened) and ``official_language_locked`` (field ``official_language``: a list was
+published in the old language, and its verification code hashes the printed title and date). A refused call changes nothing.
 """
 
 from __future__ import annotations
@@ -13,14 +14,26 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import func, select
 
 from grants.extensions import db
-from grants.models import Category, Organization, Proposal, Role, Round, RubricVersion, Stage, User
+from grants.models import (
+    Category,
+    Organization,
+    Proposal,
+    Publication,
+    PublicationStatus,
+    Role,
+    Round,
+    RubricVersion,
+    Stage,
+    User,
+)
 from grants.platform import audit
+from grants.platform.i18n import LANGUAGE_NAMES
 from grants.rules import rubric as rubric_core
 from grants.rules.refusal import Refusal
 
 #: Round columns the round form edits directly (strings are stripped).
 ROUND_FIELDS = (
-    "edition", "name", "issuer", "description", "funding_pool", "project_cap", "max_proposals_per_org",
+    "edition", "name", "issuer", "description", "official_language", "funding_pool", "project_cap", "max_proposals_per_org",
     "admin_share_max", "project_start", "project_end", "call_opens_at", "call_closes_at", "screening_closes_at",
     "review_opens_at", "review_closes_at", "roadshow_at", "notice_starts_at", "blind_review", "reveal_peer_scores",
     "publish_panel_names", "notice_working_days", "trim_min_reviews", "score_basis", "veto_policy",
@@ -85,11 +98,20 @@ def update_round(rnd: Round, values: Mapping, *, version: int, stage_weights: di
         raise Refusal("round_edit_conflict")
     if edition_taken(values["edition"], rnd.id):
         raise Refusal("edition_taken", field="edition", edition=values["edition"])
+    if values.get("official_language", rnd.official_language) != rnd.official_language and _published(rnd):
+        raise Refusal("official_language_locked", field="official_language",
+                      language=LANGUAGE_NAMES.get(rnd.official_language, rnd.official_language))
     _apply(rnd, values, stage_weights=stage_weights, tiebreak_criterion=tiebreak_criterion,
            required_documents=required_documents, categories=categories, translations=translations)
     audit.record("update_round", rnd, edition=rnd.edition)
     db.session.flush()
     return rnd
+
+
+def _published(rnd: Round) -> bool:
+    """A notice or final list of the round exists (printed, and hashed, in its official language)."""
+    return db.session.scalar(select(Publication.id).where(
+        Publication.round_id == rnd.id, Publication.status != PublicationStatus.failed).limit(1)) is not None
 
 
 # --------------------------------------------------------------------------- queries

@@ -318,7 +318,7 @@ ROUTES = {
     "admin.assignment_export": Route("admin", ("project", "category", "reviewer")),
     "public.results_xlsx": Route(
         "anonymous", ("project", "organization", "category", "issuer"),
-        numbers={"公示名單": {"名次": "0", "評分": SCORE_FMT, "核定金額": MONEY_FMT}}),
+        numbers={"公示名單": {"排名": "0", "得分": SCORE_FMT, "核定金額": MONEY_FMT}}),
 }
 
 

@@ -17,6 +17,11 @@ def test_pages_default_to_traditional_chinese(client):
         ({"ENV_NAME": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "DEBUG": True, "SESSION_COOKIE_SECURE": True}, "debug"),
         ({"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": False}, "SECURE"),
+        ({"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": True}, "PUBLIC_BASE_URL"),
+        ({"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": True,
+          "PUBLIC_BASE_URL": "http://127.0.0.1:5000/"}, "PUBLIC_BASE_URL"),
+        ({"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": True,
+          "PUBLIC_BASE_URL": "grants.example.org"}, "PUBLIC_BASE_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(config, message, tmp_path):
@@ -27,15 +32,24 @@ def test_production_refuses_unsafe_settings(config, message, tmp_path):
 def test_production_starts_with_safe_settings(tmp_path):
     app = create_app({
         "ENV_NAME": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite", "PUBLIC_BASE_URL": "https://grants.example.org",
     })
     assert not app.debug
+
+
+def test_production_warns_about_a_loopback_public_address(tmp_path, caplog):
+    create_app({
+        "ENV_NAME": "production", "SECRET_KEY": "k" * 40, "SESSION_COOKIE_SECURE": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite", "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+    })
+    assert any("PUBLIC_BASE_URL" in r.getMessage() for r in caplog.records)
 
 
 def test_environment_configures_database(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite")
     monkeypatch.setenv("GRANTS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://grants.example.org")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite")
     assert app.config["SESSION_COOKIE_SECURE"] is True

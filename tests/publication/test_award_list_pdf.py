@@ -99,7 +99,7 @@ def test_header_repeated_and_page_x_of_y(rendered) -> None:
     assert total >= 4
     for number, text in enumerate(texts, start=1):
         assert "名次項目名稱申報機構類別評分核定金額" in text, number
-        assert f"第{number}頁共{total}頁" in text, (number, text[-80:])
+        assert f"第{number}頁，共{total}頁" in text, (number, text[-80:])
     assert texts[0].count("惠州市婦女聯合會") >= 1 and "立項名單" in texts[0]
     assert all("第八屆紅紫荊婦女兒童公益項目創投活動" not in t for t in texts[1:])
 
@@ -162,7 +162,7 @@ def test_short_estimate_falls_back_to_single_pass(monkeypatch, ctx) -> None:
     data = award_list.render_award_list(ctx, workers=2, min_pages_per_worker=1, timeout=60)
     texts = page_texts(data)
     for number, text in enumerate(texts, start=1):
-        assert f"第{number}頁共{len(texts)}頁" in text
+        assert f"第{number}頁，共{len(texts)}頁" in text
         assert "名次項目名稱申報機構類別評分核定金額" in text
     assert "（蓋章）" in texts[-1]
 
@@ -171,7 +171,7 @@ def test_small_list_single_page() -> None:
     data = award_list.render_award_list(context(make_rows(3)), timeout=60)
     texts = page_texts(data)
     assert len(texts) == 1
-    assert "第1頁共1頁" in texts[0] and "（蓋章）" in texts[0] and "合計（3項）" in texts[0]
+    assert "第1頁，共1頁" in texts[0] and "（蓋章）" in texts[0] and "合計（3項）" in texts[0]
 
 
 # ------------------------------------------------------------------ pure helpers
@@ -250,6 +250,6 @@ def test_estimate_holds_for_wide_latin_names(monkeypatch) -> None:
     monkeypatch.setattr(pdf, "html_to_pdf", no_fallback)
     data = award_list.render_award_list(ctx, workers=2, min_pages_per_worker=1, timeout=60)
     texts = page_texts(data)
-    assert all(f"第{n}頁共{len(texts)}頁" in t for n, t in enumerate(texts, start=1))
+    assert all(f"第{n}頁，共{len(texts)}頁" in t for n, t in enumerate(texts, start=1))
     joined = "".join(texts)
     assert all(squash(r["project"]) in joined for r in rows)

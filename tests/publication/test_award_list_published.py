@@ -45,5 +45,5 @@ def test_published_pdf_embeds_cjk_font_and_text_extracts(app, client, auth, make
         assert name in text
         assert printed_amount(amount) in text
     assert "公示名單" in text and rnd.name in text and "惠州市婦女聯合會" in text
-    assert "第1頁共1頁" in text
+    assert "第1頁，共1頁" in text
     assert pub.data_code in text

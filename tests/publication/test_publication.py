@@ -88,7 +88,9 @@ def test_publish_renders_in_background_and_serves_the_frozen_copy(app, client, a
     assert sheet.status_code == 200
     ws = load_workbook(io.BytesIO(sheet.data)).active
     values = [[c.value for c in row] for row in ws.iter_rows()]
-    assert ["名次", "項目名稱", "申報機構", "類別", "評分", "核定金額"] in values
+    # the words of the round's official language (zh_Hant by default)
+    assert [translate(m) for m in ("Rank", "Project name", "Applicant organization", "Category", "Score",
+                                   "Approved amount")] in values
     projects = [v[1] for v in values]
     assert all(spec[0] in projects for spec in SPECS)
     subtotal = next(v for v in values if v[1] and str(v[1]).startswith("婦女發展 小計"))

@@ -40,7 +40,8 @@ def test_single_sheet_cjk_labels_and_total(app, client, auth, make):
     # rubric and interface labels in the reader's language (zh_Hant)
     total, signature, date = (translate(m) for m in ("Total", "Signature", "Date"))
     for label in ("需求與必要性", "項目設計與可行性", "調研扎實，數據充分", "優", rnd.name, p.blind_code,
-                  f"{total}:82/105", f"{signature}:", f"{date}:"):
+                  f"{total}：82/100", translate("including bonus points (at most %(cap)s)", cap="5").replace(" ", ""),
+                  f"{signature}：", f"{date}："):
         assert label in text, label
 
 

@@ -155,3 +155,36 @@ def test_round_labels_per_language_with_fallback(app, client, auth, make):
         rnd = db.session.get(Round, round_id)
         assert rnd.label("zh_Hans") == rnd.name and rnd.label("en") == "9th round"
         assert [c.label("en") for c in rnd.categories] == ["Women", "兒童關愛"]
+def test_official_language_defaults_to_the_creating_admins_language(app, client, auth, make):
+    make.user(Role.admin, email="boss@example.org")
+    auth.login("boss@example.org")
+    with client.session_transaction() as session:
+        session["lang"] = "zh_Hans"
+    page = client.get("/admin/rounds/new").get_data(as_text=True)
+    assert '<option selected value="zh_Hans">' in page or '<option value="zh_Hans" selected>' in page
+    assert auth.post("/admin/rounds/new", round_form()).status_code == 302  # the field left as offered
+    response = auth.post("/admin/rounds/new", round_form(edition="10", official_language="klingon"))
+    assert response.status_code == 200 and "official_language" in response.get_data(as_text=True)
+    assert auth.post("/admin/rounds/new", round_form(edition="11", official_language="en")).status_code == 302
+    with app.app_context():
+        languages = {r.edition: r.official_language for r in db.session.scalars(select(Round))}
+    assert languages == {9: "zh_Hans", 11: "en"}
+
+
+def test_official_language_is_locked_once_a_list_is_published(app, client, auth, make):
+    from tests.publication.test_publication_support import add_awards, direct_publication
+
+    make.user(Role.admin, email="boss@example.org")
+    rnd = make.round(edition=8)
+    auth.login("boss@example.org")
+    assert auth.post(f"/admin/rounds/{rnd.id}/edit", round_form(edition="8", version="1",
+                                                                official_language="zh_Hans")).status_code == 302
+    add_awards(make, app, rnd)
+    direct_publication(app, rnd.id)
+    response = auth.post(f"/admin/rounds/{rnd.id}/edit", round_form(edition="8", version="2", official_language="en",
+                                                                    name="改名"), headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "can no longer change" in html and 'value="改名"' in html
+    with app.app_context():
+        stored = db.session.get(Round, rnd.id)
+        assert (stored.official_language, stored.name) == ("zh_Hans", "第九屆紅紫荊婦女兒童公益項目創投活動")

@@ -53,6 +53,7 @@ def test_secure_cookie_in_production(tmp_path):
     from grants import create_app
 
     prod = create_app({"ENV_NAME": "production", "SECRET_KEY": "p" * 40, "SESSION_COOKIE_SECURE": True,
+                       "PUBLIC_BASE_URL": "https://grants.example.org",
                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite"})
     assert prod.config["SESSION_COOKIE_SECURE"] is True
 
