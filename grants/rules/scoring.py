@@ -323,12 +323,16 @@ Z_QUANTUM = Decimal("1e-30")  # z-scores are fixed-point: their sums are exact, 
 
 def sums(points: Iterable[Decimal]) -> tuple[int, Decimal, Decimal]:
     """(count, sum, sum of squares) of points: exact (points have 2 decimals), so sums of sums are too."""
-    n, s, s2 = 0, ZERO, ZERO
     with localcontext(_CTX):
-        for v in points:
-            n += 1
-            s += v
-            s2 += v * v
+        return _sums(points)
+
+
+def _sums(points: Iterable[Decimal]) -> tuple[int, Decimal, Decimal]:
+    n, s, s2 = 0, ZERO, ZERO
+    for v in points:
+        n += 1
+        s += v
+        s2 += v * v
     return n, s, s2
 
 
@@ -336,28 +340,36 @@ def spread(n: int, s: Decimal, s2: Decimal) -> tuple[Decimal, Decimal]:
     """(mean, population sd) from exact sums: var = (n * s2 - s^2) / n^2, one rounding, whatever the
     order the sums were taken in.  Zero sd when ``n < 2``."""
     with localcontext(_CTX):
-        if n == 0:
-            return ZERO, ZERO
-        mean = s / n
-        if n < 2:
-            return mean, ZERO
-        return mean, ((n * s2 - s * s) / (n * n)).sqrt()
+        return _spread(n, s, s2)
+
+
+def _spread(n: int, s: Decimal, s2: Decimal) -> tuple[Decimal, Decimal]:
+    if n == 0:
+        return ZERO, ZERO
+    mean = s / n
+    if n < 2:
+        return mean, ZERO
+    return mean, ((n * s2 - s * s) / (n * n)).sqrt()
 
 
 def z_score(v: Decimal, scale: tuple[Decimal, Decimal] | None) -> Decimal:
     """(v - mu_r) / sd_r of a reviewer's scale (``spread`` of their points), fixed-point; 0 without a scale."""
     if scale is None:
         return ZERO
-    mu, sd = scale
     with localcontext(_CTX):
-        return ((v - mu) / sd).quantize(Z_QUANTUM)
+        return ((v - scale[0]) / scale[1]).quantize(Z_QUANTUM)
 
 
 def reviewer_scale(n: int, s: Decimal, s2: Decimal) -> tuple[Decimal, Decimal] | None:
     """A reviewer's (mu, sd) for z-scores, or None when they carry no information (one score, sd 0)."""
+    with localcontext(_CTX):
+        return _reviewer_scale(n, s, s2)
+
+
+def _reviewer_scale(n: int, s: Decimal, s2: Decimal) -> tuple[Decimal, Decimal] | None:
     if n < 2:
         return None
-    mu, sd = spread(n, s, s2)
+    mu, sd = _spread(n, s, s2)
     return (mu, sd) if sd else None
 
 
@@ -386,76 +398,91 @@ def parts(points: Sequence[Decimal], zs: Sequence[Decimal], vetoes: int,
           criteria: Iterable[Mapping[str, Decimal]]) -> ProposalParts:
     """The :class:`ProposalParts` of one proposal from its reviews' points, z-scores, veto count and criteria."""
     with localcontext(_CTX):
-        n = len(points)
-        vals = sorted(points)
-        n_, s, s2 = sums(vals)
-        mean = s / n
-        half = n // 2
-        median = vals[half] if n % 2 else (vals[half - 1] + vals[half]) / 2
-        tmean = (s - vals[0] - vals[-1]) / (n - 2) if n >= 3 else None
-        sd = (sum([(v - mean) * (v - mean) for v in vals], ZERO) / n).sqrt()
-        zsum = sum(zs, ZERO)
-        crit_sum: dict[str, Decimal] = {}
-        crit_n: dict[str, int] = {}
-        for c in criteria:
-            for k, v in c.items():
-                if k in crit_sum:
-                    crit_sum[k] += v
-                    crit_n[k] += 1
-                else:
-                    crit_sum[k] = v
-                    crit_n[k] = 1
-        return ProposalParts(n, s, s2, mean, median, tmean, vals[-1] - vals[0], sd, zsum, vetoes,
-                             {k: (crit_sum[k] / crit_n[k]).quantize(CENT, rounding=ROUND_HALF_UP) for k in crit_sum})
+        return _parts(points, zs, vetoes, criteria)
+
+
+def _parts(points, zs, vetoes, criteria) -> ProposalParts:
+    n = len(points)
+    vals = sorted(points)
+    s = s2 = ZERO
+    for v in vals:
+        s += v
+        s2 += v * v
+    mean = s / n
+    half = n // 2
+    median = vals[half] if n % 2 else (vals[half - 1] + vals[half]) / 2
+    tmean = (s - vals[0] - vals[-1]) / (n - 2) if n >= 3 else None
+    sd = (sum([(v - mean) * (v - mean) for v in vals], ZERO) / n).sqrt()
+    zsum = sum(zs, ZERO)
+    crit_sum: dict[str, Decimal] = {}
+    crit_n: dict[str, int] = {}
+    for c in criteria:
+        for k, v in c.items():
+            if k in crit_sum:
+                crit_sum[k] += v
+                crit_n[k] += 1
+            else:
+                crit_sum[k] = v
+                crit_n[k] = 1
+    crit_mean = {k: (crit_sum[k] / crit_n[k]).quantize(CENT, rounding=ROUND_HALF_UP) for k in crit_sum} \
+        if crit_sum else _EMPTY
+    return ProposalParts(n, s, s2, mean, median, tmean, vals[-1] - vals[0], sd, zsum, vetoes, crit_mean)
+
+
+_EMPTY: Mapping[str, Decimal] = {}
 
 
 def finish(pid: ProposalId, stage: str, p: ProposalParts, g_mean: Decimal, g_sd: Decimal,
            config: RoundConfig) -> ProposalAggregate:
     """The published statistics of one proposal from its :class:`ProposalParts`, the stage's global mean
     and sd (``spread`` over every review of the stage) and the round's settings."""
+    with localcontext(_CTX):
+        return _finish(pid, stage, p, g_mean, g_sd, config)
+
+
+def _finish(pid, stage, p, g_mean, g_sd, config) -> ProposalAggregate:
     q = CENT
     up = ROUND_HALF_UP
-    with localcontext(_CTX):
-        n = p.n
-        trimmed = n >= config.min_for_trim and p.trimmed_mean is not None
-        tmean = p.trimmed_mean if trimmed else p.mean
-        std = g_mean + (p.zsum / n) * g_sd
-        if std < 0:
-            std = ZERO
-        elif std > config.max_points:
-            std = config.max_points
-        disq = (2 * p.veto_count > n) if config.veto_policy == "majority" else p.veto_count > 0
-        basis = config.basis
-        if basis == "trimmed":
-            exact = tmean
-        elif basis == "mean":
-            exact = p.mean
-        elif basis == "median":
-            exact = p.median
-        else:
-            exact = std
-        p_rng = p.score_range.quantize(q, rounding=up)
-        p_sd = p.sd.quantize(q, rounding=up)
-        threshold = config.disagreement_threshold
-        flagged = threshold is not None and (p_sd if config.disagreement_measure == "sd" else p_rng) > threshold
-        return ProposalAggregate(
-            proposal_id=pid,
-            stage=stage,
-            n=n,
-            mean=p.mean.quantize(q, rounding=up),
-            median=p.median.quantize(q, rounding=up),
-            trimmed_mean=tmean.quantize(q, rounding=up),
-            trimmed=trimmed,
-            standardised=std.quantize(q, rounding=up),
-            score_range=p_rng,
-            sd=p_sd,
-            flagged=flagged,
-            veto_count=p.veto_count,
-            disqualified=disq,
-            score=exact.quantize(q, rounding=up),
-            criteria_mean=p.criteria_mean,
-            exact_score=exact,
-        )
+    n = p.n
+    trimmed = n >= config.min_for_trim and p.trimmed_mean is not None
+    tmean = p.trimmed_mean if trimmed else p.mean
+    std = g_mean + (p.zsum / n) * g_sd
+    if std < 0:
+        std = ZERO
+    elif std > config.max_points:
+        std = config.max_points
+    disq = (2 * p.veto_count > n) if config.veto_policy == "majority" else p.veto_count > 0
+    basis = config.basis
+    if basis == "trimmed":
+        exact = tmean
+    elif basis == "mean":
+        exact = p.mean
+    elif basis == "median":
+        exact = p.median
+    else:
+        exact = std
+    p_rng = p.score_range.quantize(q, rounding=up)
+    p_sd = p.sd.quantize(q, rounding=up)
+    threshold = config.disagreement_threshold
+    flagged = threshold is not None and (p_sd if config.disagreement_measure == "sd" else p_rng) > threshold
+    return ProposalAggregate(
+        proposal_id=pid,
+        stage=stage,
+        n=n,
+        mean=p.mean.quantize(q, rounding=up),
+        median=p.median.quantize(q, rounding=up),
+        trimmed_mean=tmean.quantize(q, rounding=up),
+        trimmed=trimmed,
+        standardised=std.quantize(q, rounding=up),
+        score_range=p_rng,
+        sd=p_sd,
+        flagged=flagged,
+        veto_count=p.veto_count,
+        disqualified=disq,
+        score=exact.quantize(q, rounding=up),
+        criteria_mean=p.criteria_mean,
+        exact_score=exact,
+    )
 
 
 def _aggregate(
@@ -478,19 +505,21 @@ def _aggregate(
         by_proposal[r.proposal_id].append(i)
 
     z = [ZERO] * len(pts)
+    zq = Z_QUANTUM
     for idxs in by_reviewer.values():
-        scale = reviewer_scale(*sums(pts[i] for i in idxs))
+        scale = _reviewer_scale(*_sums(pts[i] for i in idxs))
         if scale is None:
             continue
+        mu, sd = scale
         for i in idxs:
-            z[i] = z_score(pts[i], scale)
+            z[i] = ((pts[i] - mu) / sd).quantize(zq)
 
-    g_mean, g_sd = spread(*sums(pts))
+    g_mean, g_sd = _spread(*_sums(pts))
     out: dict[ProposalId, ProposalAggregate] = {}
     for pid, idxs in by_proposal.items():
-        p = parts([pts[i] for i in idxs], [z[i] for i in idxs], sum(1 for i in idxs if reviews[i].vetoed),
-                  (reviews[i].criteria for i in idxs))
-        out[pid] = finish(pid, stage, p, g_mean, g_sd, config)
+        p = _parts([pts[i] for i in idxs], [z[i] for i in idxs], sum(1 for i in idxs if reviews[i].vetoed),
+                   [reviews[i].criteria for i in idxs])
+        out[pid] = _finish(pid, stage, p, g_mean, g_sd, config)
     return out
 
 
