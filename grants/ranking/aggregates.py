@@ -69,7 +69,7 @@ class Stored:
     global (mean, sd) of every review's points."""
 
     parts: dict  # stage -> {pid: scoring.ProposalParts}
-    marks: dict  # stage -> {pid: [(reviewer_id, total, vetoed), ...]}
+    marks: dict  # stage -> {pid: {reviewer_id: (total as text, 2 decimals; vetoed)}}
     spread: dict  # stage -> (mean, sd)
 
 
@@ -111,17 +111,19 @@ def _pack_marks(marks) -> str:
     return " ".join(f"{rid}:{total}:{1 if vetoed else 0}" for rid, total, vetoed in marks)
 
 
-def _unpack_marks(text: str) -> list[tuple[int, Decimal, bool]]:
-    out = []
+def _unpack_marks(text: str) -> dict[int, tuple[str, bool]]:
+    """reviewer id -> (total as stored, 2 decimals; vetoed), in reviewer id order."""
+    out = {}
     for item in text.split():
         rid, total, vetoed = item.split(":")
-        out.append((int(rid), Decimal(total), vetoed == "1"))
+        out[int(rid)] = (total, vetoed == "1")
     return out
 
 
 def _from_reviews(session: Session, round_id: int) -> Stored:
     computed = _compute(_review_rows(session, round_id))
-    return Stored({s: c[0] for s, c in computed.items()}, {s: c[1] for s, c in computed.items()},
+    return Stored({s: c[0] for s, c in computed.items()},
+                  {s: {pid: _unpack_marks(_pack_marks(m)) for pid, m in c[1].items()} for s, c in computed.items()},
                   {s: c[2] for s, c in computed.items()})
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -57,7 +56,7 @@ class Row:
     requested: Decimal
     submitted_at: datetime | None
     stats: dict = field(default_factory=dict)  # stage -> scoring.ProposalAggregate
-    totals: dict = field(default_factory=dict)  # stage -> {reviewer_id: review row (.total, .vetoed)}
+    totals: dict = field(default_factory=dict)  # stage -> {reviewer_id: (total as stored: 2 decimals, vetoed)}
     written: Decimal | None = None
     roadshow: Decimal | None = None
     score: Decimal | None = None  # blended
@@ -228,13 +227,6 @@ def _criteria(scores: dict | None) -> dict[str, Decimal]:
     return out
 
 
-class ReviewMark(NamedTuple):
-    """One submitted review's total as the ranking shows it."""
-
-    total: Decimal
-    vetoed: bool
-
-
 def round_scores(rnd, basis: str | None = None) -> Ranking:
     """The round's ranking from the stored score aggregates (``grants.ranking.aggregates``: one row per
     proposal and stage, kept current in the transaction of every review change) finished with the
@@ -265,18 +257,16 @@ def round_scores(rnd, basis: str | None = None) -> Ranking:
         if not parts:
             continue
         g_mean, g_sd = stored.spread[stage]
-        finish = scoring.finish
-        aggs[stage] = {pid: finish(pid, stage, p, g_mean, g_sd, config) for pid, p in parts.items() if pid in rows}
+        aggs[stage] = scoring.finish_all(stage, parts, g_mean, g_sd, config, only=rows)
         seen = seen_reviewers[stage] = set()
         for pid, marks in stored.marks[stage].items():
             row = rows.get(pid)
             if row is None:
                 continue
-            row.totals[stage] = {rid: ReviewMark(total, vetoed) for rid, total, vetoed in marks}
-            for rid, _total, vetoed in marks:
-                seen.add(rid)
-                if vetoed:
-                    row.vetoed = True
+            row.totals[stage] = marks
+            seen.update(marks)
+            if any(vetoed for _total, vetoed in marks.values()):
+                row.vetoed = True
     result = scoring.rank_aggregates(aggs, infos, config)
     names = reviewer_names(rnd.id) if seen_reviewers else {}
     for stage, stage_aggs in result.aggregates.items():
@@ -355,4 +345,4 @@ def stage_scores_json(ranking: Ranking) -> list[dict]:
 
 
 __all__ = ["BASES", "STAGES", "Ranking", "Row", "explain", "latest_rubrics", "review_rows", "round_config",
-           "round_scores", "reviewer_names", "stage_weights", "ReviewMark", "Stage"]
+           "round_scores", "reviewer_names", "stage_weights", "Stage"]

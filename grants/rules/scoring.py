@@ -91,6 +91,7 @@ __all__ = [
     "rank",
     "ProposalParts",
     "finish",
+    "finish_all",
     "parts",
     "rank_aggregates",
     "rank_from",
@@ -438,6 +439,16 @@ def finish(pid: ProposalId, stage: str, p: ProposalParts, g_mean: Decimal, g_sd:
     and sd (``spread`` over every review of the stage) and the round's settings."""
     with localcontext(_CTX):
         return _finish(pid, stage, p, g_mean, g_sd, config)
+
+
+def finish_all(stage: str, parts_by_id: Mapping[ProposalId, ProposalParts], g_mean: Decimal, g_sd: Decimal,
+               config: RoundConfig, only: Iterable[ProposalId] | None = None) -> dict[ProposalId, ProposalAggregate]:
+    """:func:`finish` for many proposals of one stage (``only``: those ids, when given) in one decimal context."""
+    with localcontext(_CTX):
+        if only is None:
+            return {pid: _finish(pid, stage, p, g_mean, g_sd, config) for pid, p in parts_by_id.items()}
+        keep = only if isinstance(only, (set, frozenset, dict)) else set(only)
+        return {pid: _finish(pid, stage, p, g_mean, g_sd, config) for pid, p in parts_by_id.items() if pid in keep}
 
 
 def _finish(pid, stage, p, g_mean, g_sd, config) -> ProposalAggregate:
