@@ -347,7 +347,7 @@ def _cut_witness(pre: _Prepared, need: np.ndarray, lo: np.ndarray, hi: np.ndarra
 
 
 # Arc pruning for large rounds (exact: see _solve_pruned).
-PRUNE_ABOVE_ARCS = 2_000_000  # networks with more proposal->reviewer arcs than this are pruned first
+PRUNE_ABOVE_ARCS = 500_000  # networks with more proposal->reviewer arcs than this are pruned first
 PRUNE_CANDIDATES = 24  # arcs kept per proposal at first (the best affinities, spread over reviewers)
 _BLOCK = 2048  # rows of the dense proposal x reviewer matrices handled at once (bounded memory)
 
