@@ -134,7 +134,8 @@ def run(url: str, label: str, k: int, seed_value: int) -> bool:
     print(f"[{label}] k={k}, max load {built.max_load} (ceil({k * N_PROPOSALS}/{N_REVIEWERS}) + {ops.DEFAULT_SLACK})")
     print(f"[{label}] build_problem {t1 - t0:6.2f} s")
     print(f"[{label}] solve         {t2 - t1:6.2f} s   (solver's own: {plan.result.stats.get('seconds', 0):.2f} s, "
-          f"{int(plan.result.stats.get('arcs', 0)):,} arcs)")
+          f"{int(plan.result.stats.get('arcs', 0)):,} arcs, solved on {int(plan.result.stats.get('flow_arcs', 0)):,}; "
+          f"prepare {plan.result.stats.get('build_seconds', 0):.2f} s, flow + proof {plan.result.stats.get('flow_seconds', 0):.2f} s)")
     print(f"[{label}] apply         {t3 - t2:6.2f} s   ({len(plan.insert)} rows inserted, "
           f"{len({r for _p, r in plan.insert})} e-mails queued, commit included)")
     print(f"[{label}] total         {total:6.2f} s   objective {plan.result.objective}, "
