@@ -40,8 +40,9 @@ db: setup
 serve-prod: setup   ## gunicorn + PostgreSQL + Redis, as in production (secure cookies: use http://127.0.0.1:8000)
 	@scripts/serve-prod.sh
 
-benchmarks: setup
-	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+benchmarks: setup   ## every benchmarks/bench_*.py (each prints PASS/FAIL); fails when any fails
+	@failed=""; for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || failed="$$failed $$f"; done; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all benchmarks PASS"
 
 load-test: setup   ## the deadline rush: gunicorn + PostgreSQL, 200 NGOs + 30 reviewers (locust), ~2 minutes
 	@scripts/ensure-postgres.sh

@@ -1,22 +1,24 @@
-"""Benchmark: the admin ranking page against a bare Flask + SQLAlchemy + Jinja floor.
+"""Benchmark: the admin ranking page and the round dashboard against a bare Flask + SQLAlchemy + Jinja floor.
 
-Seeds a fresh SQLite database (built by the real migration) with 3,000 proposals x 5
-submitted written reviews (15,000 reviews, 60 reviewers, 4 categories), then times in the
-same run, median of 5 GETs through Flask test clients (after one warm-up each, interleaved):
+For each size (3,000 and 20,000 proposals x 5 submitted written reviews, 60 reviewers,
+4 categories), seeds a fresh SQLite database built by the real migrations, then, in one run
+and interleaved so both see the same machine load:
 
-* the real page: GET /admin/rounds/<id>/ranking signed in as an admin (auth, session,
-  every scoring input read fresh, mean / median / trimmed / standardised / range / sd
-  columns, ranks overall and in category, tie-break texts). scoring.score_round over the
-  15,000 reviews runs on the first view and whenever any input changes
-  (grants.ranking.operations caches its result under a SHA-256 of every input it reads);
-  that first view is printed separately;
+* the WRITE: one submitted review revised through the ORM and committed -- the stored score
+  aggregates (grants.ranking.aggregates) are brought up to date in that transaction (the first
+  change of a round builds all of its rows: printed separately);
+* COLD views: after each revision, a FRESH app (a worker that never saw the round; templates
+  warmed on another, empty round) serves GET /admin/rounds/<id>/ranking once (and another fresh
+  app the round dashboard), against the floor's first view in a fresh floor app;
+* REPEAT views: the same pages again in those apps, against the floor's repeat view;
 * the floor: a minimal Flask app in this script: ONE query joining proposal, organization,
   category and review rows, grouped in Python, rendered with a plain Jinja table (number,
   project, organization, category, the five review totals).
 
-Prints both times and the ratio; PASS when ratio <= 1.5.
+Targets (issue 18): cold <= 1.5x the floor at 3,000 x 5 and <= 2x at 20,000 x 5; repeat <= 1.2x.
+Prints every figure, PASS/FAIL per target, and exits 1 on any FAIL.
 
-Run:  .venv/bin/python benchmarks/bench_ranking_page.py [--proposals 3000]
+Run:  .venv/bin/python benchmarks/bench_ranking_page.py [--proposals 3000] [--runs 5]
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ FLOOR_TEMPLATE = """<!doctype html><html><head><meta charset="utf-8"><title>floo
 
 
 def floor_app(url: str, round_id: int):
-    from flask import Flask, render_template_string
+    from flask import Flask, render_template_string, request
     from flask_sqlalchemy import SQLAlchemy
     from sqlalchemy import text
 
@@ -142,7 +144,8 @@ def floor_app(url: str, round_id: int):
     @app.route("/")
     def page():
         rows: dict = {}
-        for pid, number, name, org, cat, total in fdb.session.execute(sql, {"rid": round_id}):
+        rid = int(request.args.get("round", round_id))  # another round warms the template without this one
+        for pid, number, name, org, cat, total in fdb.session.execute(sql, {"rid": rid}):
             row = rows.get(pid)
             if row is None:
                 row = rows[pid] = {"number": number, "name": name, "org": org, "cat": cat, "totals": []}
@@ -152,76 +155,140 @@ def floor_app(url: str, round_id: int):
     return app
 
 
-def time_both(real_client, real_url: str, floor_client, floor_url: str, runs: int):
-    """Median of ``runs`` GETs each, interleaved (real, floor, real, ...) so both see the same machine load."""
-    sizes = []
-    for client, url in ((real_client, real_url), (floor_client, floor_url)):
-        response = client.get(url)  # warm-up
-        assert response.status_code == 200, (url, response.status_code)
-        sizes.append(len(response.data))
-    times: tuple[list, list] = ([], [])
-    for _ in range(runs):
-        for i, (client, url) in enumerate(((real_client, real_url), (floor_client, floor_url))):
-            t0 = time.perf_counter()
-            response = client.get(url)
-            times[i].append(time.perf_counter() - t0)
-            assert response.status_code == 200
-    return statistics.median(times[0]), sizes[0], statistics.median(times[1]), sizes[1]
+def login(app):
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post("/login", data={"email": "admin@bench.example", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, "login failed"
+    return client
 
 
-def cold_get(client, url: str) -> float:
+def timed_get(client, url: str) -> float:
     t0 = time.perf_counter()
     response = client.get(url)
-    assert response.status_code == 200
-    return time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed
+
+
+def revise(app, round_id: int, i: int) -> float:
+    """Revise one submitted review (ORM + commit: the aggregates follow in the same transaction)."""
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.models import Proposal, Review
+
+    with app.app_context():
+        review = db.session.scalars(select(Review).join(Proposal, Proposal.id == Review.proposal_id)
+                                    .where(Proposal.round_id == round_id).order_by(Review.id)
+                                    .offset((i * 7919) % 1000).limit(1)).one()
+        t0 = time.perf_counter()
+        review.total = Decimal(50 + (i * 13) % 50)
+        db.session.commit()
+        return time.perf_counter() - t0
+
+
+def make_app(url: str):
+    from grants import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "RATELIMIT_STORAGE_URI": "memory://",
+                       "RATELIMIT_ENABLED": False})
+
+
+def dispose(app) -> None:
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+def run_size(n_proposals: int, args, tmp: str) -> tuple[bool, list[str]]:
+    from flask_migrate import upgrade
+
+    from grants.extensions import db
+    from grants.models import Round
+
+    url = "sqlite:///" + os.path.join(tmp, f"bench{n_proposals}.sqlite")
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+    t0 = time.perf_counter()
+    round_id = seed(app, n_proposals, args.reviews, args.reviewers)
+    with app.app_context():
+        warm = Round(edition=99, name="warm-up", issuer="-", funding_pool=Decimal(1), project_cap=Decimal(1),
+                     call_opens_at=db.func.now(), call_closes_at=db.func.now())
+        db.session.add(warm)
+        db.session.commit()
+        warm_id = warm.id
+    print(f"\n== {n_proposals} proposals x {args.reviews} reviews: seeded in {time.perf_counter() - t0:.1f} s")
+    build = revise(app, round_id, 0)
+    print(f"first change of the round (builds its stored aggregates): {build * 1000:.0f} ms")
+
+    page, dash = f"/admin/rounds/{round_id}/ranking", f"/admin/rounds/{round_id}/dashboard"
+    t: dict[str, list[float]] = {k: [] for k in ("write", "cold", "rep", "dcold", "drep", "fcold", "frep")}
+    sizes = {}
+    for i in range(1, args.runs + 1):
+        t["write"].append(revise(app, round_id, i))
+        real = make_app(url)
+        client = login(real)
+        client.get(f"/admin/rounds/{warm_id}/ranking")  # templates compiled, this round never seen
+        t["cold"].append(timed_get(client, page))
+        floor = floor_app(url, round_id)
+        fclient = floor.test_client()
+        fclient.get("/?round=0")
+        t["fcold"].append(timed_get(fclient, "/"))
+        t["rep"].append(timed_get(client, page))
+        t["frep"].append(timed_get(fclient, "/"))
+        other = make_app(url)
+        oclient = login(other)
+        oclient.get(f"/admin/rounds/{warm_id}/dashboard")
+        t["dcold"].append(timed_get(oclient, dash))
+        t["drep"].append(timed_get(oclient, dash))
+        sizes = {"page": len(client.get(page).data), "floor": len(fclient.get("/").data)}
+        for a in (real, floor, other):
+            dispose(a)
+    dispose(app)
+    med = {k: statistics.median(v) for k, v in t.items()}
+    cold_target = 1.5 if n_proposals <= 3000 else 2.0
+    checks = [
+        ("ranking cold", med["cold"] / med["fcold"], cold_target),
+        ("ranking repeat", med["rep"] / med["frep"], 1.2),
+        ("dashboard cold", med["dcold"] / med["fcold"], cold_target),
+        ("dashboard repeat", med["drep"] / med["frep"], 1.2),
+    ]
+    print(f"load average: {open('/proc/loadavg').read().split()[:3]}")
+    print(f"review revision + aggregate refresh (write): {med['write'] * 1000:7.1f} ms median of {args.runs}")
+    print(f"ranking page  cold {med['cold'] * 1000:7.1f} ms   repeat {med['rep'] * 1000:7.1f} ms "
+          f"({sizes['page'] / 1024:.0f} KiB)")
+    print(f"dashboard     cold {med['dcold'] * 1000:7.1f} ms   repeat {med['drep'] * 1000:7.1f} ms")
+    print(f"bare floor    cold {med['fcold'] * 1000:7.1f} ms   repeat {med['frep'] * 1000:7.1f} ms "
+          f"({sizes['floor'] / 1024:.0f} KiB)")
+    ok, lines = True, []
+    for name, ratio, target in checks:
+        passed = ratio <= target
+        ok &= passed
+        line = f"{n_proposals:>6} x {args.reviews}  {name:<17} {ratio:5.2f}x (target <= {target}x)  {'PASS' if passed else 'FAIL'}"
+        print(line)
+        lines.append(line)
+    return ok, lines
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--proposals", type=int, default=3000)
+    parser.add_argument("--proposals", type=int, action="append", help="default: 3000 and 20000")
     parser.add_argument("--reviews", type=int, default=5)
     parser.add_argument("--reviewers", type=int, default=60)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-
+    ok, lines = True, []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("GRANTS_INSTANCE_PATH", tmp)
-        url = "sqlite:///" + os.path.join(tmp, "bench.sqlite")
-        from flask_migrate import upgrade
-
-        from grants import create_app
-        from grants.extensions import db
-
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "RATELIMIT_STORAGE_URI": "memory://",
-                          "RATELIMIT_ENABLED": False})
-        with app.app_context():
-            upgrade()
-        t0 = time.perf_counter()
-        round_id = seed(app, args.proposals, args.reviews, args.reviewers)
-        print(f"seeded {args.proposals} proposals x {args.reviews} reviews in {time.perf_counter() - t0:.1f} s")
-
-        client = app.test_client()
-        html = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        response = client.post("/login", data={"email": "admin@bench.example", "password": PASSWORD,
-                                               "csrf_token": token})
-        assert response.status_code == 302, "login failed"
-
-        floor = floor_app(url, round_id)
-        floor_client = floor.test_client()
-        url_real = f"/admin/rounds/{round_id}/ranking"
-        cold = cold_get(client, url_real)  # first view: scoring 15,000 reviews included
-        real_t, real_size, floor_t, floor_size = time_both(client, url_real, floor_client, "/", args.runs)
-        ratio = real_t / floor_t
-        print(f"ranking page : {real_t * 1000:7.1f} ms median of {args.runs} ({real_size / 1024:.0f} KiB)")
-        print(f"bare floor   : {floor_t * 1000:7.1f} ms median of {args.runs} ({floor_size / 1024:.0f} KiB)")
-        print(f"first view   : {cold * 1000:7.1f} ms (scores computed; later views reuse them until a review changes)")
-        print(f"ratio        : {ratio:.2f}x (target <= {TARGET_RATIO}x)  {'PASS' if ratio <= TARGET_RATIO else 'FAIL'}")
-        with app.app_context():
-            db.engine.dispose()
-        with floor.app_context():
-            floor.extensions["sqlalchemy"].engine.dispose()
-        return 0 if ratio <= TARGET_RATIO else 1
+        for n in args.proposals or [3000, 20000]:
+            size_ok, size_lines = run_size(n, args, tmp)
+            ok &= size_ok
+            lines += size_lines
+    print("\n" + "\n".join(lines))
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = None  # sessions are server-side tokens, see grants.platform.sessions
 
     import grants.platform.sessions  # noqa: F401  (registers the user loader)
+    import grants.ranking.aggregates  # noqa: F401  (keeps the stored score aggregates current on every commit)
     from grants import cli
     from grants.platform import web
 

@@ -1,8 +1,9 @@
 """Figures for the admin dashboards: READ-ONLY, plain data out, a constant number of queries.
 
-Every figure is computed with GROUP BY in SQL (or, for the review statistics, one query over
-the submitted written reviews fed to ``grants.rules.scoring.aggregate``), so a page costs the same
-number of queries for 5 proposals or 5,000.
+Every figure is computed with GROUP BY in SQL (or, for the review statistics, from the stored score
+aggregates of ``grants.ranking.aggregates``, one row per received proposal, finished by
+``grants.rules.scoring.finish``), so a page costs the same number of queries for 5 proposals or 5,000.
+The review statistics count received proposals only (not draft or withdrawn), as the ranking does.
 
 Definitions (shown on the pages too):
 
@@ -40,6 +41,7 @@ from grants.models import (
     User,
 )
 from grants.platform import i18n, localtime, numbers
+from grants.ranking import aggregates
 from grants.rules import scoring
 
 NOT_RECEIVED = (ProposalStatus.draft, ProposalStatus.withdrawn)
@@ -205,32 +207,31 @@ def _review_progress(fig: RoundFigures) -> None:
 
 
 def _score_statistics(fig: RoundFigures) -> None:
+    """From the stored score aggregates (``grants.ranking.aggregates``: one row per received proposal, kept
+    current with every review change), finished with the round's trim and disagreement settings."""
     rnd = fig.round
-    rows = db.session.execute(
-        select(Review.proposal_id, Review.reviewer_id, Review.total, Review.vetoed, Proposal.category_id)
-        .join(Proposal, Proposal.id == Review.proposal_id)
-        .where(Proposal.round_id == rnd.id, Review.stage == Stage.written, Review.status == ReviewStatus.submitted,
-               Review.total.is_not(None))
-    ).all()
-    category_of = {pid: cid for pid, _r, _t, _v, cid in rows}
+    stored = aggregates.load(db.session, rnd.id, criteria=False)
+    parts = stored.parts.get("written", {})
+    category_of = dict(db.session.execute(
+        select(Proposal.id, Proposal.category_id).where(Proposal.round_id == rnd.id, _received())).all()) if parts else {}
     threshold = rnd.disagreement_threshold
     config = scoring.RoundConfig(
         min_for_trim=max(3, rnd.trim_min_reviews or 5),
         disagreement_measure="range",
         disagreement_threshold=threshold,
     )
-    # Review.total already includes the capped bonus (grants.review.operations), hence bonus=0.
-    aggregates = scoring.aggregate(
-        (scoring.ReviewScore(pid, rid, Decimal(total), bool(vetoed)) for pid, rid, total, vetoed, _c in rows), config
-    )
-    fig.scored = len(aggregates)
-    top = max((a.mean for a in aggregates.values()), default=Decimal(100))
+    g_mean, g_sd = stored.spread.get("written", (Decimal(0), Decimal(0)))
+    aggregates_ = {pid: scoring.finish(pid, "written", p, g_mean, g_sd, config) for pid, p in parts.items()
+                   if pid in category_of}
+    fig.scored = len(aggregates_)
+    top = max((a.mean for a in aggregates_.values()), default=Decimal(100))
     n_bins = 100 // BIN_WIDTH if top <= 100 else int(top // BIN_WIDTH) + 1  # bonus points can pass 100
     fig.bin_edges = [i * BIN_WIDTH for i in range(n_bins + 1)]
-    ids = [c.id for c in fig.categories] + sorted({cid for cid in category_of.values()} - {c.id for c in fig.categories},
+    used = {category_of[pid] for pid in aggregates_}
+    ids = [c.id for c in fig.categories] + sorted(used - {c.id for c in fig.categories},
                                                   key=lambda x: (x is None, x or 0))
     fig.histogram = {cid: [0] * n_bins for cid in ids}
-    for pid, agg in aggregates.items():
+    for pid, agg in aggregates_.items():
         index = min(int(agg.mean // BIN_WIDTH), n_bins - 1)  # the last bin includes its upper edge (100)
         fig.histogram[category_of[pid]][index] += 1
         by_range = agg.flagged

@@ -28,7 +28,15 @@ from grants.models.proposals import (
     TeamMember,
 )
 from grants.models.results import Award, Objection, Publication, RoadshowSlot, Setting
-from grants.models.reviews import Assignment, ConflictDeclaration, Review, RubricVersion
+from grants.models.reviews import (
+    Assignment,
+    ConflictDeclaration,
+    Review,
+    ReviewerScale,
+    RubricVersion,
+    ScoreAggregate,
+    ScoreState,
+)
 from grants.models.rounds import Category, Round
 
 __all__ = [
@@ -57,6 +65,9 @@ __all__ = [
     "PublicationStatus",
     "Rating",
     "Review",
+    "ReviewerScale",
+    "ScoreAggregate",
+    "ScoreState",
     "ReviewStatus",
     "ReviewerAffiliation",
     "RoadshowSlot",

@@ -88,3 +88,52 @@ class Review(Base):
     rubric_version = relationship("RubricVersion")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ScoreAggregate(Base):
+    """What one proposal's submitted reviews in one stage add up to (``grants.rules.scoring.ProposalParts``),
+    kept current in the same transaction as every review or proposal change (``grants.ranking.aggregates``).
+
+    Exact figures are stored as decimal strings (40 significant digits), so the ranking computed from these
+    rows equals ``grants.rules.scoring.score_round`` over the raw reviews.  Rows exist only for received
+    proposals (not draft, not withdrawn) with at least one submitted review in the stage."""
+
+    __tablename__ = "score_aggregate"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[Stage] = mapped_column(Enum(Stage, native_enum=False, length=10), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("competition_round.id", ondelete="CASCADE"), index=True)
+    n: Mapped[int]
+    veto_count: Mapped[int]
+    points_sum: Mapped[str] = mapped_column(String(64))
+    points_sum2: Mapped[str] = mapped_column(String(64))
+    mean: Mapped[str] = mapped_column(String(64))
+    median: Mapped[str] = mapped_column(String(64))
+    trimmed_mean: Mapped[str | None] = mapped_column(String(64))
+    score_range: Mapped[str] = mapped_column(String(64))
+    sd: Mapped[str] = mapped_column(String(64))
+    zsum: Mapped[str] = mapped_column(String(64))
+    criteria_mean: Mapped[dict] = mapped_column(JSON, default=dict)  # criterion key -> published mean
+    marks: Mapped[str] = mapped_column(Text, default="")  # "reviewer_id:total:vetoed(0/1)" per review, by reviewer id
+
+
+class ReviewerScale(Base):
+    """Count, sum and sum of squares of one reviewer's submitted points in one stage of a round (for z-scores)."""
+
+    __tablename__ = "reviewer_scale"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("competition_round.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[Stage] = mapped_column(Enum(Stage, native_enum=False, length=10), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    n: Mapped[int]
+    points_sum: Mapped[str] = mapped_column(String(64))
+    points_sum2: Mapped[str] = mapped_column(String(64))
+
+
+class ScoreState(Base):
+    """A round whose ``score_aggregate`` / ``reviewer_scale`` rows are complete (built once, then kept current)."""
+
+    __tablename__ = "score_state"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("competition_round.id", ondelete="CASCADE"), primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,9 +1,11 @@
 """Ranking: submitted reviews from the database -> grants.rules.scoring -> plain rows for pages and exports.
 
 ``round_scores(rnd)`` reads the round in a fixed number of queries whatever its size (rubrics,
-proposals, review columns, reviewer names: 4 queries), never hydrates ORM objects for
-reviews, runs :func:`grants.rules.scoring.score_round` with the round's settings and returns
-:class:`Ranking`: one plain :class:`Row` per proposal, in overall rank order.
+proposals, the stored score aggregates of ``grants.ranking.aggregates``, reviewer names), never
+hydrates ORM objects for reviews, finishes and ranks them with the round's settings
+(:func:`grants.rules.scoring.finish`, :func:`grants.rules.scoring.rank_aggregates`: the same result as
+:func:`grants.rules.scoring.score_round` over the raw reviews) and returns :class:`Ranking`: one plain
+:class:`Row` per proposal, in overall rank order.
 
 Review points: ``Review.total`` already includes the capped bonus, so it is passed as
 ``ReviewScore.total`` with ``bonus=0``.
@@ -11,9 +13,6 @@ Review points: ``Review.total`` already includes the capped bonus, so it is pass
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -33,6 +32,7 @@ from grants.models import (
     Stage,
     User,
 )
+from grants.ranking import aggregates
 from grants.rules import rubric as rubric_mod
 from grants.rules import scoring
 
@@ -56,7 +56,7 @@ class Row:
     requested: Decimal
     submitted_at: datetime | None
     stats: dict = field(default_factory=dict)  # stage -> scoring.ProposalAggregate
-    totals: dict = field(default_factory=dict)  # stage -> {reviewer_id: review row (.total, .vetoed)}
+    totals: dict = field(default_factory=dict)  # stage -> {reviewer_id: (total as stored: 2 decimals, vetoed)}
     written: Decimal | None = None
     roadshow: Decimal | None = None
     score: Decimal | None = None  # blended
@@ -227,68 +227,11 @@ def _criteria(scores: dict | None) -> dict[str, Decimal]:
     return out
 
 
-# Scoring results, memoised on their EXACT inputs: the round config (its repr: every setting, Decimals
-# with their scale), every submitted review row scoring reads (proposal, reviewer, stage, total,
-# veto, criterion scores when a criterion breaks ties) and every proposal info (id, category,
-# submission time).  The key is the whole input of the pure function
-# grants.rules.scoring.score_round, so a hit returns exactly what scoring would compute; the
-# database is read on every call.  Everything else on the page (names, statuses, categories,
-# rubric labels) is read fresh and never cached.
-_CACHE: OrderedDict = OrderedDict()
-_CACHE_SIZE = 8
-_CACHE_LOCK = threading.Lock()
-
-
-def clear_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
-
-
-def _scored(key: bytes, compute) -> scoring.RoundResult:
-    with _CACHE_LOCK:
-        result = _CACHE.get(key)
-        if result is not None:
-            _CACHE.move_to_end(key)
-            return result
-    result = compute()
-    with _CACHE_LOCK:
-        _CACHE[key] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return result
-
-
-def _score(round_id: int, rows: dict, infos: tuple, config: scoring.RoundConfig):
-    crit = config.tiebreak_criterion
-    weights = config.stage_weights
-    totals: dict[int, dict] = {}
-    vetoed_ids = set()
-    seen_reviewers: dict[str, set[int]] = defaultdict(set)
-    stage_names = {s: str(s) for s in Stage}
-    used: list = []  # flat: proposal, reviewer, stage, total, vetoed, criteria (when they break ties) per review
-    for r in review_rows(round_id, with_scores=bool(crit)):
-        pid, stage = r[0], stage_names[r[2]]
-        if pid not in rows or stage not in weights:
-            continue
-        totals.setdefault(pid, {}).setdefault(stage, {})[r[1]] = r  # the row: .total, .vetoed
-        if r[4]:
-            vetoed_ids.add(pid)
-        seen_reviewers[stage].add(r[1])
-        used += (pid, r[1], stage, r[3], r[4], _criteria(r[5]) if crit else None)
-
-    def compute() -> scoring.RoundResult:
-        zero = Decimal(0)
-        reviews = [scoring.ReviewScore(used[i], used[i + 1], used[i + 3], used[i + 4], used[i + 5] or {}, None,
-                                       zero, used[i + 2]) for i in range(0, len(used), 6)]
-        return scoring.score_round(reviews, infos, config)
-
-    # The memo key: a SHA-256 of the full text of score_round's inputs -- the config (every setting),
-    # the proposal infos and every review as read (Decimals with their scale).  32 bytes are kept.
-    key = hashlib.sha256(repr((config, infos, used)).encode()).digest()
-    return totals, vetoed_ids, dict(seen_reviewers), _scored(key, compute)
-
-
 def round_scores(rnd, basis: str | None = None) -> Ranking:
+    """The round's ranking from the stored score aggregates (``grants.ranking.aggregates``: one row per
+    proposal and stage, kept current in the transaction of every review change) finished with the
+    round's settings by the pure scoring module: equal to ``scoring.score_round`` over the raw reviews.
+    A fixed number of queries whatever the round's size; nothing is kept between requests."""
     rubrics = latest_rubrics(rnd.id)
     config = round_config(rnd, basis, rubrics)
     prows = db.session.execute(
@@ -306,14 +249,28 @@ def round_scores(rnd, basis: str | None = None) -> Ranking:
                         requested or Decimal(0), submitted)
         infos.append(scoring.ProposalInfo(pid, cat or "", submitted))
 
-    totals, vetoed_ids, seen_reviewers, result = _score(rnd.id, rows, tuple(infos), config)
-    for pid, t in totals.items():
-        rows[pid].totals = t
-    for pid in vetoed_ids:
-        rows[pid].vetoed = True
+    stored = aggregates.load(db.session, rnd.id, criteria=bool(config.tiebreak_criterion))
+    aggs: dict[str, dict] = {}
+    seen_reviewers: dict[str, set[int]] = {}
+    for stage in config.stage_weights:
+        parts = stored.parts.get(stage)
+        if not parts:
+            continue
+        g_mean, g_sd = stored.spread[stage]
+        aggs[stage] = scoring.finish_all(stage, parts, g_mean, g_sd, config, only=rows)
+        seen = seen_reviewers[stage] = set()
+        for pid, marks in stored.marks[stage].items():
+            row = rows.get(pid)
+            if row is None:
+                continue
+            row.totals[stage] = marks
+            seen.update(marks)
+            if any(vetoed for _total, vetoed in marks.values()):
+                row.vetoed = True
+    result = scoring.rank_aggregates(aggs, infos, config)
     names = reviewer_names(rnd.id) if seen_reviewers else {}
-    for stage, aggs in result.aggregates.items():
-        for pid, agg in aggs.items():
+    for stage, stage_aggs in result.aggregates.items():
+        for pid, agg in stage_aggs.items():
             rows[pid].stats[stage] = agg
     for pid, b in result.blended.items():
         row = rows[pid]

@@ -103,10 +103,10 @@ def _row_cells(r: ranking_ops.Row, stage: str, reviewer_ids: list[int] | None) -
         for rid in reviewer_ids:
             v = t.get(rid)
             parts.append("<td class=n></td>" if v is None else
-                         f"<td class=n>{v.total}{_VETO if v.vetoed else ''}</td>")
+                         f"<td class=n>{v[0]}{_VETO if v[1] else ''}</td>")
         out += "".join(parts)
     else:
-        out += "<td class=rv>" + "".join(f"<span>{v.total}{_VETO if v.vetoed else ''}</span>" for v in t.values()) + "</td>"
+        out += "<td class=rv>" + "".join([f"<span>{v[0]}{_VETO if v[1] else ''}</span>" for v in t.values()]) + "</td>"
     out += (f"<td class=n>{_blank(r.written)}</td><td class=n>{_blank(r.roadshow)}</td>"
             f"<td class=n><strong>{_blank(r.score)}</strong></td>")
     css = "dq" if r.disqualified else ("flag" if s is not None and s.flagged else "")

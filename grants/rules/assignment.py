@@ -346,12 +346,134 @@ def _cut_witness(pre: _Prepared, need: np.ndarray, lo: np.ndarray, hi: np.ndarra
     return [Problem(None, "infeasible", {})]
 
 
-def solve(problem: AssignmentProblem) -> AssignmentResult:
+# Arc pruning for large rounds (exact: see _solve_pruned).
+PRUNE_ABOVE_ARCS = 500_000  # networks with more proposal->reviewer arcs than this are pruned first
+PRUNE_CANDIDATES = 24  # arcs kept per proposal at first (the best affinities, spread over reviewers)
+_BLOCK = 2048  # rows of the dense proposal x reviewer matrices handled at once (bounded memory)
+
+
+def _masked_abs_max(aff: np.ndarray, mask: np.ndarray) -> int:
+    out = 0
+    for b in range(0, aff.shape[0], _BLOCK):
+        block = np.abs(aff[b:b + _BLOCK])[mask[b:b + _BLOCK]]
+        if block.size:
+            out = max(out, int(block.max()))
+    return out
+
+
+def _min_cost_flow(n_nodes, tails, heads, costs, unit_tails, unit_heads, unit_cost, supplies):
+    """Solve proposal->reviewer arcs (cap 1) + reviewer->sink unit arcs; (status, pr flows, unit flows, cost)."""
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    all_tails = np.concatenate([tails, unit_tails])
+    smcf.add_arcs_with_capacity_and_unit_cost(all_tails, np.concatenate([heads, unit_heads]),
+                                              np.ones(len(all_tails), dtype=np.int64),
+                                              np.concatenate([costs, unit_cost]))
+    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
+    status = smcf.solve()
+    if status != smcf.OPTIMAL:
+        return status, None, None, None
+    flows = np.asarray(smcf.flows(np.arange(len(all_tails), dtype=np.int32)))
+    return status, flows[:len(tails)], flows[len(tails):], int(smcf.optimal_cost())
+
+
+def potentials(n_nodes: int, tails: np.ndarray, heads: np.ndarray, costs: np.ndarray,
+               flows: np.ndarray) -> np.ndarray | None:
+    """Shortest-path distances d in the residual network of a flow on unit-capacity arcs (Bellman-Ford from
+    a virtual source joined to every node at cost 0), so every residual arc u->v of cost c has
+    c + d[u] - d[v] >= 0.  None when the residual network has a negative cycle (the flow is not optimal)."""
+    used = flows > 0
+    u = np.concatenate([tails[~used], heads[used]]).astype(np.int64)
+    v = np.concatenate([heads[~used], tails[used]]).astype(np.int64)
+    c = np.concatenate([costs[~used], -costs[used]]).astype(np.int64)
+    order = np.argsort(v, kind="stable")
+    u, v, c = u[order], v[order], c[order]
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]]) if len(v) else np.zeros(0, dtype=np.int64)
+    nodes = v[starts]
+    d = np.zeros(n_nodes, dtype=np.int64)
+    for _ in range(n_nodes + 1):
+        if not len(v):
+            return d
+        best = np.minimum.reduceat(d[u] + c, starts)
+        better = best < d[nodes]
+        if not better.any():
+            return d
+        d[nodes[better]] = best[better]
+    return None
+
+
+def _initial_arcs(arcs_ok: np.ndarray, aff: np.ndarray, width: int) -> np.ndarray:
+    """Per proposal, its ``width`` best-affinity allowed arcs, ties spread over the reviewers by a rotation."""
+    P, R = arcs_ok.shape
+    sel = np.zeros((P, R), dtype=bool)
+    cols = np.arange(R, dtype=np.int64)
+    big = np.iinfo(np.int64).max
+    for b in range(0, P, _BLOCK):
+        rows = np.arange(b, min(P, b + _BLOCK), dtype=np.int64)
+        rotation = (cols[None, :] - (rows[:, None] * R) // max(P, 1)) % R
+        key = -aff[b:b + _BLOCK].astype(np.int64) * (R + 1) + rotation
+        ok = arcs_ok[b:b + _BLOCK]
+        key[~ok] = big
+        w = min(width, R)
+        pick = np.argpartition(key, w - 1, axis=1)[:, :w] if w < R else np.broadcast_to(cols, key.shape)
+        block = np.zeros(ok.shape, dtype=bool)
+        np.put_along_axis(block, pick, True, axis=1)
+        sel[b:b + _BLOCK] = block & ok
+    return sel
+
+
+def _solve_pruned(pre, arcs_ok, need, scale, width, flow, units, stats):
+    """Min-cost flow on a pruned arc set, PROVEN optimal for the whole network.
+
+    Solve with each proposal's best ``width`` arcs (at least as many as it needs); compute potentials d (shortest paths in the
+    residual network of that optimal flow); every pruned arc p->r has reduced cost
+    ``-aff*scale + d[p] - d[r]``.  If none is negative, d proves the flow optimal for the whole
+    network (no negative cycle can use an arc with non-negative reduced cost); otherwise add every
+    arc with a negative reduced cost and solve again.  Returns None (solve the whole network
+    instead) when the pruned network is infeasible or the loop does not settle."""
+    P, R = arcs_ok.shape
+    width = max(width, int(need.max()) if P else 0)
+    sel = _initial_arcs(arcs_ok, pre.aff, width)
+    for rounds in range(1, 17):
+        ii, jj = np.nonzero(sel)
+        status, flows, unit_flows, cost = flow(ii, jj)
+        if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:  # too few arcs to be feasible: widen
+            if width >= R:
+                return None
+            width *= 2
+            sel |= _initial_arcs(arcs_ok, pre.aff, width)
+            stats["pruned_widened"] = int(stats.get("pruned_widened", 0)) + 1
+            continue
+        unit_tails, unit_heads, unit_cost = units
+        d = potentials(P + R + 1, np.concatenate([ii, unit_tails]).astype(np.int64),
+                       np.concatenate([P + jj, unit_heads]).astype(np.int64),
+                       np.concatenate([-pre.aff[ii, jj].astype(np.int64) * scale, unit_cost]),
+                       np.concatenate([flows, unit_flows]))
+        if d is None:  # pragma: no cover - an optimal flow has no negative residual cycle
+            return None
+        added = 0
+        for b in range(0, P, _BLOCK):
+            rc = (-pre.aff[b:b + _BLOCK].astype(np.int64) * scale + d[:P][b:b + _BLOCK, None]) - d[None, P:P + R]
+            bad = arcs_ok[b:b + _BLOCK] & ~sel[b:b + _BLOCK] & (rc < 0)
+            n_bad = int(bad.sum())
+            if n_bad:
+                sel[b:b + _BLOCK] |= bad
+                added += n_bad
+        stats.update(pruned_rounds=rounds, pruned_arcs_added=int(stats.get("pruned_arcs_added", 0)) + added)
+        if not added:
+            return status, ii, jj, flows, cost
+    return None
+
+
+def solve(problem: AssignmentProblem, *, candidates: int | None = None) -> AssignmentResult:
     """Assign exactly k distinct non-conflicted reviewers to every proposal, loads within
     [min_load, max_load], total affinity maximal, loads balanced among optimal solutions.
 
     Incremental mode: pairs in ``problem.keep`` stay (they count toward k and toward loads);
     kept pairs that are now conflicts are dropped and listed in ``released``.
+
+    ``candidates``: arcs per proposal to start from when pruning (``_solve_pruned``: the result is
+    proven optimal for the whole network every time); None prunes networks of more than
+    ``PRUNE_ABOVE_ARCS`` arcs with ``PRUNE_CANDIDATES``; 0 never prunes.
     """
     t0 = time.perf_counter()
     pre = _prepare(problem)
@@ -374,8 +496,7 @@ def solve(problem: AssignmentProblem) -> AssignmentResult:
 
     # ---- network ------------------------------------------------------------------------
     sink = P + R
-    ii, jj = np.nonzero(arcs_ok)  # row-major: sorted by proposal then reviewer -> deterministic
-    n_pr = len(ii)
+    n_arcs = int(stats["arcs"])
     slack = hi - lo  # optional units per reviewer, one unit arc each (convex balance cost)
     slack = np.minimum(slack, int(need.sum()))
     rev_of_unit = np.repeat(np.arange(R), slack)
@@ -393,33 +514,39 @@ def solve(problem: AssignmentProblem) -> AssignmentResult:
         unit_cost = np.zeros(len(rev_of_unit), dtype=np.int64)
         secondary_range = 0
     scale = secondary_range + 1
-    a = pre.aff[ii, jj]
-    amax = int(np.abs(a).max()) if n_pr else 0
+    amax = _masked_abs_max(pre.aff, arcs_ok)
     if amax * scale * (P + R + 2) >= _COST_LIMIT:  # cannot separate the tiers safely: affinity only
         unit_cost = np.zeros_like(unit_cost)
         scale = 1
-    cost_pr = -a * scale
 
-    tails = np.concatenate([ii, P + rev_of_unit]).astype(np.int32)
-    heads = np.concatenate([P + jj, np.full(len(rev_of_unit), sink)]).astype(np.int32)
-    caps = np.ones(len(tails), dtype=np.int64)
-    costs = np.concatenate([cost_pr, unit_cost]).astype(np.int64)
     supplies = np.concatenate([need, -lo, [-(int(need.sum()) - int(lo.sum()))]]).astype(np.int64)
+    unit_tails = (P + rev_of_unit).astype(np.int32)
+    unit_heads = np.full(len(rev_of_unit), sink, dtype=np.int32)
+    unit_cost = unit_cost.astype(np.int64)
 
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    smcf.set_nodes_supplies(np.arange(P + R + 1, dtype=np.int32), supplies)
+    def flow(ii, jj):
+        return _min_cost_flow(P + R + 1, ii.astype(np.int32), (P + jj).astype(np.int32),
+                              (-pre.aff[ii, jj] * scale).astype(np.int64), unit_tails, unit_heads, unit_cost, supplies)
+
+    width = candidates if candidates is not None else (PRUNE_CANDIDATES if n_arcs > PRUNE_ABOVE_ARCS else 0)
     t1 = time.perf_counter()
-    status = smcf.solve()
+    solved = None
+    if width and n_arcs > P * width:
+        solved = _solve_pruned(pre, arcs_ok, need, scale, width, flow, (unit_tails, unit_heads, unit_cost), stats)
+    if solved is None:  # the whole network (small enough, or the pruned one could not be proven)
+        ii, jj = np.nonzero(arcs_ok)  # row-major: sorted by proposal then reviewer -> deterministic
+        status, flows, _unit_flows, cost = flow(ii, jj)
+        solved = (status, ii, jj, flows, cost)
+    status, ii, jj, flows, cost = solved
     t2 = time.perf_counter()
-    stats.update(build_seconds=t1 - t0, flow_seconds=t2 - t1, scale=scale)
-    if status != smcf.OPTIMAL:
+    stats.update(build_seconds=t1 - t0, flow_seconds=t2 - t1, scale=scale, flow_arcs=len(ii))
+    if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
         problems = _cut_witness(pre, need, lo, hi, arcs_ok)
         stats["seconds"] = time.perf_counter() - t0
         return AssignmentResult(ok=False, released=tuple(pre.released), problems=tuple(problems),
                                 stats=stats)
+    stats["cost"] = cost
 
-    flows = np.asarray(smcf.flows(np.arange(n_pr, dtype=np.int32)))
     chosen = flows > 0
     new_mask = np.zeros((P, R), dtype=bool)
     new_mask[ii[chosen], jj[chosen]] = True

@@ -89,8 +89,17 @@ __all__ = [
     "blend",
     "publish",
     "rank",
+    "ProposalParts",
+    "finish",
+    "finish_all",
+    "parts",
+    "rank_aggregates",
     "rank_from",
+    "reviewer_scale",
     "score_round",
+    "spread",
+    "sums",
+    "z_score",
 ]
 
 ProposalId = Hashable
@@ -310,11 +319,187 @@ def aggregate(
         return _aggregate(reviews, stage, config)
 
 
+Z_QUANTUM = Decimal("1e-30")  # z-scores are fixed-point: their sums are exact, whatever the order
+
+
+def sums(points: Iterable[Decimal]) -> tuple[int, Decimal, Decimal]:
+    """(count, sum, sum of squares) of points: exact (points have 2 decimals), so sums of sums are too."""
+    with localcontext(_CTX):
+        return _sums(points)
+
+
+def _sums(points: Iterable[Decimal]) -> tuple[int, Decimal, Decimal]:
+    n, s, s2 = 0, ZERO, ZERO
+    for v in points:
+        n += 1
+        s += v
+        s2 += v * v
+    return n, s, s2
+
+
+def spread(n: int, s: Decimal, s2: Decimal) -> tuple[Decimal, Decimal]:
+    """(mean, population sd) from exact sums: var = (n * s2 - s^2) / n^2, one rounding, whatever the
+    order the sums were taken in.  Zero sd when ``n < 2``."""
+    with localcontext(_CTX):
+        return _spread(n, s, s2)
+
+
+def _spread(n: int, s: Decimal, s2: Decimal) -> tuple[Decimal, Decimal]:
+    if n == 0:
+        return ZERO, ZERO
+    mean = s / n
+    if n < 2:
+        return mean, ZERO
+    return mean, ((n * s2 - s * s) / (n * n)).sqrt()
+
+
+def z_score(v: Decimal, scale: tuple[Decimal, Decimal] | None) -> Decimal:
+    """(v - mu_r) / sd_r of a reviewer's scale (``spread`` of their points), fixed-point; 0 without a scale."""
+    if scale is None:
+        return ZERO
+    with localcontext(_CTX):
+        return ((v - scale[0]) / scale[1]).quantize(Z_QUANTUM)
+
+
+def reviewer_scale(n: int, s: Decimal, s2: Decimal) -> tuple[Decimal, Decimal] | None:
+    """A reviewer's (mu, sd) for z-scores, or None when they carry no information (one score, sd 0)."""
+    with localcontext(_CTX):
+        return _reviewer_scale(n, s, s2)
+
+
+def _reviewer_scale(n: int, s: Decimal, s2: Decimal) -> tuple[Decimal, Decimal] | None:
+    if n < 2:
+        return None
+    mu, sd = _spread(n, s, s2)
+    return (mu, sd) if sd else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalParts:
+    """What one proposal's reviews in one stage contribute, before the round's settings apply.
+
+    Everything here depends only on the proposal's own reviews and (``zsum``) on its reviewers'
+    scales, so it can be stored per proposal and kept current; :func:`finish` turns it into a
+    :class:`ProposalAggregate` with the round's settings and the stage's global mean and sd."""
+
+    n: int
+    points_sum: Decimal
+    points_sum2: Decimal
+    mean: Decimal  # exact (40 digits)
+    median: Decimal
+    trimmed_mean: Decimal | None  # (sum - max - min) / (n - 2) when n >= 3
+    score_range: Decimal
+    sd: Decimal
+    zsum: Decimal  # sum of the reviews' fixed-point z-scores
+    veto_count: int
+    criteria_mean: Mapping[str, Decimal]  # published (2 dp)
+
+
+def parts(points: Sequence[Decimal], zs: Sequence[Decimal], vetoes: int,
+          criteria: Iterable[Mapping[str, Decimal]]) -> ProposalParts:
+    """The :class:`ProposalParts` of one proposal from its reviews' points, z-scores, veto count and criteria."""
+    with localcontext(_CTX):
+        return _parts(points, zs, vetoes, criteria)
+
+
+def _parts(points, zs, vetoes, criteria) -> ProposalParts:
+    n = len(points)
+    vals = sorted(points)
+    s = s2 = ZERO
+    for v in vals:
+        s += v
+        s2 += v * v
+    mean = s / n
+    half = n // 2
+    median = vals[half] if n % 2 else (vals[half - 1] + vals[half]) / 2
+    tmean = (s - vals[0] - vals[-1]) / (n - 2) if n >= 3 else None
+    sd = (sum([(v - mean) * (v - mean) for v in vals], ZERO) / n).sqrt()
+    zsum = sum(zs, ZERO)
+    crit_sum: dict[str, Decimal] = {}
+    crit_n: dict[str, int] = {}
+    for c in criteria:
+        for k, v in c.items():
+            if k in crit_sum:
+                crit_sum[k] += v
+                crit_n[k] += 1
+            else:
+                crit_sum[k] = v
+                crit_n[k] = 1
+    crit_mean = {k: (crit_sum[k] / crit_n[k]).quantize(CENT, rounding=ROUND_HALF_UP) for k in crit_sum} \
+        if crit_sum else _EMPTY
+    return ProposalParts(n, s, s2, mean, median, tmean, vals[-1] - vals[0], sd, zsum, vetoes, crit_mean)
+
+
+_EMPTY: Mapping[str, Decimal] = {}
+
+
+def finish(pid: ProposalId, stage: str, p: ProposalParts, g_mean: Decimal, g_sd: Decimal,
+           config: RoundConfig) -> ProposalAggregate:
+    """The published statistics of one proposal from its :class:`ProposalParts`, the stage's global mean
+    and sd (``spread`` over every review of the stage) and the round's settings."""
+    with localcontext(_CTX):
+        return _finish(pid, stage, p, g_mean, g_sd, config)
+
+
+def finish_all(stage: str, parts_by_id: Mapping[ProposalId, ProposalParts], g_mean: Decimal, g_sd: Decimal,
+               config: RoundConfig, only: Iterable[ProposalId] | None = None) -> dict[ProposalId, ProposalAggregate]:
+    """:func:`finish` for many proposals of one stage (``only``: those ids, when given) in one decimal context."""
+    with localcontext(_CTX):
+        if only is None:
+            return {pid: _finish(pid, stage, p, g_mean, g_sd, config) for pid, p in parts_by_id.items()}
+        keep = only if isinstance(only, (set, frozenset, dict)) else set(only)
+        return {pid: _finish(pid, stage, p, g_mean, g_sd, config) for pid, p in parts_by_id.items() if pid in keep}
+
+
+def _finish(pid, stage, p, g_mean, g_sd, config) -> ProposalAggregate:
+    q = CENT
+    up = ROUND_HALF_UP
+    n = p.n
+    trimmed = n >= config.min_for_trim and p.trimmed_mean is not None
+    tmean = p.trimmed_mean if trimmed else p.mean
+    std = g_mean + (p.zsum / n) * g_sd
+    if std < 0:
+        std = ZERO
+    elif std > config.max_points:
+        std = config.max_points
+    disq = (2 * p.veto_count > n) if config.veto_policy == "majority" else p.veto_count > 0
+    basis = config.basis
+    if basis == "trimmed":
+        exact = tmean
+    elif basis == "mean":
+        exact = p.mean
+    elif basis == "median":
+        exact = p.median
+    else:
+        exact = std
+    p_rng = p.score_range.quantize(q, rounding=up)
+    p_sd = p.sd.quantize(q, rounding=up)
+    threshold = config.disagreement_threshold
+    flagged = threshold is not None and (p_sd if config.disagreement_measure == "sd" else p_rng) > threshold
+    return ProposalAggregate(
+        proposal_id=pid,
+        stage=stage,
+        n=n,
+        mean=p.mean.quantize(q, rounding=up),
+        median=p.median.quantize(q, rounding=up),
+        trimmed_mean=tmean.quantize(q, rounding=up),
+        trimmed=trimmed,
+        standardised=std.quantize(q, rounding=up),
+        score_range=p_rng,
+        sd=p_sd,
+        flagged=flagged,
+        veto_count=p.veto_count,
+        disqualified=disq,
+        score=exact.quantize(q, rounding=up),
+        criteria_mean=p.criteria_mean,
+        exact_score=exact,
+    )
+
+
 def _aggregate(
     reviews: list[ReviewScore], stage: str, config: RoundConfig
 ) -> dict[ProposalId, ProposalAggregate]:
     pts = [r.total + r.bonus for r in reviews]
-    n_all = len(pts)
 
     # z-scores per reviewer, over every proposal that reviewer scored in this stage.
     by_reviewer: dict[Hashable, list[int]] = defaultdict(list)
@@ -330,97 +515,22 @@ def _aggregate(
         by_reviewer[r.reviewer_id].append(i)
         by_proposal[r.proposal_id].append(i)
 
-    z = [ZERO] * n_all
+    z = [ZERO] * len(pts)
+    zq = Z_QUANTUM
     for idxs in by_reviewer.values():
-        m = len(idxs)
-        if m < 2:
+        scale = _reviewer_scale(*_sums(pts[i] for i in idxs))
+        if scale is None:
             continue
-        vals = [pts[i] for i in idxs]
-        mu = sum(vals, ZERO) / m
-        var = sum([(v - mu) * (v - mu) for v in vals], ZERO) / m
-        if not var:
-            continue
-        sd = var.sqrt()
-        for i, v in zip(idxs, vals, strict=True):
-            z[i] = (v - mu) / sd
+        mu, sd = scale
+        for i in idxs:
+            z[i] = ((pts[i] - mu) / sd).quantize(zq)
 
-    g_mean = sum(pts, ZERO) / n_all
-    g_sd = (sum([(v - g_mean) * (v - g_mean) for v in pts], ZERO) / n_all).sqrt()
-    max_points = config.max_points
-
-    min_trim = config.min_for_trim
-    majority = config.veto_policy == "majority"
-    basis = config.basis
-    threshold = config.disagreement_threshold
-    use_sd = config.disagreement_measure == "sd"
-    q = CENT
-    up = ROUND_HALF_UP
-
+    g_mean, g_sd = _spread(*_sums(pts))
     out: dict[ProposalId, ProposalAggregate] = {}
     for pid, idxs in by_proposal.items():
-        n = len(idxs)
-        vals = sorted(pts[i] for i in idxs)
-        s = sum(vals, ZERO)
-        mean = s / n
-        half = n // 2
-        median = vals[half] if n % 2 else (vals[half - 1] + vals[half]) / 2
-        trimmed = n >= min_trim
-        tmean = (s - vals[0] - vals[-1]) / (n - 2) if trimmed else mean
-        rng = vals[-1] - vals[0]
-        sd = (sum([(v - mean) * (v - mean) for v in vals], ZERO) / n).sqrt()
-        zmean = sum([z[i] for i in idxs], ZERO) / n
-        std = g_mean + zmean * g_sd
-        if std < 0:
-            std = ZERO
-        elif std > max_points:
-            std = max_points
-
-        vetoes = 0
-        crit_sum: dict[str, Decimal] = {}
-        crit_n: dict[str, int] = {}
-        for i in idxs:
-            r = reviews[i]
-            if r.vetoed:
-                vetoes += 1
-            for k, v in r.criteria.items():
-                if k in crit_sum:
-                    crit_sum[k] += v
-                    crit_n[k] += 1
-                else:
-                    crit_sum[k] = v
-                    crit_n[k] = 1
-        disq = (2 * vetoes > n) if majority else vetoes > 0
-
-        if basis == "trimmed":
-            exact = tmean
-        elif basis == "mean":
-            exact = mean
-        elif basis == "median":
-            exact = median
-        else:
-            exact = std
-
-        p_rng = rng.quantize(q, rounding=up)
-        p_sd = sd.quantize(q, rounding=up)
-        flagged = threshold is not None and (p_sd if use_sd else p_rng) > threshold
-        out[pid] = ProposalAggregate(
-            proposal_id=pid,
-            stage=stage,
-            n=n,
-            mean=mean.quantize(q, rounding=up),
-            median=median.quantize(q, rounding=up),
-            trimmed_mean=tmean.quantize(q, rounding=up),
-            trimmed=trimmed,
-            standardised=std.quantize(q, rounding=up),
-            score_range=p_rng,
-            sd=p_sd,
-            flagged=flagged,
-            veto_count=vetoes,
-            disqualified=disq,
-            score=exact.quantize(q, rounding=up),
-            criteria_mean={k: (crit_sum[k] / crit_n[k]).quantize(q, rounding=up) for k in crit_sum},
-            exact_score=exact,
-        )
+        p = _parts([pts[i] for i in idxs], [z[i] for i in idxs], sum(1 for i in idxs if reviews[i].vetoed),
+                   [reviews[i].criteria for i in idxs])
+        out[pid] = _finish(pid, stage, p, g_mean, g_sd, config)
     return out
 
 
@@ -498,48 +608,41 @@ def rank(
         "submitted_at",
         "proposal_id",
     )
+    no_time = (1, datetime.min)
+    missing = (1, ZERO)
     keyed = []
     for r in rows:
+        st, cs, at = r.stage_score, r.criterion_score, r.submitted_at
         key = (
             r.disqualified,
             not r.complete,
             -r.score,
-            _opt_desc(r.stage_score),
-            _opt_desc(r.criterion_score),
-            (1, datetime.min) if r.submitted_at is None else (0, r.submitted_at),
+            missing if st is None else (0, -st),
+            missing if cs is None else (0, -cs),
+            no_time if at is None else (0, at),
             r.proposal_id,
         )
         keyed.append((key, r))
     keyed.sort(key=lambda kr: kr[0])
     out: list[RankedRow] = []
+    append = out.append
     prev_key = None
     n = 0
     for key, r in keyed:
         decided = None
         if prev_key is not None:
-            for name, a, b in zip(names, prev_key, key, strict=True):
-                if a != b:
-                    decided = name
+            for i in range(7):
+                if prev_key[i] != key[i]:
+                    decided = names[i]
                     break
             else:
                 raise ValueError(f"duplicate proposal id {r.proposal_id!r} in ranking")
         prev_key = key
-        if not r.disqualified:
+        disq = r.disqualified
+        if not disq:
             n += 1
-        out.append(
-            RankedRow(
-                rank=None if r.disqualified else n,
-                proposal_id=r.proposal_id,
-                category=r.category,
-                score=r.score,
-                complete=r.complete,
-                disqualified=r.disqualified,
-                decided_by=decided,
-                stage_score=r.stage_score,
-                criterion_score=r.criterion_score,
-                submitted_at=r.submitted_at,
-            )
-        )
+        append(RankedRow(None if disq else n, r.proposal_id, r.category, r.score, r.complete, disq, decided,
+                         r.stage_score, r.criterion_score, r.submitted_at))
     return tuple(out)
 
 
@@ -582,6 +685,21 @@ def score_round(
                 raise ValueError(f"external score of unknown proposal {pid!r}")
 
     aggregates = {stage: aggregate(by_stage[stage], config) for stage in weights if stage in by_stage}
+    return rank_aggregates(aggregates, info.values(), config, external_stage_scores=external)
+
+
+def rank_aggregates(
+    aggregates: Mapping[str, Mapping[ProposalId, ProposalAggregate]],
+    proposals: Iterable[ProposalInfo],
+    config: RoundConfig,
+    *,
+    external_stage_scores: Mapping[str, Mapping[ProposalId, Decimal]] | None = None,
+) -> RoundResult:
+    """Blend and rank per-stage aggregates (from :func:`aggregate`, or :func:`finish` of stored
+    :class:`ProposalParts`): the second half of :func:`score_round`."""
+    weights = config.stage_weights
+    info = {p.proposal_id: p for p in proposals}
+    external = dict(external_stage_scores or {})
     stage_scores: dict[str, dict[ProposalId, Decimal]] = {
         stage: {pid: a.exact_score for pid, a in aggs.items()} for stage, aggs in aggregates.items()
     }

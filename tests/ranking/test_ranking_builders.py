@@ -82,5 +82,5 @@ def test_builder_reviews_are_what_the_ranking_reads(app, make):
     reviews(app, rnd.id, [(p.id, r, "80", True)])
     with app.app_context():
         row = ranking_ops.round_scores(db.session.get(Round, rnd.id)).by_id[p.id]
-        assert row.written == Decimal("80.00") and row.totals["written"][r].total == Decimal("80.00")
+        assert row.written == Decimal("80.00") and row.totals["written"][r] == ("80.00", True)
         assert row.vetoed and row.disqualified

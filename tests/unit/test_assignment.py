@@ -371,3 +371,66 @@ def test_per_category_k():
     assert result.ok and check(result, problem) == []
     per = Counter(pid for pid, _ in result.assignments)
     assert per == {1: 2, 2: 4, 3: 1, 4: 4}
+
+
+# ---------------------------------------------------------------------------------------------
+# arc pruning: proven optimal every run, equal to the unpruned network
+# ---------------------------------------------------------------------------------------------
+def pruning_problem(seed: int) -> AssignmentProblem:
+    """A feasible round: 60 proposals, 12 reviewers, k = 2..3, loads with room, conflicts, preferences."""
+    rng = random.Random(seed)
+    proposals = [P(i, rng.choice(CATS), org=rng.randrange(40)) for i in range(60)]
+    reviewers = [R(100 + j, lo=rng.choice([0, 5, 8]), hi=rng.choice([16, 20, 30]), tags=rng.sample(CATS, rng.randrange(0, 3)),
+                   org=rng.randrange(40) if rng.random() < 0.3 else None) for j in range(12)]
+    problem = AssignmentProblem(
+        proposals=tuple(proposals), reviewers=tuple(reviewers), k=rng.choice([2, 3]),
+        declared_conflicts=frozenset((r.id, p.id) for p in proposals for r in reviewers if rng.random() < 0.05),
+        preferences={(r.id, p.id): rng.randint(-3, 5) for p in proposals for r in reviewers if rng.random() < 0.2},
+        expertise_weight=rng.choice([1, 4]))
+    if seed % 3 == 0:
+        problem = replace(problem, keep=frozenset((p.id, r.id) for p in proposals for r in reviewers
+                                                  if rng.random() < 0.02))
+    return problem
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("width", [1, 3, 6])
+def test_pruned_network_equals_the_whole_network(seed, width):
+    """The pruned solve (few arcs per proposal, arcs with a negative reduced cost added back) reaches the
+    same optimal flow cost (affinity tier and balance tier) as the unpruned network, whatever the width."""
+    problem = pruning_problem(seed)
+    whole = solve(problem, candidates=0)
+    pruned = solve(problem, candidates=width)
+    assert whole.ok, "the instances are feasible"
+    assert pruned.ok and "pruned_rounds" in pruned.stats, "solved pruned, not by falling back to the whole network"
+    assert pruned.stats["cost"] == whole.stats["cost"]
+    assert pruned.objective == whole.objective
+    assert check(pruned, problem) == []
+
+
+def test_pruning_adds_back_the_arcs_that_improve():
+    """Starting from as few arcs as each proposal needs, instances need arcs added back (negative reduced
+    cost) and every one ends at the unpruned optimum."""
+    added = 0
+    for seed in range(12):
+        problem = pruning_problem(seed)
+        whole, pruned = solve(problem, candidates=0), solve(problem, candidates=1)
+        assert pruned.stats["cost"] == whole.stats["cost"] and check(pruned, problem) == []
+        added += pruned.stats.get("pruned_arcs_added", 0)
+    assert added > 0
+
+
+def test_potentials_prove_optimality_and_catch_a_non_optimal_flow():
+    import numpy as np
+
+    from grants.rules.assignment import potentials
+
+    # 0 -> 1 (cost 5) and 0 -> 2 -> 1 (cost 1 + 1); one unit from 0 to 1
+    tails, heads, costs = np.array([0, 0, 2]), np.array([1, 2, 1]), np.array([5, 1, 1])
+    good = potentials(3, tails, heads, costs, np.array([0, 1, 1]))
+    assert good is not None
+    used = np.array([0, 1, 1]) > 0
+    for t, h, c, u in zip(tails, heads, costs, used, strict=True):  # every residual arc: reduced cost >= 0
+        a, b, cc = (h, t, -c) if u else (t, h, c)
+        assert cc + good[a] - good[b] >= 0
+    assert potentials(3, tails, heads, costs, np.array([1, 0, 0])) is None  # 0->2->1 then back 1->0: -3 cycle
