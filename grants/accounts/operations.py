@@ -16,6 +16,7 @@ from datetime import timedelta
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from grants.extensions import db
 from grants.models import OneTimeToken, Organization, ReviewerAffiliation, Role, User, utcnow
@@ -68,8 +69,17 @@ def register_organization(*, org_name: str, uscc: str, org_type: str, registered
                        contact_name=contact_name.strip(), contact_phone=contact_phone, contact_email=email)
     user = User(email=email, name=contact_name.strip(), role=Role.applicant, organization=org,
                 password_hash=passwords.hash_password(password), password_changed_at=utcnow())
-    db.session.add_all([org, user])
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same registration sent twice at the same instant: one row
+            db.session.add_all([org, user])
+            db.session.flush()
+    except IntegrityError:
+        taken = []
+        if db.session.scalar(select(Organization.id).where(Organization.uscc == uscc)):
+            taken.append(Problem("uscc", "uscc_taken"))
+        if _email_taken(email):
+            taken.append(Problem("email", "email_taken"))
+        raise Refusal.of(taken or [Problem("uscc", "uscc_taken")]) from None
     audit.record("register_organization", org, actor_id=user.id, uscc=org.uscc)
     return user
 

@@ -273,7 +273,7 @@ def add_attachment(proposal: Proposal, kind: str, filename: str, data: bytes, ac
     uploads.check_total(sum(a.size for a in proposal.attachments), len(data))
     stored, digest = uploads.store(upload_folder(), data, file_kind)
     attachment = Attachment(
-        proposal_id=proposal.id, kind=AttachmentKind(kind), original_name=uploads.clean_name(filename),
+        proposal_id=proposal.id, kind=AttachmentKind(kind), original_name=uploads.display_name(filename, file_kind),
         stored_name=stored, content_type=content_type, size=len(data), sha256=digest, uploaded_at=now,
         uploaded_by_id=actor_id,
     )

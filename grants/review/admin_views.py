@@ -11,7 +11,7 @@ from flask_wtf.file import FileField
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Role, Round, RubricVersion, Stage, User
@@ -27,7 +27,7 @@ MAX_RUBRIC_BYTES = 200_000
 
 
 class RubricForm(BaseForm):
-    definition = TextAreaField(_l("Rubric (JSON)"), validators=[Optional()],
+    definition = TextAreaField(_l("Rubric (JSON)"), validators=[Optional(), Length(max=MAX_RUBRIC_BYTES)],
                                render_kw={"rows": 18, "spellcheck": "false", "class": "mono"})
     upload = FileField(_l("…or upload a JSON file"), validators=[Optional()])
 

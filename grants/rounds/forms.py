@@ -3,12 +3,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
-    FieldList,
-    Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -17,7 +12,17 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from grants.platform.forms import BaseForm, LocalDateTimeField, MoneyField, positive_money
+from grants.platform.forms import (
+    BaseForm,
+    DateField,
+    DecimalField,
+    IntegerField,
+    LocalDateTimeField,
+    MoneyField,
+    RowForm,
+    RowList,
+    positive_money,
+)
 
 REQUIRED = _l("This field is required.")
 
@@ -33,7 +38,7 @@ VETO_POLICY_LABELS = {
 }
 
 
-class CategoryRow(Form):
+class CategoryRow(RowForm):
     """One category row; an empty row is ignored."""
 
     name = StringField(_l("Category"), validators=[Optional(), Length(max=100)])
@@ -116,7 +121,7 @@ class RoundForm(BaseForm):
         validators=[InputRequired(REQUIRED), NumberRange(0, 60, _l("Enter a number from 0 to 60."))],
     )
     required_documents = SelectMultipleField(_l("Required documents"), validators=[Optional()])
-    categories = FieldList(FormField(CategoryRow), min_entries=1)
+    categories = RowList(FormField(CategoryRow), min_entries=1, max_entries=50)
 
     def set_choices(self, criteria: list[tuple[str, str]]) -> None:
         from grants.platform.i18n import ATTACHMENT_KIND_LABELS
