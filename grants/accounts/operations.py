@@ -51,6 +51,10 @@ def record_login(user: User) -> None:
 
 
 # --------------------------------------------------------------------------- organizations
+def _uscc_taken(uscc: str) -> bool:
+    return db.session.scalar(select(Organization.id).where(Organization.uscc == uscc)) is not None
+
+
 def register_organization(*, org_name: str, uscc: str, org_type: str, registered_on, rating: str, address: str,
                           district: str, contact_name: str, contact_phone: str, email: str,
                           password: str) -> User:
@@ -58,7 +62,7 @@ def register_organization(*, org_name: str, uscc: str, org_type: str, registered
     the email is already registered: both problems at once)."""
     email = email.strip().lower()
     problems = []
-    if db.session.scalar(select(Organization.id).where(Organization.uscc == uscc)):
+    if _uscc_taken(uscc):
         problems.append(Problem("uscc", "uscc_taken"))
     if _email_taken(email):
         problems.append(Problem("email", "email_taken"))
@@ -75,7 +79,7 @@ def register_organization(*, org_name: str, uscc: str, org_type: str, registered
             db.session.flush()
     except IntegrityError:
         taken = []
-        if db.session.scalar(select(Organization.id).where(Organization.uscc == uscc)):
+        if _uscc_taken(uscc):
             taken.append(Problem("uscc", "uscc_taken"))
         if _email_taken(email):
             taken.append(Problem("email", "email_taken"))
