@@ -115,8 +115,12 @@ def create_reviewer(*, email: str, name: str, title: str | None = None, employer
     user = User(email=email, name=name.strip(), role=Role.reviewer, title=(title or "").strip() or None,
                 employer=(employer or "").strip() or None, expertise=expertise_tags(expertise))
     user.affiliations = [ReviewerAffiliation(organization_id=org_id) for org_id in affiliation_ids]
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same reviewer added twice at the same instant: one account
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise Refusal("email_taken", field="email") from None
     link = issue_password_link(user)
     audit.record("create_reviewer", user, email=email)
     mail.queue(

@@ -65,6 +65,7 @@ MESSAGES: dict[str, object] = {
     "upload_unsupported": _l("Only PDF, JPEG and PNG files are accepted."),
     "upload_mismatch": _l("The file's content does not match its name's extension."),
     "upload_damaged": _l("The file seems damaged or incomplete. Please export or scan it again."),
+    "upload_duplicate": _l("This file is already attached as this document type."),
     "upload_pdf_too_many_pages": _l("The PDF has more than %(limit)s pages. Please upload only the pages needed."),
     "upload_image_too_large": _l("The image has more than %(limit)s million pixels. Please scan or photograph it "
                                  "at a lower resolution."),

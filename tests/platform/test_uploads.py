@@ -206,3 +206,18 @@ def test_pdf_page_limit(monkeypatch):
 ])
 def test_display_name_carries_only_the_detected_extension(name, kind, shown):
     assert uploads.display_name(name, kind) == shown
+
+
+def test_same_file_sent_twice_is_stored_once_and_renamed_to_its_type(app, client, auth, make):
+    rnd = make.round()
+    login_ngo(make, auth)
+    pid = new_draft(client, auth, rnd)
+    assert upload(auth, pid, "registration_certificate", "certificate.html", PDF).status_code == 302
+    again = upload(auth, pid, "registration_certificate", "certificate.html", PDF)
+    assert again.status_code == 400 and "already attached" in again.get_data(as_text=True)
+    (att,) = load(app, pid).attachments
+    assert att.original_name == "certificate.pdf" and att.stored_name.endswith(".pdf")
+    assert stored_files(app) == [att.stored_name]
+    # the same file as another document type is a different attachment
+    assert upload(auth, pid, "other", "copy.pdf", PDF).status_code == 302
+    assert len(load(app, pid).attachments) == 2
