@@ -51,6 +51,10 @@ class _Row(RowForm):
         for f in self:
             if f.short_name == "category":
                 continue
+            if isinstance(f.data, str) and not f.process_errors:
+                if f.data.strip():  # text under the input policy: invisible-only text is blank
+                    return False
+                continue
             if f.raw_data is not None:
                 if any(str(v).strip() for v in f.raw_data):
                     return False
