@@ -29,6 +29,7 @@ import logging
 import os
 import secrets
 import struct
+import threading
 import unicodedata
 
 from grants.rules.refusal import Refusal
@@ -104,9 +105,26 @@ def _jpeg_ok(data: bytes) -> bool:
 def _image_decodes(data: bytes, kind: str) -> bool:
     """Pillow opens the image as ``kind`` only, verifies it, then decodes every pixel; refuses
     (``Refusal("upload_image_too_large")``) more than MAX_IMAGE_PIXELS before decoding."""
-    from PIL import Image
+    from PIL import ImageFile
 
     fmt = {"png": "PNG", "jpeg": "JPEG"}[kind]
+    # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import, which makes load()
+    # swallow decoder errors: the check decodes strictly, under a lock, and restores the setting.
+    with _STRICT_DECODING:
+        tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            return _decode(data, fmt)
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
+_STRICT_DECODING = threading.Lock()
+
+
+def _decode(data: bytes, fmt: str) -> bool:
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(data), formats=[fmt]) as image:
             width, height = image.size

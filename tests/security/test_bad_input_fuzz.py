@@ -334,7 +334,7 @@ def test_bad_input_every_post_route_every_field(app, make, backend):
                 continue
             role = _role(endpoint) or "anonymous"
             client = clients.get(role) or login(app, role)
-            for value in BOUNDARY_IDS:
+            for value in (BOUNDARY_IDS if full else BOUNDARY_IDS[2:5]):
                 path = _fill(rule, world, int_args, value)
                 response = client.get(path)
                 id_gets += 1

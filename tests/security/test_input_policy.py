@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
-from wtforms import StringField, TextAreaField
+from wtforms import FormField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from grants.models import Role
 from grants.platform import validators as policy
 from grants.platform.forms import (
     BaseForm,
@@ -63,7 +64,7 @@ class Sample(BaseForm):
     amount = MoneyField("Amount", validators=[Optional()])
     day = DateField("Day", validators=[Optional()])
     when = LocalDateTimeField("When", validators=[Optional()])
-    rows = RowList(__import__("wtforms").FormField(Row), max_entries=3)
+    rows = RowList(FormField(Row), max_entries=3)
 
 
 def submit(app, **fields):
@@ -162,7 +163,7 @@ def test_round_form_refuses_non_finite_settings(app, auth, make):
     """A real form, a real route: NaN in a round setting is a message next to the field, not a 500."""
     from tests.conftest import csrf_token
 
-    admin = make.user(__import__("grants.models", fromlist=["Role"]).Role.admin, email="a@example.org")
+    admin = make.user(Role.admin, email="a@example.org")
     auth.login(admin.email)
     client = auth.client
     token = csrf_token(client, "/admin/rounds/new")
@@ -170,4 +171,5 @@ def test_round_form_refuses_non_finite_settings(app, auth, make):
                                                       "min_score_to_fund": "1e309", "edition": "１"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "are not numbers" in html or "不是數" in html or "NaN" in html
+    assert "不是數字" in html  # the NaN message, next to the field, in the user's language (zh_Hant)
+    assert "請完整寫出數字" in html  # 1e309: the exponent message, not "negative"
