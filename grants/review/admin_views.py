@@ -16,7 +16,7 @@ from wtforms.validators import Length, Optional
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Role, Round, RubricVersion, Stage, User
 from grants.platform import downloads, refusals
-from grants.platform.forms import BaseForm
+from grants.platform.forms import BaseForm, parse_id
 from grants.platform.web import admin as bp
 from grants.review import operations as review_ops
 from grants.review import rubrics as rubric_ops
@@ -125,7 +125,7 @@ def rubrics(round_id: int):
 def rubric_json(round_id: int, stage: str):
     rnd = db.session.get(Round, round_id) or abort(404)
     stage_ = _stage_or_404(stage)
-    version = request.args.get("version", type=int)
+    version = parse_id(request.args.get("version"))  # not a plain id in range: the shown version
     if version is None:
         rv = rubric_ops.shown_version(rnd.id, stage_)
     else:

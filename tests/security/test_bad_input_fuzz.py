@@ -9,7 +9,8 @@ is driven as a role allowed to use it, in the world of the access matrix (``buil
    one field (the others keep their baseline values) -- the matrix;
 3. hypothesis then draws (field, value) pairs from the same classes plus random Unicode
    (derandomized: the same examples every run);
-4. every GET route with an ``<int:...>`` argument is requested with the boundary ids.
+4. every GET route with an ``<int:...>`` argument is requested with the boundary ids;
+5. every GET page is requested with every query parameter the pages read set to a bad value.
 
 For every request: no response >= 500, no exception, no log record carrying a traceback; a request
 that is REFUSED (4xx, a page re-rendered with an error next to a field, or a redirect with an error
@@ -82,6 +83,10 @@ KIND_CLASSES = {
     "date": ["nul", "invisible_only", "huge_number", "number_forms", "dates"],
     "datetime-local": ["nul", "invisible_only", "huge_number", "number_forms", "dates"],
 }
+# 5. query strings: every parameter a page reads, all at once, with one bad value per request
+QUERY_PARAMS = ("q", "category", "status", "district", "page", "version", "basis", "stage", "code", "sha256",
+                "extra", "inline", "change", "next", "mode")
+QUERY_VALUES = ["\x00", "9" * 25, "²", "\u200b", "-1"]
 BOUNDARY_IDS = [0, 1, MAX_ID, MAX_ID + 1, 2**63, 10**30]
 
 random_text = st.text(st.characters(codec="utf-8"), max_size=60)
@@ -336,11 +341,33 @@ def test_bad_input_every_post_route_every_field(app, make, backend):
             client = clients.get(role) or login(app, role)
             for value in (BOUNDARY_IDS if full else BOUNDARY_IDS[2:5]):
                 path = _fill(rule, world, int_args, value)
-                response = client.get(path)
                 id_gets += 1
+                try:
+                    response = client.get(path)
+                except Exception as exc:  # a 500 under TESTING
+                    run.failures.append(f"GET {path} {type(exc).__name__}: {exc}"[:400])
+                    continue
                 if response.status_code >= 500:
                     run.failures.append(f"GET {path} -> {response.status_code}")
                 _flashes(client)
+        # 5. query strings on every GET page
+        query_gets = 0
+        for endpoint, method, rule in cells(app):
+            role = _role(endpoint)
+            if method != "GET" or role is None or rule.rule.endswith(NOT_PAGES) \
+                    or any(w in endpoint for w in ("pdf", "xlsx", "csv", "download")):
+                continue
+            url = _url(app, world, endpoint, rule)
+            for value in (QUERY_VALUES if full else QUERY_VALUES[:2]):
+                query_gets += 1
+                try:
+                    response = clients[role].get(url, query_string={p: value for p in QUERY_PARAMS})
+                except Exception as exc:  # a 500 under TESTING
+                    run.failures.append(f"GET {url} ?{value!r} {type(exc).__name__}: {exc}"[:400])
+                    continue
+                if response.status_code >= 500:
+                    run.failures.append(f"GET {url} ?{value!r} -> {response.status_code}")
+                _flashes(clients[role])
     finally:
         root.removeHandler(run.log)
         with app.app_context():
@@ -352,7 +379,8 @@ def test_bad_input_every_post_route_every_field(app, make, backend):
            f"matrix {matrix.get('tried', 0)} requests ({len(CASES)} text classes + {len(FILE_CASES)} file cases); "
            f"total {run.counts['tried']} tried: {run.counts['refused']} refused "
            f"({run.counts['refused_with_message']} with a message), {run.counts['accepted']} accepted; "
-           f"{id_gets} boundary-id GETs; {len(run.failures)} failures; {elapsed:.0f} s")
+           f"{id_gets} boundary-id GETs; {query_gets} bad-query-string GETs; {len(run.failures)} failures; "
+           f"{elapsed:.0f} s")
     assert not run.failures, "\n".join(run.failures[:30])
 
 
