@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from grants.platform import localtime
-from grants.platform.forms import BaseForm
+from grants.platform.forms import BaseForm, DateField
 from grants.platform.i18n import DISTRICT_LABELS, ORG_TYPE_LABELS, RATING_LABELS, choices
 from grants.platform.validators import mainland_mobile, strong_password, valid_uscc
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from grants.extensions import db
 from grants.models import OneTimeToken, Organization, ReviewerAffiliation, Role, User, utcnow
@@ -50,6 +51,10 @@ def record_login(user: User) -> None:
 
 
 # --------------------------------------------------------------------------- organizations
+def _uscc_taken(uscc: str) -> bool:
+    return db.session.scalar(select(Organization.id).where(Organization.uscc == uscc)) is not None
+
+
 def register_organization(*, org_name: str, uscc: str, org_type: str, registered_on, rating: str, address: str,
                           district: str, contact_name: str, contact_phone: str, email: str,
                           password: str) -> User:
@@ -57,7 +62,7 @@ def register_organization(*, org_name: str, uscc: str, org_type: str, registered
     the email is already registered: both problems at once)."""
     email = email.strip().lower()
     problems = []
-    if db.session.scalar(select(Organization.id).where(Organization.uscc == uscc)):
+    if _uscc_taken(uscc):
         problems.append(Problem("uscc", "uscc_taken"))
     if _email_taken(email):
         problems.append(Problem("email", "email_taken"))
@@ -68,8 +73,17 @@ def register_organization(*, org_name: str, uscc: str, org_type: str, registered
                        contact_name=contact_name.strip(), contact_phone=contact_phone, contact_email=email)
     user = User(email=email, name=contact_name.strip(), role=Role.applicant, organization=org,
                 password_hash=passwords.hash_password(password), password_changed_at=utcnow())
-    db.session.add_all([org, user])
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same registration sent twice at the same instant: one row
+            db.session.add_all([org, user])
+            db.session.flush()
+    except IntegrityError:
+        taken = []
+        if _uscc_taken(uscc):
+            taken.append(Problem("uscc", "uscc_taken"))
+        if _email_taken(email):
+            taken.append(Problem("email", "email_taken"))
+        raise Refusal.of(taken or [Problem("uscc", "uscc_taken")]) from None
     audit.record("register_organization", org, actor_id=user.id, uscc=org.uscc)
     return user
 
@@ -101,8 +115,12 @@ def create_reviewer(*, email: str, name: str, title: str | None = None, employer
     user = User(email=email, name=name.strip(), role=Role.reviewer, title=(title or "").strip() or None,
                 employer=(employer or "").strip() or None, expertise=expertise_tags(expertise))
     user.affiliations = [ReviewerAffiliation(organization_id=org_id) for org_id in affiliation_ids]
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same reviewer added twice at the same instant: one account
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise Refusal("email_taken", field="email") from None
     link = issue_password_link(user)
     audit.record("create_reviewer", user, email=email)
     mail.queue(

@@ -8,14 +8,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from grants.allocation import operations as awards_ops
 from grants.extensions import db
 from grants.models import Proposal, Round
 from grants.platform import numbers, refusals
-from grants.platform.forms import BaseForm, MoneyField
+from grants.platform.forms import BaseForm, IdField, MoneyField
 from grants.platform.web import admin as bp
 from grants.rules import allocation
 from grants.rules.refusal import Refusal
@@ -42,7 +42,7 @@ def _round(round_id: int) -> Round:
 
 
 class AdjustForm(BaseForm):
-    proposal_id = HiddenField(validators=[DataRequired()])
+    proposal_id = IdField(validators=[DataRequired()])
     amount = MoneyField(_l("Approved amount"), validators=[InputRequired(_l("Enter the approved amount."))])
     reason = TextAreaField(_l("Reason for the change"),
                            validators=[DataRequired(_l("An adjustment needs a reason.")), Length(max=1000)])
@@ -102,10 +102,7 @@ def allocation_choose(round_id: int):
 def allocation_adjust(round_id: int):
     rnd = _round(round_id)
     form = AdjustForm()
-    try:
-        pid = int(form.proposal_id.data or 0)
-    except ValueError:
-        pid = 0
+    pid = form.proposal_id.data or 0
     if db.session.scalar(select(Proposal.id).where(Proposal.id == pid, Proposal.round_id == rnd.id)) is None:
         abort(404)
     if not form.validate_on_submit():

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -17,7 +17,7 @@ from grants.assignment import operations as ops
 from grants.extensions import db
 from grants.models import Assignment, Category, Proposal, ProposalStatus, Role, Round, User
 from grants.platform import exports, i18n, refusals
-from grants.platform.forms import BaseForm
+from grants.platform.forms import BaseForm, IntegerField
 from grants.platform.i18n import ASSIGNMENT_SOURCE_LABELS
 from grants.platform.web import admin as bp
 from grants.rules.refusal import Refusal

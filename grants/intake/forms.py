@@ -11,14 +11,9 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
-    DecimalField,
-    FieldList,
     FileField,
-    Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -28,7 +23,15 @@ from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.platform import i18n, refusals
-from grants.platform.forms import _TRANSLATIONS, BaseForm, MoneyField
+from grants.platform.forms import (
+    BaseForm,
+    DateField,
+    DecimalField,
+    IntegerField,
+    MoneyField,
+    RowForm,
+    RowList,
+)
 from grants.platform.i18n import (
     ATTACHMENT_KIND_LABELS,
     BUDGET_CATEGORY_LABELS,
@@ -42,15 +45,15 @@ BLANK_ROWS = 2
 MORE_ROWS = 3
 
 
-class _Row(Form):
-    class Meta:
-        def get_translations(self, form):
-            return _TRANSLATIONS
-
+class _Row(RowForm):
     def is_blank(self) -> bool:
         """Nothing typed (a budget row's category select always has a value, so it does not count)."""
         for f in self:
             if f.short_name == "category":
+                continue
+            if isinstance(f.data, str) and not f.process_errors:
+                if f.data.strip():  # text under the input policy: invisible-only text is blank
+                    return False
                 continue
             if f.raw_data is not None:
                 if any(str(v).strip() for v in f.raw_data):
@@ -117,10 +120,10 @@ class ProposalForm(BaseForm):
     need = TextAreaField(_l("Need analysis (why this project is necessary)"), validators=[Optional(), Length(max=10000)])
     objectives = TextAreaField(_l("Objectives"), validators=[Optional(), Length(max=10000)])
     risks = TextAreaField(_l("Risks and how they are mitigated"), validators=[Optional(), Length(max=10000)])
-    activities = FieldList(FormField(ActivityForm), max_entries=MAX_ROWS)
-    outcomes = FieldList(FormField(OutcomeForm), max_entries=MAX_ROWS)
-    team = FieldList(FormField(TeamForm), max_entries=MAX_ROWS)
-    budget_lines = FieldList(FormField(BudgetLineForm), max_entries=MAX_ROWS)
+    activities = RowList(FormField(ActivityForm), max_entries=MAX_ROWS)
+    outcomes = RowList(FormField(OutcomeForm), max_entries=MAX_ROWS)
+    team = RowList(FormField(TeamForm), max_entries=MAX_ROWS)
+    budget_lines = RowList(FormField(BudgetLineForm), max_entries=MAX_ROWS)
     requested = MoneyField(_l("Requested amount (yuan)"), validators=[Optional()])
     matching_funds = MoneyField(_l("Matching funds (yuan)"), validators=[Optional()],
                                 description=_l("Money your organization brings itself (matching funds)."))
@@ -145,7 +148,7 @@ class ProposalForm(BaseForm):
                     break
                 field.append_entry()
 
-    def filled(self, section: str) -> list[tuple[int, Form]]:
+    def filled(self, section: str) -> list[tuple[int, RowForm]]:
         """(entry index, row form) of the rows that are not blank."""
         return [(i, entry.form) for i, entry in enumerate(getattr(self, section).entries) if not entry.form.is_blank()]
 
@@ -195,7 +198,7 @@ class ProposalForm(BaseForm):
         if field is None or head in ("attachments", "status"):
             return None
         if not rest:
-            if isinstance(field, FieldList) and not isinstance(field.errors, list):
+            if isinstance(field, RowList) and not isinstance(field.errors, list):
                 field.errors = []
             return field
         index, _, sub = rest.partition("-")

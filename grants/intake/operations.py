@@ -14,6 +14,7 @@ its deadline; a withdrawn proposal may be reopened as a draft while the call is 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 
@@ -270,10 +271,15 @@ def add_attachment(proposal: Proposal, kind: str, filename: str, data: bytes, ac
     proposal = _locked(proposal)
     _check_editable(proposal, now)
     file_kind, content_type = uploads.check_upload(filename, data)
+    digest = hashlib.sha256(data).hexdigest()
+    if any(a.sha256 == digest and a.kind == AttachmentKind(kind) for a in proposal.attachments):
+        # the same file sent twice (a double click, a resent form): kept once; the proposal row is
+        # locked above, so two requests at the same instant are serialised and the second sees the first
+        raise Refusal("upload_duplicate", field="file")
     uploads.check_total(sum(a.size for a in proposal.attachments), len(data))
     stored, digest = uploads.store(upload_folder(), data, file_kind)
     attachment = Attachment(
-        proposal_id=proposal.id, kind=AttachmentKind(kind), original_name=uploads.clean_name(filename),
+        proposal_id=proposal.id, kind=AttachmentKind(kind), original_name=uploads.display_name(filename, file_kind),
         stored_name=stored, content_type=content_type, size=len(data), sha256=digest, uploaded_at=now,
         uploaded_by_id=actor_id,
     )

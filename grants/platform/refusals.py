@@ -65,6 +65,10 @@ MESSAGES: dict[str, object] = {
     "upload_unsupported": _l("Only PDF, JPEG and PNG files are accepted."),
     "upload_mismatch": _l("The file's content does not match its name's extension."),
     "upload_damaged": _l("The file seems damaged or incomplete. Please export or scan it again."),
+    "upload_duplicate": _l("This file is already attached as this document type."),
+    "upload_pdf_too_many_pages": _l("The PDF has more than %(limit)s pages. Please upload only the pages needed."),
+    "upload_image_too_large": _l("The image has more than %(limit)s million pixels. Please scan or photograph it "
+                                 "at a lower resolution."),
     # ---------------------------------------------------------------- screening (資格審查)
     "not_screenable": _l("This proposal cannot be screened in its current status."),
     "reason_required": _l("Give the reason; the organization will read it."),
@@ -95,6 +99,12 @@ MESSAGES: dict[str, object] = {
     "rubric_json_duplicate_key": _l("The key “%(key)s” appears twice in the same JSON object."),
     "rubric_json_constant": _l("%(value)s is not allowed in a rubric: write a number."),
     "rubric_json_too_deep": _l("The JSON is nested too deeply to be a rubric."),
+    "rubric_number_out_of_range": _l("%(path)s: numbers in a rubric lie between −%(limit)s and %(limit)s, with at "
+                                     "most %(places)s decimal places."),
+    "rubric_json_too_large": _l("The JSON is too long for a rubric (at most %(limit)s thousand characters)."),
+    "rubric_json_number_too_long": _l("A number in the JSON is too long to be a rubric setting."),
+    "rubric_json_surrogate": _l("The JSON contains an invalid character escape (a lone surrogate such as "
+                                "\\ud800): remove it."),
     "rubric_top_not_object": _l("The rubric must be a JSON object: { … }."),
     "rubric_not_object": _l("%(path)s: must be an object { … }."),
     "rubric_key_required": _l("%(path)s: is required."),

@@ -1,12 +1,19 @@
 """Checking and storing uploaded files (proposal attachments, later objection evidence).
 
 Only PDF, JPEG and PNG are accepted, recognised by their CONTENT, never by the name or the
-browser's content type:
+browser's content type, and checked by DECODING them with a well-kept library (input policy,
+SECURITY.md):
 
-* PDF: starts with ``%PDF-``, has an ``%%EOF`` near the end and pypdf can read its pages;
-* PNG: the 8-byte signature, an ``IHDR`` chunk first and an ``IEND`` chunk last, and every
-  chunk length in between adds up to the file;
-* JPEG: ``FF D8 FF`` (SOI) at the start and ``FF D9`` (EOI) at the end.
+* PDF: starts with ``%PDF-``, has an ``%%EOF`` near the end, pypdf parses it and every page's
+  object (at most MAX_PDF_PAGES pages);
+* PNG: the 8-byte signature, an ``IHDR`` chunk first and an ``IEND`` chunk last, every chunk
+  length adding up to the file, and Pillow ``verify()``s and fully decodes it;
+* JPEG: ``FF D8 FF`` (SOI) at the start, ``FF D9`` (EOI) at the end, and Pillow ``verify()``s and
+  fully decodes it. Images are at most MAX_IMAGE_PIXELS pixels (checked from the header before
+  decoding: no decompression bomb).
+
+A file is stored, and later offered for download, only under the extension of its DETECTED
+type (``display_name``): an uploader's ``.html`` or ``.svg`` never survives.
 
 ``check_upload(filename, data)`` returns ``(kind, content_type)`` or raises
 ``Refusal(code)``; ``store(folder, data)`` writes the bytes under a server-generated
@@ -22,11 +29,14 @@ import logging
 import os
 import secrets
 import struct
+import threading
 import unicodedata
 
 from grants.rules.refusal import Refusal
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_PDF_PAGES = 500
+MAX_IMAGE_PIXELS = 40_000_000  # e.g. 8000 x 5000: any phone photo or A4 scan at 600 dpi
 MAX_TOTAL_BYTES = 30 * 1024 * 1024
 KINDS = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 EXTENSIONS = {"pdf": (".pdf",), "png": (".png",), "jpeg": (".jpg", ".jpeg")}
@@ -46,6 +56,18 @@ def clean_name(filename: str | None) -> str:
     if len(name) > 150:
         name = (stem[: 150 - len(ext) - 1] + "." + ext) if dot else name[:150]
     return name
+
+
+def display_name(filename: str | None, kind: str) -> str:
+    """The name a file is shown and downloaded under: the uploader's stem (cleaned) with the
+    extension of the DETECTED type only (``report.html`` holding a PDF becomes ``report.pdf``)."""
+    name = clean_name(filename)
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem = name
+    elif ("." + ext.lower()) in EXTENSIONS[kind]:
+        return name
+    return stem[:140] + EXTENSIONS[kind][0]
 
 
 def sniff(data: bytes) -> str | None:
@@ -80,6 +102,44 @@ def _jpeg_ok(data: bytes) -> bool:
     return len(data) > 4 and data.rstrip(b"\x00\r\n")[-2:] == b"\xff\xd9"
 
 
+def _image_decodes(data: bytes, kind: str) -> bool:
+    """Pillow opens the image as ``kind`` only, verifies it, then decodes every pixel; refuses
+    (``Refusal("upload_image_too_large")``) more than MAX_IMAGE_PIXELS before decoding."""
+    from PIL import ImageFile
+
+    fmt = {"png": "PNG", "jpeg": "JPEG"}[kind]
+    # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import, which makes load()
+    # swallow decoder errors: the check decodes strictly, under a lock, and restores the setting.
+    with _STRICT_DECODING:
+        tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            return _decode(data, fmt)
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
+_STRICT_DECODING = threading.Lock()
+
+
+def _decode(data: bytes, fmt: str) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise Refusal("upload_image_too_large", limit=MAX_IMAGE_PIXELS // 1_000_000)
+            image.verify()
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+            image.load()
+    except Refusal:
+        raise
+    except Exception:  # any decoder error means a damaged or fake image
+        return False
+    return width > 0 and height > 0
+
+
 def _pdf_ok(data: bytes) -> bool:
     if b"%%EOF" not in data[-2048:]:
         return False
@@ -90,7 +150,14 @@ def _pdf_ok(data: bytes) -> bool:
     pypdf_log.setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        return len(reader.pages) > 0
+        pages = len(reader.pages)
+        if pages > MAX_PDF_PAGES:
+            raise Refusal("upload_pdf_too_many_pages", limit=MAX_PDF_PAGES)
+        for page in reader.pages:
+            page.mediabox  # noqa: B018 - every page object must resolve
+        return pages > 0
+    except Refusal:
+        raise
     except Exception:  # any parse failure means a damaged or fake PDF
         return False
     finally:
@@ -112,6 +179,8 @@ def check_upload(filename: str | None, data: bytes, *, max_bytes: int = MAX_FILE
     if ext in known and ext not in EXTENSIONS[kind]:
         raise Refusal("upload_mismatch")
     ok = {"pdf": _pdf_ok, "png": _png_ok, "jpeg": _jpeg_ok}[kind](data)
+    if ok and kind in ("png", "jpeg"):
+        ok = _image_decodes(data, kind)
     if not ok:
         raise Refusal("upload_damaged")
     return kind, KINDS[kind]

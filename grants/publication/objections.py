@@ -57,7 +57,8 @@ def file_objection(publication: Publication, *, proposal_id: int, name: str, con
     if evidence is not None:
         filename, data = evidence
         try:
-            checked = (uploads.clean_name(filename), *uploads.check_upload(filename, data), data)
+            kind_ct = uploads.check_upload(filename, data)
+            checked = (uploads.display_name(filename, kind_ct[0]), *kind_ct, data)
         except Refusal as exc:  # about the evidence field of the form
             raise Refusal.of([Problem("evidence", p.code, p.params) for p in exc.problems]) from None
     key = fingerprint(publication.id, proposal_id, name, contact, reasons,

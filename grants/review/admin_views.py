@@ -11,12 +11,12 @@ from flask_wtf.file import FileField
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from grants.extensions import db
 from grants.models import Proposal, Review, ReviewStatus, Role, Round, RubricVersion, Stage, User
 from grants.platform import downloads, refusals
-from grants.platform.forms import BaseForm
+from grants.platform.forms import BaseForm, parse_id
 from grants.platform.web import admin as bp
 from grants.review import operations as review_ops
 from grants.review import rubrics as rubric_ops
@@ -27,7 +27,7 @@ MAX_RUBRIC_BYTES = 200_000
 
 
 class RubricForm(BaseForm):
-    definition = TextAreaField(_l("Rubric (JSON)"), validators=[Optional()],
+    definition = TextAreaField(_l("Rubric (JSON)"), validators=[Optional(), Length(max=MAX_RUBRIC_BYTES)],
                                render_kw={"rows": 18, "spellcheck": "false", "class": "mono", "translate": "no"})
     upload = FileField(_l("…or upload a JSON file"), validators=[Optional()])
 
@@ -125,7 +125,7 @@ def rubrics(round_id: int):
 def rubric_json(round_id: int, stage: str):
     rnd = db.session.get(Round, round_id) or abort(404)
     stage_ = _stage_or_404(stage)
-    version = request.args.get("version", type=int)
+    version = parse_id(request.args.get("version"))  # not a plain id in range: the shown version
     if version is None:
         rv = rubric_ops.shown_version(rnd.id, stage_)
     else:

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from grants.platform import refusals
-from grants.platform.forms import BaseForm
+from grants.platform.forms import BaseForm, bounded_int
 from grants.review.operations import SheetInput
 from grants.rules import rubric as rubric_core
 from grants.rules.refusal import Problem, Refusal
@@ -91,10 +91,7 @@ class ScoreFormBase(BaseForm):
         return data
 
     def expected_version(self) -> int:
-        try:
-            return int(self.version.data or 0)
-        except ValueError:
-            return -1
+        return bounded_int(self.version.data or "0", -1, -1, 2**31 - 1)
 
     def field_for(self, problem: Problem) -> str | None:
         """The form field a score-sheet problem belongs next to (its ``field`` is a rubric key)."""

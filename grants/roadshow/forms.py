@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from wtforms import HiddenField
 
+from grants.platform.forms import parse_id
 from grants.review.forms import ScoreFormBase, score_form_class
 from grants.rules import rubric as rubric_core
 
@@ -16,10 +17,7 @@ class JudgeFormBase(ScoreFormBase):
     proposal_id = HiddenField()  # the project on stage when the judge loaded the sheet
 
     def on_stage(self) -> int | None:
-        try:
-            return int(self.proposal_id.data or "")
-        except ValueError:
-            return None
+        return parse_id(self.proposal_id.data)
 
 
 def judge_form_class(rubric: rubric_core.Rubric, lang: str) -> type[JudgeFormBase]:

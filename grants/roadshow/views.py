@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from grants.extensions import db
 from grants.models import Proposal, ProposalStatus, Role, Round, User
 from grants.platform import downloads, i18n, pdf, refusals
-from grants.platform.forms import BaseForm
+from grants.platform.forms import BaseForm, IntegerField
 from grants.platform.web import admin as bp
 from grants.ranking import operations as ranking_ops
 from grants.roadshow import operations as roadshow_ops

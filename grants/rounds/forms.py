@@ -3,12 +3,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
-    FieldList,
-    Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -17,7 +12,17 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from grants.platform.forms import BaseForm, LocalDateTimeField, MoneyField, positive_money
+from grants.platform.forms import (
+    BaseForm,
+    DateField,
+    DecimalField,
+    IntegerField,
+    LocalDateTimeField,
+    MoneyField,
+    RowForm,
+    RowList,
+    positive_money,
+)
 
 REQUIRED = _l("This field is required.")
 
@@ -36,6 +41,8 @@ VETO_POLICY_LABELS = {
 #: The languages an admin-entered label may be given in besides the text as given (Traditional
 #: Chinese by default); form fields are named ``<field>_<suffix>``.
 LABEL_LANGUAGES = {"zh_Hans": "zh_hans", "en": "en"}
+
+
 def _admin_language() -> str:
     """The language of the admin filling in the form: a new round's official language by default."""
     from flask_babel import get_locale
@@ -45,7 +52,7 @@ def _admin_language() -> str:
     return normalize_locale(get_locale())
 
 
-class CategoryRow(Form):
+class CategoryRow(RowForm):
     """One category row; an empty row is ignored (its translations too)."""
 
     name = StringField(_l("Category"), validators=[Optional(), Length(max=100)])
@@ -142,7 +149,7 @@ class RoundForm(BaseForm):
         validators=[InputRequired(REQUIRED), NumberRange(0, 60, _l("Enter a number from 0 to 60."))],
     )
     required_documents = SelectMultipleField(_l("Required documents"), validators=[Optional()])
-    categories = FieldList(FormField(CategoryRow), min_entries=1)
+    categories = RowList(FormField(CategoryRow), min_entries=1, max_entries=50)
 
     def set_choices(self, criteria: list[tuple[str, str]]) -> None:
         from grants.platform.i18n import ATTACHMENT_KIND_LABELS, LANGUAGE_NAMES

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from grants.extensions import db
 from grants.models import ProposalStatus, Round
 from grants.platform import refusals
+from grants.platform.forms import bounded_int
 from grants.platform.web import admin as bp
 from grants.rounds import operations as ops
 from grants.rounds.forms import RoundForm
@@ -70,10 +71,7 @@ def round_edit(round_id: int):
     if request.method == "GET":
         form.categories.append_entry()  # one blank row for a new category
     if form.validate_on_submit():
-        try:
-            version = int(request.form.get("version", "0") or 0)
-        except ValueError:
-            version = 0
+        version = bounded_int(request.form.get("version"), 0, 0, 2**31 - 1)
         try:
             ops.update_round(rnd, version=version, **form.round_settings())
         except Refusal as exc:

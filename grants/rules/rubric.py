@@ -713,6 +713,10 @@ class _Reader:
         if not d.is_finite():
             self.issues.append(Problem(path, "rubric_not_finite", _at(path)))
             return Decimal(0)
+        if abs(d) > NUMBER_LIMIT or (d != 0 and -d.normalize().as_tuple().exponent > NUMBER_PLACES):
+            self.issues.append(Problem(path, "rubric_number_out_of_range",
+                                       _at(path, limit=NUMBER_LIMIT, places=NUMBER_PLACES)))
+            return Decimal(0)
         return d
 
     def string(self, value: Any, path: str) -> str:
@@ -863,15 +867,80 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+#: Limits on rubric JSON (input policy, SECURITY.md): a real rubric is a few KB, 5 levels deep.
+#: Every number in it lies within +-NUMBER_LIMIT with at most NUMBER_PLACES decimals.
+MAX_JSON_CHARS = 200_000
+MAX_JSON_DEPTH = 20
+MAX_JSON_NUMBER_CHARS = 30
+NUMBER_LIMIT = Decimal(1_000_000)
+NUMBER_PLACES = 4
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside strings (a linear scan, before json.loads recurses)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_JSON_NUMBER_CHARS:
+        raise _NumberTooLong(text)
+    return int(text)
+
+
+def _parse_float(text: str) -> Decimal:
+    if len(text) > MAX_JSON_NUMBER_CHARS:
+        raise _NumberTooLong(text)
+    return Decimal(text)
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
 def loads_rubric(text: str) -> Rubric:
     """Parse rubric JSON text. A syntax error is a ``rubric_json_syntax`` problem naming the
     line and column; NaN/Infinity (``rubric_json_constant``), a key given twice in one
-    object (``rubric_json_duplicate_key``) and absurd nesting (``rubric_json_too_deep``) are
-    refused too."""
+    object (``rubric_json_duplicate_key``), more than MAX_JSON_CHARS characters
+    (``rubric_json_too_large``), nesting deeper than MAX_JSON_DEPTH (``rubric_json_too_deep``),
+    numbers longer than MAX_JSON_NUMBER_CHARS (``rubric_json_number_too_long``) and lone
+    surrogates such as ``"\\ud800"`` (``rubric_json_surrogate``: they cannot be stored as UTF-8
+    nor signed in the audit log) are refused too."""
+    if len(text) > MAX_JSON_CHARS:
+        raise RubricError.of([Problem(None, "rubric_json_too_large", {"limit": MAX_JSON_CHARS // 1000})])
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise RubricError.of([Problem(None, "rubric_json_too_deep")])
     try:
         data = json.loads(
             text,
-            parse_float=Decimal,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
             parse_constant=_reject_constant,
             object_pairs_hook=_no_duplicate_keys,
         )
@@ -879,8 +948,12 @@ def loads_rubric(text: str) -> Rubric:
         raise RubricError.of([Problem(None, "rubric_json_syntax", {"line": e.lineno, "column": e.colno})]) from None
     except _ConstantRefused as e:
         raise RubricError.of([Problem(None, "rubric_json_constant", {"value": e.name})]) from None
+    except _NumberTooLong:
+        raise RubricError.of([Problem(None, "rubric_json_number_too_long")]) from None
     except RecursionError:
         raise RubricError.of([Problem(None, "rubric_json_too_deep")]) from None
+    if _has_surrogate(data) or any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise RubricError.of([Problem(None, "rubric_json_surrogate")])
     return rubric_from_dict(data)
 
 

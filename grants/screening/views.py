@@ -26,8 +26,9 @@ from grants.models import (
     utcnow,
 )
 from grants.platform import exports, i18n, refusals
-from grants.platform.forms import BaseForm, LocalDateTimeField
+from grants.platform.forms import BaseForm, LocalDateTimeField, parse_id
 from grants.platform.i18n import DISTRICT_LABELS, PROPOSAL_STATUS_LABELS, SCREENING_OUTCOME_LABELS
+from grants.platform.validators import text_problem
 from grants.platform.web import admin as bp
 from grants.rules import budget
 from grants.rules.refusal import Refusal
@@ -70,14 +71,14 @@ class FilterForm(BaseForm):
 
 def _filtered(rnd: Round, args) -> tuple:
     query = select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.draft)
-    category = args.get("category", "")
-    if category.isdigit():
-        query = query.where(Proposal.category_id == int(category))
+    category = parse_id(args.get("category"))
+    if category is not None:
+        query = query.where(Proposal.category_id == category)
     status = args.get("status", "")
     if status in {s.value for s in LISTED}:
         query = query.where(Proposal.status == ProposalStatus(status))
     q = (args.get("q") or "").strip()[:100]
-    if q:
+    if q and text_problem(q, multiline=False) is None:  # a NUL would be a database error on PostgreSQL
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.join(Organization, Organization.id == Proposal.organization_id).where(
             or_(Proposal.name.ilike(like, escape="\\"), Organization.name.ilike(like, escape="\\"),

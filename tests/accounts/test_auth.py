@@ -214,3 +214,33 @@ def test_reviewer_creation_mails_only_after_the_commit(app, make):
     with app.app_context():
         reviewers = db.session.scalars(select(User).where(User.role == Role.reviewer)).all()
         assert [(u.email, u.expertise) for u in reviewers] == [("b@uni.example", "財務, 社會工作")]
+
+
+def test_registration_sent_twice_at_the_same_instant_is_stored_once(app, client, auth, monkeypatch):
+    """Both requests pass the "already registered?" check before either has written (simulated by
+    letting the second request's check miss the first's row): the unique USCC/email columns turn the
+    second into the "already registered" message, not a 500 and not a second organization."""
+    from grants.accounts import operations as ops
+
+    assert auth.post("/register", registration()).status_code == 302
+    auth.logout()
+    real_uscc, real_email = ops._uscc_taken, ops._email_taken
+    misses = {"uscc": 1, "email": 1}
+
+    def late(kind, real):
+        def check(value):
+            if misses[kind]:
+                misses[kind] -= 1
+                return False
+            return real(value)
+        return check
+
+    monkeypatch.setattr(ops, "_uscc_taken", late("uscc", real_uscc))
+    monkeypatch.setattr(ops, "_email_taken", late("email", real_email))
+    response = auth.post("/register", registration())
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="error"' in html and misses == {"uscc": 0, "email": 0}
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Organization.id))) == 1
+        assert db.session.scalar(select(func.count(User.id))) == 1

@@ -21,10 +21,22 @@ def png(width=1, height=1) -> bytes:
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00")) + chunk(b"IEND", b"")
+    pixels = (b"\x00" + b"\x00\x00\x00" * width) * height  # filter byte + RGB per row
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
 
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 50 + b"\xff\xd9"
+def jpeg(width=2, height=2) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+JPEG = jpeg()
+# JPEG markers around an HTML page: passed the old first/last-bytes check, does not decode
+FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + \
+    b"<html><script>alert(1)</script></html>" + b"\xff\xd9"
 
 
 def zip_bytes() -> bytes:
@@ -42,6 +54,7 @@ def zip_bytes() -> bytes:
     ("report.pdf", b"%PDF-1.7\n garbage %%EOF", "damaged"),
     ("photo.png", png()[:-12], "damaged"),
     ("photo.jpg", JPEG[:-2], "damaged"),
+    ("photo.jpg", FAKE_JPEG, "damaged"),
     ("photo.png", PDF, "mismatch"),
     ("../../etc/passwd.pdf", PDF, "bad_name"),
     ("a\x00.pdf", PDF, "bad_name"),
@@ -128,9 +141,10 @@ def test_total_per_proposal_is_30_mb(app, client, auth, make, monkeypatch):
     rnd = make.round()
     login_ngo(make, auth)
     pid = new_draft(client, auth, rnd)
+    # three document types: the same bytes twice as one type would be refused as a duplicate
     assert upload(auth, pid, "other", "a.pdf", PDF).status_code == 302
-    assert upload(auth, pid, "other", "b.pdf", PDF).status_code == 302
-    response = upload(auth, pid, "other", "c.pdf", PDF)
+    assert upload(auth, pid, "annual_report", "b.pdf", PDF).status_code == 302
+    response = upload(auth, pid, "registration_certificate", "c.pdf", PDF)
     assert response.status_code == 400 and "All attachments of a proposal together" in response.get_data(as_text=True)
     assert len(load(app, pid).attachments) == 2
 
@@ -147,4 +161,70 @@ def test_uploads_refused_after_submission(app, client, auth, make):
     assert len(load(app, pid).attachments) == 2
     att = load(app, pid).attachments[0]
     assert auth.post(f"/applicant/attachments/{att.id}/delete", headers=EN).status_code == 302
+    assert len(load(app, pid).attachments) == 2
+
+
+@pytest.mark.parametrize("weasyprint_imported", [False, True])
+def test_images_are_decoded_not_just_framed(monkeypatch, weasyprint_imported):
+    """A PNG whose chunk frame is right but whose pixel data is garbage is refused (Pillow decodes it),
+    even after WeasyPrint's import has made Pillow tolerate broken images process-wide."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", weasyprint_imported)
+    good = png(4, 4)
+    start = good.index(b"IDAT") + 4
+    length = struct.unpack(">I", good[start - 8:start - 4])[0]
+    garbage = b"\x78\x9c" + b"\xff" * (length - 2)  # a zlib header, then nonsense
+    bad = good[:start] + garbage + struct.pack(">I", zlib.crc32(b"IDAT" + garbage)) + good[start + length + 4:]
+    with pytest.raises(Refusal) as info:
+        uploads.check_upload("scan.png", bad)
+    assert info.value.code == "upload_damaged"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is weasyprint_imported  # the setting is restored
+
+
+def test_decompression_bomb_refused_before_decoding(monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_IMAGE_PIXELS", 100)
+    with pytest.raises(Refusal) as info:
+        uploads.check_upload("big.png", png(20, 20))
+    assert info.value.code == "upload_image_too_large"
+    assert uploads.check_upload("small.png", png(10, 10))[0] == "png"
+
+
+def test_pdf_page_limit(monkeypatch):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    monkeypatch.setattr(uploads, "MAX_PDF_PAGES", 2)
+    with pytest.raises(Refusal) as info:
+        uploads.check_upload("long.pdf", out.getvalue())
+    assert info.value.code == "upload_pdf_too_many_pages"
+
+
+@pytest.mark.parametrize("name,kind,shown", [
+    ("report.html", "pdf", "report.pdf"),
+    ("logo.svg", "png", "logo.png"),
+    ("scan.JPEG", "jpeg", "scan.JPEG"),
+    ("證書", "pdf", "證書.pdf"),
+    ("a.b.html", "jpeg", "a.b.jpg"),
+])
+def test_display_name_carries_only_the_detected_extension(name, kind, shown):
+    assert uploads.display_name(name, kind) == shown
+
+
+def test_same_file_sent_twice_is_stored_once_and_renamed_to_its_type(app, client, auth, make):
+    rnd = make.round()
+    login_ngo(make, auth)
+    pid = new_draft(client, auth, rnd)
+    assert upload(auth, pid, "registration_certificate", "certificate.html", PDF).status_code == 302
+    again = upload(auth, pid, "registration_certificate", "certificate.html", PDF)
+    assert again.status_code == 400 and "already attached" in again.get_data(as_text=True)
+    (att,) = load(app, pid).attachments
+    assert att.original_name == "certificate.pdf" and att.stored_name.endswith(".pdf")
+    assert stored_files(app) == [att.stored_name]
+    # the same file as another document type is a different attachment
+    assert upload(auth, pid, "other", "copy.pdf", PDF).status_code == 302
     assert len(load(app, pid).attachments) == 2
