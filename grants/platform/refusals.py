@@ -55,6 +55,8 @@ MESSAGES: dict[str, object] = {
     "not_withdrawable": _l("Only a submitted proposal can be withdrawn."),
     "not_reopenable": _l("Only a withdrawn proposal can be reopened."),
     "quota": _l("Your organization may file at most %(max)s proposals in this round."),
+    "not_deletable": _l("Only a draft that was never submitted can be deleted. A proposal with a submission "
+                        "number keeps it: withdraw it instead."),
     # ---------------------------------------------------------------- uploads (every stage)
     "upload_empty": _l("Choose a file to upload."),
     "upload_too_large": _l("The file is larger than %(limit_mb)s MB. Please upload a smaller file (for example a "

@@ -84,6 +84,7 @@ ROUTES: dict[str, list[dict]] = {
         "proposal_id", "draft_id", "submitted_id", "returned_id", "withdrawn_id", "award_proposal_id", "other_id")],
     "applicant.proposal_submitted": [{"proposal_id": k} for k in ("proposal_id", "submitted_id", "draft_id")],
     "applicant.proposal_edit": [{"proposal_id": k} for k in ("draft_id", "returned_id", "proposal_id")],
+    "applicant.proposal_submit": [{"proposal_id": k} for k in ("draft_id", "returned_id", "proposal_id")],
     "applicant.proposal_attachments": [{"proposal_id": k} for k in ("draft_id", "returned_id", "proposal_id")],
     "applicant.proposal_pdf": [{"proposal_id": k} for k in ("proposal_id", "draft_id")],
     "applicant.review_summary": [{"proposal_id": k} for k in ("proposal_id", "award_proposal_id")],

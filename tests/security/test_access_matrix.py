@@ -94,6 +94,9 @@ EXPECT: dict[str, object] = {
     "applicant.proposal_pdf": OWNER,
     "applicant.proposal_withdraw": OWNER,
     "applicant.proposal_reopen": OWNER,
+    # the confirmation step of a submitted proposal leads back to its page (nothing left to confirm)
+    "applicant.proposal_submit": row(FORBIDDEN, anonymous=LOGIN, appA=REDIRECT, appB=NOT_FOUND),
+    "applicant.proposal_delete": OWNER,  # refused for the submitted proposal: a redirect with the reason
     "applicant.attachment_delete": OWNER,
     "applicant.review_summary": OWNER,
     "attachments.download": row(NOT_FOUND, anonymous=LOGIN, appA=OK, rev=OK, admin=OK),

@@ -127,6 +127,23 @@ def complete(**overrides) -> ProposalData:
 def test_complete_proposal_passes():
     assert budget.check_submission(complete(), RULES) == []
 
+def test_every_budget_problem_is_reported_at_once():
+    """The cap, the lines-don't-add-up and the administration share together: one round of fixing."""
+    heavy = lines(("personnel", "社工", "150000", "1"), ("administration", "管理", "60000", "1"),
+                  ("activities", "講座", None, "2"))  # a line with a missing price is reported too
+    problems = budget.check_budget(heavy, D("250000"), D("0"), RULES)
+    assert set(codes(problems)) == {("requested", "over_cap"), ("budget_lines", "total_mismatch"),
+                                    ("budget_lines", "admin_share"), ("budget_lines-2-unit_price", "required")}
+    mismatch = next(p for p in problems if p.code == "total_mismatch")
+    assert mismatch.params["total"] == D("210000.00") and mismatch.params["sum"] == D("250000")
+    share = next(p for p in problems if p.code == "admin_share")
+    assert share.params["share"] == D("28.57")
+
+
+def test_no_sum_check_without_amounts():
+    """A missing requested amount is reported as missing, not as a sum that does not add up."""
+    assert codes(budget.check_budget(GOOD, None, D("0"), RULES)) == [("requested", "required")]
+
 
 @pytest.mark.parametrize("overrides,expected", [
     ({"name": "  "}, ("name", "required")),
