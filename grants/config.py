@@ -44,6 +44,8 @@ def defaults(instance_path: str) -> dict:
         # failed sign-ins: per account, and per client address (a cool-down, never a permanent lock-out)
         "LOGIN_LIMIT_PER_ACCOUNT": "10 per 5 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "50 per 5 minutes",
+        "RESET_LIMIT_PER_ACCOUNT": "3 per hour",  # password-reset mails to one address
+        "RESET_LIMIT_PER_ADDRESS": "10 per hour",  # reset requests from one IP address
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     }
 

@@ -84,6 +84,8 @@ EXPECT: dict[str, object] = {
     "auth.logout": EVERYONE,
     "auth.set_password": (EVERYONE, {"token": "set_password_token"}),  # a real, unused token
     "auth.change_password": SIGNED_IN,
+    "auth.forgot_password": EVERYONE,  # the same answer for every address; rate limited
+    "auth.reset_password": (EVERYONE, {"token": "reset_password_token"}),  # a real, unused reset token
     # applicants (org A owns the proposal; org B must not learn it exists)
     "applicant.dashboard": NGOS,
     "applicant.proposal_new": NGOS,
@@ -169,7 +171,7 @@ EXPECT: dict[str, object] = {
     "admin.objection_evidence": ADMIN,
 }
 # URL values that exist only once furnish() ran (the other security walks use the plain world).
-FURNISHED_IDS = {"set_password_token", "undeclared_id"}
+FURNISHED_IDS = {"set_password_token", "reset_password_token", "undeclared_id"}
 
 # Minimal form data where the route needs a selector to find its object (values: World.ids keys or literals).
 MINIMAL = {
@@ -236,6 +238,7 @@ def furnish(world, make, app) -> None:
     award_id = world.ids["award_proposal_id"]
     roadshow_rubric = rubric_version(app, world.round_id, "roadshow")
     token = secrets.token_urlsafe(32)
+    reset = secrets.token_urlsafe(32)
     invited = make.user(Role.reviewer, email="invited@expert.example", name="受邀專家")
     undeclared = make.proposal(world.round_id, status=ProposalStatus.eligible, name="待申報項目")
     with app.app_context():
@@ -243,6 +246,9 @@ def furnish(world, make, app) -> None:
         db.session.add(OneTimeToken(user_id=invited.id, purpose="set_password",
                                     token_hash=hashlib.sha256(token.encode()).hexdigest(),
                                     expires_at=utcnow() + timedelta(days=7)))
+        db.session.add(OneTimeToken(user_id=invited.id, purpose="reset_password",
+                                    token_hash=hashlib.sha256(reset.encode()).hexdigest(),
+                                    expires_at=utcnow() + timedelta(hours=1)))
         folder = Path(app.config["PDF_FOLDER"])
         pub = db.session.get(Publication, world.ids["publication_id"])
         final, sheet = uploads.tiny_pdf(), b"PK\x03\x04 frozen list"
@@ -258,7 +264,7 @@ def furnish(world, make, app) -> None:
                               scores={"presentation": "25", "feasibility": "30", "qa": "25"}, comments={},
                               veto_answers={}, bonus={}, total=Decimal("80"), submitted_at=utcnow()))
         db.session.commit()
-    world.ids |= {"set_password_token": token, "undeclared_id": undeclared.id}
+    world.ids |= {"set_password_token": token, "reset_password_token": reset, "undeclared_id": undeclared.id}
 
 
 def url_for_cell(app, world, endpoint: str, rule) -> str:
