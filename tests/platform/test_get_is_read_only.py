@@ -102,6 +102,7 @@ ROUTES: dict[str, list[dict]] = {
     "reviewer.score_sheet": [{"proposal_id": "reviewed_id"}, {"proposal_id": "proposal_id"}],
     "reviewer.score_sheets": [A, B],
     "reviewer.roadshow_judge": [A, B],
+    "reviewer.roadshow_judge_now": [A, B],
     "reviewer.roadshow_sheet": [A | {"proposal_id": "award_proposal_id"}],
     # admin
     "admin.dashboard": [{}],

@@ -113,6 +113,7 @@ EXPECT: dict[str, object] = {
     # one's own submitted sheets of the round; a redirect to the dashboard when there are none
     "reviewer.score_sheets": row(FORBIDDEN, anonymous=LOGIN, rev=REDIRECT, revU=OK, revC=REDIRECT),
     "reviewer.roadshow_judge": row(FORBIDDEN, anonymous=LOGIN, rev=OK, revU=NOT_FOUND, revC=NOT_FOUND),
+    "reviewer.roadshow_judge_now": row(FORBIDDEN, anonymous=LOGIN, rev=OK, revU=NOT_FOUND, revC=NOT_FOUND),
     "reviewer.roadshow_sheet": (row(FORBIDDEN, anonymous=LOGIN, rev=OK, revU=NOT_FOUND, revC=NOT_FOUND),
                                 {"proposal_id": "award_proposal_id"}),
     # admin
