@@ -131,7 +131,8 @@ def proposal_edit(proposal_id: int):
     if not ops.is_editable(proposal, now):
         if request.method == "POST":
             code = "deadline_passed" if str(proposal.status) in lifecycle.EDITABLE else "not_editable"
-            refusals.flash_refusal(Refusal(code, field="status", deadline=ops.deadline_of(proposal)))
+            refusals.flash_refusal(Refusal(code, field="status", deadline=ops.deadline_of(proposal),
+                                           status=str(proposal.status)))
         return redirect(url_for("applicant.proposal_view", proposal_id=proposal.id))
     if request.method == "GET":
         form = ProposalForm(obj=proposal, version=proposal.version)

@@ -207,3 +207,20 @@ def test_numbers():
     assert lifecycle.format_number(2026, 8, 42) == ("HZ-2026-08-0042", "P-0042")
     assert lifecycle.next_sequence([]) == 1
     assert lifecycle.next_sequence([None, "HZ-2026-08-0007", "HZ-2026-08-0012", "junk"]) == 13
+
+
+def test_round_stage_follows_the_dates_then_the_work():
+    opens, closes = DEADLINE - timedelta(days=30), DEADLINE
+    review = (DEADLINE + timedelta(days=10), DEADLINE + timedelta(days=20))
+    dates = {"call_opens_at": opens, "call_closes_at": closes, "review_opens_at": review[0], "review_closes_at": review[1]}
+    stage = lifecycle.round_stage
+    assert stage(opens - timedelta(seconds=1), **dates) == "preparing"
+    assert stage(closes - timedelta(seconds=1), **dates) == "call_open"
+    assert stage(closes, **dates) == "screening"  # the call closed at the deadline itself
+    assert stage(review[0], **dates, awaiting_screening=2) == "screening"  # still proposals to screen
+    assert stage(review[0], **dates) == "review"
+    assert stage(review[1], **dates) == "ranking"
+    assert stage(review[1], **dates, has_shortlist=True) == "roadshow"
+    assert stage(review[1], **dates, has_awards=True) == "allocation"
+    assert stage(opens, **dates, has_awards=True, publication="notice") == "notice"  # done work wins over dates
+    assert stage(review[1], **dates, publication="final") == "final"
