@@ -328,20 +328,22 @@ def delete_draft(proposal: Proposal, actor_id: int | None, now: datetime) -> lis
 def outcome_of(proposal: Proposal, award, publication) -> dict | None:
     """What the NGO is told about a proposal once results are out (None before anything is decided).
 
-    ``kind``: awarded | proposed (on the notice list, 公示 running) | not_awarded | rejected |
-    withdrawn_award; ``amount`` and ``requested`` (Decimal), ``cut`` (requested − amount when the
+    ``kind``: awarded | proposed (on the notice list, 公示 running) | not_listed (not on it) |
+    not_awarded | rejected | withdrawn_award; ``amount`` and ``requested`` (Decimal), ``cut`` (requested − amount when the
     approved amount is lower), ``reason`` (the allocation adjustment's reason, or why the award was
     withdrawn, or the screening reason), ``summary`` (the review summary can be downloaded),
     ``notice_end`` (last day of the notice period)."""
     status = str(proposal.status)
     if status == "rejected":
         return {"kind": "rejected", "reason": proposal.screening.reason if proposal.screening else ""}
-    if publication is None or status in ("draft", "submitted", "returned", "withdrawn"):
+    if status in ("draft", "submitted", "returned", "withdrawn"):
         return None
-    final = str(publication.status) == "final"
-    listed = any(r.get("proposal_id") == proposal.id for r in (publication.rows or []))
-    out: dict = {"summary": True, "notice_end": None if final else publication.notice_end, "reason": "",
-                 "amount": None, "requested": proposal.requested, "cut": None}
+    if publication is None and status not in ("awarded", "not_awarded"):  # (these two exist only once final;
+        return None                                                         # older editions have no publication row)
+    final = publication is None or str(publication.status) == "final"
+    listed = publication is not None and any(r.get("proposal_id") == proposal.id for r in (publication.rows or []))
+    out: dict = {"summary": publication is not None, "notice_end": None if final else publication.notice_end,
+                 "reason": "", "amount": None, "requested": proposal.requested, "cut": None}
     if award is not None and award.withdrawn:
         out |= {"kind": "withdrawn_award", "reason": award.withdrawn_reason}
     elif status == "awarded" or (not final and listed and award is not None):
@@ -354,7 +356,7 @@ def outcome_of(proposal: Proposal, award, publication) -> dict | None:
                 out["cut"] = requested - out["amount"]
                 out["reason"] = award.adjustment_reason or ""
     else:
-        out["kind"] = "not_awarded"
+        out["kind"] = "not_awarded" if final else "not_listed"
     return out
 
 

@@ -175,7 +175,7 @@ def test_dashboard_shows_the_outcome_amount_cut_and_summary(app, client, auth, m
     assert "¥120,000.00" in page and "Reduced by ¥30,000.00" in page and "宣傳費用偏高，核減三萬元" in page
     assert f"/applicant/proposals/{cut.id}/review-summary.pdf" in page
     assert f"/applicant/proposals/{lost.id}/review-summary.pdf" in page
-    assert "Your project was not funded in this round." in page
+    assert "Your project is not on the list proposed for funding" in page and "Not on the funding list" in page
     assert "Shortlisted for the roadshow" not in page
 
 
@@ -199,3 +199,16 @@ def test_dashboard_after_the_list_is_final(app, client, auth, make):
     assert ">Funded<" in page and "¥100,000.00" in page and "Reduced by" not in page
     assert ">Not funded<" in page
     assert "Not eligible" in page and "登記證書已過期" in page
+
+
+def test_an_older_edition_without_a_publication_row_still_shows_the_amount(app, client, auth, make):
+    rnd = make.round()
+    user = login_ngo(make, auth)
+    won = make.proposal(rnd.id, organization_id=user.organization_id, status=ProposalStatus.awarded)
+    with app.app_context():
+        db.session.add(Award(round_id=rnd.id, proposal_id=won.id, rank=1, score=Decimal("90"),
+                             requested=Decimal("100000"), amount=Decimal("80000"), adjustment_reason="預算偏高"))
+        db.session.commit()
+    page = client.get("/applicant/", headers=EN).get_data(as_text=True)
+    assert ">Funded<" in page and "¥80,000.00" in page and "預算偏高" in page
+    assert "review-summary.pdf" not in page  # the summary exists only once a list is published

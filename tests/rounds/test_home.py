@@ -37,6 +37,17 @@ def test_each_round_shows_its_status_and_how_to_apply(app, client, make):
     assert open_.id and final.id
 
 
+def test_an_older_edition_decided_before_publications_were_recorded_is_final(app, client, make):
+    from grants.models import ProposalStatus
+
+    now = utcnow()
+    old = make.round(name="Old round", call_opens_at=now - timedelta(days=400), call_closes_at=now - timedelta(days=380))
+    make.proposal(old.id, status=ProposalStatus.awarded)
+    html = client.get("/", headers=EN).get_data(as_text=True)
+    card = html.split("Old round", 1)[1]
+    assert 'data-status="final"' in card and f"/results/{old.id}" not in html
+
+
 def test_a_signed_in_ngo_is_led_to_its_proposals(app, client, auth, make):
     make.round(name="Open round")
     make.user(Role.applicant, email="ngo@example.org")
