@@ -52,6 +52,8 @@ def defaults(instance_path: str) -> dict:
         # The site's address as its users reach it: every absolute link in a mail or a PDF (the
         # lists' verification QR code) is built from it, never from the request's host.
         "PUBLIC_BASE_URL": DEV_PUBLIC_BASE_URL,
+        "RESET_LIMIT_PER_ACCOUNT": "3 per hour",  # password-reset mails to one address
+        "RESET_LIMIT_PER_ADDRESS": "10 per hour",  # reset requests from one IP address
     }
 
 

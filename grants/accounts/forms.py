@@ -15,6 +15,12 @@ class LoginForm(BaseForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
 
 
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address.")),
+                                                Length(max=254)],
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
 class PasswordPairMixin:
     password = PasswordField(
         _l("Password"), validators=[DataRequired(REQUIRED), strong_password("email", "name", "contact_name")]

@@ -24,6 +24,8 @@ from grants.platform import audit, mail, passwords, sessions
 from grants.rules.refusal import Problem, Refusal
 
 PASSWORD_LINK_DAYS = 7
+RESET_LINK_MINUTES = 60
+RESET_PURPOSE = "reset_password"
 
 
 def _email_taken(email: str) -> bool:
@@ -133,6 +135,36 @@ def create_reviewer(*, email: str, name: str, title: str | None = None, employer
 
 
 # --------------------------------------------------------------------------- passwords
+def request_password_reset(email: str) -> bool:
+    """Mail a one-time link (valid ``RESET_LINK_MINUTES``) to reset the password of the active
+    account with this email; earlier unused reset links of the account stop working. Returns
+    whether a mail was queued -- the caller must NOT tell the visitor (the page answers the same
+    either way, so nobody learns which addresses have accounts). Only the token's hash is stored."""
+    email = (email or "").strip().lower()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None or not user.active:
+        return False
+    now = utcnow()
+    for old in db.session.scalars(select(OneTimeToken).where(
+            OneTimeToken.user_id == user.id, OneTimeToken.purpose == RESET_PURPOSE, OneTimeToken.used_at.is_(None))):
+        old.used_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(OneTimeToken(user_id=user.id, purpose=RESET_PURPOSE,
+                                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                                expires_at=now + timedelta(minutes=RESET_LINK_MINUTES)))
+    db.session.flush()
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+    audit.record("request_password_reset", user, actor_id=None)
+    mail.queue(
+        user.email,
+        _l("Reset your password"),
+        _l("Someone (hopefully you) asked to reset the password of your account on the venture philanthropy "
+           "platform. Choose a new password here within %(minutes)s minutes: %(link)s\n\nIf you did not ask for "
+           "this, ignore this mail: your password stays as it is.", minutes=RESET_LINK_MINUTES, link=link),
+    )
+    return True
+
+
 def token_user(token: str, purpose: str) -> tuple[OneTimeToken, User] | None:
     """The unused, unexpired one-time token and its account (None: unknown, used or expired)."""
     digest = hashlib.sha256(token.encode()).hexdigest()

@@ -7,7 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from grants.accounts import operations as ops
-from grants.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from grants.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    SetPasswordForm,
+)
 from grants.extensions import db, limiter
 from grants.models import Role, User
 from grants.platform import refusals, sessions
@@ -120,6 +126,50 @@ def set_password(token: str):
         flash(_("Your password is set. Please sign in."), "success")
         return redirect(url_for("auth.login"))
     return render_template("accounts/set_password.html", form=form, user=user)
+
+
+def _reset_key() -> str:
+    return "reset:" + (request.form.get("email") or "").strip().lower()
+
+
+def _reset_limit_per_account() -> str:
+    return current_app.config["RESET_LIMIT_PER_ACCOUNT"]
+
+
+def _reset_limit_per_address() -> str:
+    return current_app.config["RESET_LIMIT_PER_ADDRESS"]
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_reset_limit_per_account, key_func=_reset_key, methods=["POST"])
+@limiter.limit(_reset_limit_per_address, methods=["POST"])
+def forgot_password():
+    """Ask for a reset link by mail. The answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        ops.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("If an account exists for %(email)s, a link to reset its password has been sent there. The link "
+                "works once, for %(minutes)s minutes.", email=form.email.data.strip(),
+                minutes=ops.RESET_LINK_MINUTES), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through a reset link (single use, expires; every session ends)."""
+    found = ops.token_user(token, ops.RESET_PURPOSE)
+    if found is None:
+        return render_template("accounts/reset_invalid.html"), 404
+    record, user = found
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        ops.set_password(record, user, form.password.data)
+        db.session.commit()
+        flash(_("Your password has been changed. Please sign in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("accounts/set_password.html", form=form, user=user, reset=True)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

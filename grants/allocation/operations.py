@@ -135,3 +135,33 @@ def adjust(rnd, proposal_id: int, amount: Decimal, reason: str, plan: Plans | No
     audit.record("adjust_award", award, proposal_id=proposal_id, old_amount=str(old), new_amount=str(row.amount),
                  reason=reason.strip(), remaining=str(left))
     return left
+
+
+STALE_REASONS = ("no_longer_ranked", "disqualified", "score_changed", "rank_changed")
+
+
+def stale_awards(rnd, ranking: ranking_ops.Ranking | None = None) -> list[dict]:
+    """Awards that no longer match the ranking (e.g. scores revised after the allocation): each as
+    ``{"award", "row", "why"}`` with ``why`` one of ``STALE_REASONS``. The award keeps the rank and
+    score it was made with; a difference means the list should be checked (and re-allocated)."""
+    awards = [a for a in award_rows(rnd.id) if not a.withdrawn]
+    if not awards:
+        return []
+    ranking = ranking or ranking_ops.round_scores(rnd)
+    rows = ranking.by_id
+    out = []
+    for award in awards:
+        row = rows.get(award.proposal_id)
+        if row is None or not row.ranked:
+            why = "no_longer_ranked"
+        elif row.disqualified:
+            why = "disqualified"
+        elif award.score is not None and row.score is not None and \
+                Decimal(award.score).quantize(Decimal("0.01")) != Decimal(row.score).quantize(Decimal("0.01")):
+            why = "score_changed"
+        elif award.rank is not None and row.rank is not None and award.rank != row.rank:
+            why = "rank_changed"
+        else:
+            continue
+        out.append({"award": award, "row": row, "why": why})
+    return out

@@ -34,6 +34,14 @@ REASON_LABELS = {
 }
 
 
+STALE_LABELS = {
+    "no_longer_ranked": _l("no longer in the ranking"),
+    "disqualified": _l("now disqualified (veto)"),
+    "score_changed": _l("its score changed after the allocation"),
+    "rank_changed": _l("its rank changed after the allocation"),
+}
+
+
 def _round(round_id: int) -> Round:
     return db.session.get(Round, round_id) or abort(404)
 
@@ -76,6 +84,7 @@ def _allocation_page(rnd, adjust_form=None, adjust_for=None, status=200):
         remaining=plan.pool - total, reason_labels=REASON_LABELS, method_labels=METHOD_LABELS,
         adjust_form=adjust_form, adjust_for=adjust_for, blank_form=AdjustForm(formdata=None),
         choose_form=ChooseForm(formdata=None), info=info, diff=diff,
+        stale=awards_ops.stale_awards(rnd, plan.ranking), stale_labels=STALE_LABELS,
     ), status
 
 

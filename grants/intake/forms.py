@@ -219,3 +219,9 @@ class AttachmentForm(BaseForm):
         from wtforms.fields.choices import SelectChoice
 
         self.kind.choices = [SelectChoice(k, v) for k, v in ATTACHMENT_KIND_LABELS.items()]
+
+
+class ConfirmSubmitForm(BaseForm):
+    """The confirmation step before submitting (and the CSRF token of the delete-draft button)."""
+
+    version = HiddenField()

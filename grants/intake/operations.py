@@ -100,24 +100,64 @@ def _notify(proposal: Proposal, subject: str, body: str) -> None:
 
 # ------------------------------------------------------------------ create and edit
 
+def is_empty(proposal: Proposal) -> bool:
+    """A draft nobody has typed into yet (the one-click "start a new proposal" draft): never
+    submitted, no name, no text, no rows, no amounts, no attachments."""
+    return (
+        proposal.status == ProposalStatus.draft and not proposal.number
+        and not (proposal.name or "").strip() and proposal.category_id is None
+        and not any((getattr(proposal, f) or "").strip() for f in ("need", "objectives", "risks"))
+        and proposal.beneficiaries is None and proposal.start_date is None and proposal.end_date is None
+        and proposal.requested is None and proposal.matching_funds is None
+        and not proposal.activities and not proposal.outcomes and not proposal.team
+        and not proposal.budget_lines and not proposal.attachments
+    )
+
+
+def counted(proposals) -> list[Proposal]:
+    """The proposals that take a slot of the organization's quota: all but withdrawn ones and
+    empty drafts."""
+    return [p for p in proposals if p.status != ProposalStatus.withdrawn and not is_empty(p)]
+
+
+def _round_proposals(round_id: int, organization_id: int) -> list[Proposal]:
+    return list(db.session.scalars(select(Proposal).where(
+        Proposal.round_id == round_id, Proposal.organization_id == organization_id).order_by(Proposal.id)))
+
+
 def active_count(round_id: int, organization_id: int) -> int:
+    """How many slots of the quota the organization uses in the round (see ``counted``)."""
+    return len(counted(_round_proposals(round_id, organization_id)))
+
+
+def submitted_count(round_id: int, organization_id: int, excluding: int | None = None) -> int:
+    """Proposals past the draft stage and not withdrawn (the quota's hard limit at submission)."""
     return db.session.scalar(
         select(func.count(Proposal.id)).where(
             Proposal.round_id == round_id, Proposal.organization_id == organization_id,
-            Proposal.status != ProposalStatus.withdrawn,
+            Proposal.status.not_in((ProposalStatus.withdrawn, ProposalStatus.draft)),
+            Proposal.id != (excluding or 0),
         )
     ) or 0
 
 
 def create_proposal(rnd: Round, organization: Organization, actor_id: int | None, now: datetime) -> Proposal:
-    """A new empty draft, while the call is open and the organization is under its quota."""
+    """A new empty draft, while the call is open and the organization is under its quota.
+
+    Empty drafts take no slot of the quota, so there is at most one: a second click on "start a
+    new proposal" leads back to the empty draft already there instead of making another one.
+    """
     db.session.execute(select(Organization.id).where(Organization.id == organization.id).with_for_update(key_share=True))  # NO KEY UPDATE: see submit_proposal
     if now < rnd.call_opens_at:
         raise Refusal("call_not_open", field="status", opens=rnd.call_opens_at)
     if not lifecycle.is_before(rnd.call_closes_at, now):
         raise Refusal("deadline_passed", field="status", deadline=rnd.call_closes_at)
-    if active_count(rnd.id, organization.id) >= rnd.max_proposals_per_org:
+    mine = _round_proposals(rnd.id, organization.id)
+    if len(counted(mine)) >= rnd.max_proposals_per_org:
         raise Refusal("quota", field="status", max=rnd.max_proposals_per_org)
+    for existing in mine:
+        if is_empty(existing):
+            return existing
     proposal = Proposal(round_id=rnd.id, organization_id=organization.id, status=ProposalStatus.draft,
                         districts=[str(organization.district)], target_groups=[])
     db.session.add(proposal)
@@ -202,18 +242,26 @@ def _assign_number(proposal: Proposal, rnd: Round) -> None:
     raise RuntimeError("could not allocate a submission number")
 
 
+def submission_problems(proposal: Proposal, now: datetime) -> list:
+    """Why the stored proposal cannot be submitted at ``now`` (empty: it can). Used by the
+    confirmation step before anything is submitted, and again inside ``submit_proposal``."""
+    rnd = proposal.round
+    refused = lifecycle.can_submit(str(proposal.status), deadline_of(proposal), now, opens_at=rnd.call_opens_at)
+    if refused:
+        return [refused]
+    return budget.check_submission(data_of(proposal), rules_for(rnd))
+
+
 def submit_proposal(proposal: Proposal, actor_id: int | None, now: datetime) -> Proposal:
     """Lock, check the deadline and every rule on the STORED proposal, number it, mark it submitted."""
     proposal = _locked(proposal)
     rnd = proposal.round
-    deadline = deadline_of(proposal)
-    refused = lifecycle.can_submit(str(proposal.status), deadline, now, opens_at=rnd.call_opens_at)
-    if refused:
-        raise Refusal.of([refused])
-    problems = budget.check_submission(data_of(proposal), rules_for(rnd))
+    problems = submission_problems(proposal, now)
     if problems:
         raise Refusal.of(problems)
     resubmission = proposal.status == ProposalStatus.returned
+    if not resubmission and submitted_count(rnd.id, proposal.organization_id, excluding=proposal.id) >= rnd.max_proposals_per_org:
+        raise Refusal("quota", field="status", max=rnd.max_proposals_per_org)
     if not proposal.number:
         _assign_number(proposal, rnd)
     proposal.status = ProposalStatus.submitted
@@ -257,6 +305,83 @@ def reopen_proposal(proposal: Proposal, actor_id: int | None, now: datetime) -> 
     _event(proposal, actor_id, at=now)
     audit.record("reopen_proposal", proposal, actor_id=actor_id)
     return proposal
+
+
+def delete_draft(proposal: Proposal, actor_id: int | None, now: datetime) -> list[str]:
+    """Delete a draft that was never submitted (no number): the row, its rows and attachments go,
+    the audit log keeps what it was. A proposal that once had a number (submitted, withdrawn,
+    reopened) keeps it: it can be withdrawn, not deleted. Returns the stored attachment names so
+    the caller removes the files after the commit."""
+    proposal = _locked(proposal)
+    if proposal.status != ProposalStatus.draft or proposal.number:
+        raise Refusal("not_deletable", field="status", status=str(proposal.status))
+    stored = [a.stored_name for a in proposal.attachments]
+    audit.record("delete_draft", proposal, actor_id=actor_id, round_id=proposal.round_id,
+                 organization_id=proposal.organization_id, name=proposal.name, empty=is_empty(proposal),
+                 attachments=len(stored))
+    db.session.delete(proposal)
+    db.session.flush()
+    return stored
+
+
+# ------------------------------------------------------------------ the outcome the NGO sees
+
+def outcome_of(proposal: Proposal, award, publication) -> dict | None:
+    """What the NGO is told about a proposal once results are out (None before anything is decided).
+
+    ``kind``: awarded | proposed (on the notice list, 公示 running) | not_listed (not on it) |
+    not_awarded | rejected | withdrawn_award; ``amount`` and ``requested`` (Decimal), ``cut`` (requested − amount when the
+    approved amount is lower), ``reason`` (the allocation adjustment's reason, or why the award was
+    withdrawn, or the screening reason), ``summary`` (the review summary can be downloaded),
+    ``notice_end`` (last day of the notice period)."""
+    status = str(proposal.status)
+    if status == "rejected":
+        return {"kind": "rejected", "reason": proposal.screening.reason if proposal.screening else ""}
+    if status in ("draft", "submitted", "returned", "withdrawn"):
+        return None
+    if publication is None and status not in ("awarded", "not_awarded"):  # (these two exist only once final;
+        return None                                                         # older editions have no publication row)
+    final = publication is None or str(publication.status) == "final"
+    listed = publication is not None and any(r.get("proposal_id") == proposal.id for r in (publication.rows or []))
+    out: dict = {"summary": publication is not None, "notice_end": None if final else publication.notice_end,
+                 "reason": "", "amount": None, "requested": proposal.requested, "cut": None}
+    if award is not None and award.withdrawn:
+        out |= {"kind": "withdrawn_award", "reason": award.withdrawn_reason}
+    elif status == "awarded" or (not final and listed and award is not None):
+        out["kind"] = "awarded" if final else "proposed"
+        if award is not None:
+            out["amount"] = Decimal(award.amount)
+            requested = Decimal(award.requested)
+            out["requested"] = requested
+            if out["amount"] < requested:
+                out["cut"] = requested - out["amount"]
+                out["reason"] = award.adjustment_reason or ""
+    else:
+        out["kind"] = "not_awarded" if final else "not_listed"
+    return out
+
+
+def outcomes(proposals) -> dict[int, dict]:
+    """``outcome_of`` for many proposals (one query per table)."""
+    from grants.models import Award, Publication, PublicationStatus
+
+    proposals = list(proposals)
+    round_ids = {p.round_id for p in proposals}
+    if not round_ids:
+        return {}
+    pubs: dict[int, Publication] = {}
+    for pub in db.session.scalars(select(Publication).where(
+            Publication.round_id.in_(round_ids),
+            Publication.status.in_((PublicationStatus.notice, PublicationStatus.final))).order_by(Publication.id)):
+        pubs[pub.round_id] = pub  # the latest visible one wins
+    awards = {a.proposal_id: a for a in db.session.scalars(
+        select(Award).where(Award.proposal_id.in_([p.id for p in proposals])))}
+    out = {}
+    for p in proposals:
+        o = outcome_of(p, awards.get(p.id), pubs.get(p.round_id))
+        if o is not None:
+            out[p.id] = o
+    return out
 
 
 # ------------------------------------------------------------------ attachments

@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from grants.extensions import db
 from grants.intake import operations as ops
 from grants.intake.documents import intake_labels, proposal_pdf_response
-from grants.intake.forms import MORE_ROWS, AttachmentForm, ProposalForm
+from grants.intake.forms import MORE_ROWS, AttachmentForm, ConfirmSubmitForm, ProposalForm
 from grants.models import Attachment, Proposal, ProposalStatus, Round, utcnow
 from grants.platform import downloads, localtime, refusals, uploads
 from grants.platform.permissions import can_download_attachment, owns_proposal
@@ -80,10 +80,12 @@ def dashboard():
             by_round[p.round_id].append(p)
     now = utcnow()
     open_rounds = {r.id for r in rounds if r.call_opens_at <= now < r.call_closes_at}
-    active = {r.id: sum(1 for p in by_round[r.id] if p.status != ProposalStatus.withdrawn) for r in rounds}
+    active = {r.id: len(ops.counted(by_round[r.id])) for r in rounds}
+    mine = [p for ps in by_round.values() for p in ps]
     return render_template("intake/dashboard.html", organization=organization, rounds=rounds, by_round=by_round,
                            open_rounds=open_rounds, active=active, now=now, next_action=NEXT_ACTION,
-                           editable=lambda p: ops.is_editable(p, now), deadline_of=ops.deadline_of)
+                           editable=lambda p: ops.is_editable(p, now), deadline_of=ops.deadline_of,
+                           outcomes=ops.outcomes(mine), is_empty=ops.is_empty)
 
 
 # ------------------------------------------------------------------ create and edit
@@ -129,7 +131,8 @@ def proposal_edit(proposal_id: int):
     if not ops.is_editable(proposal, now):
         if request.method == "POST":
             code = "deadline_passed" if str(proposal.status) in lifecycle.EDITABLE else "not_editable"
-            refusals.flash_refusal(Refusal(code, field="status", deadline=ops.deadline_of(proposal)))
+            refusals.flash_refusal(Refusal(code, field="status", deadline=ops.deadline_of(proposal),
+                                           status=str(proposal.status)))
         return redirect(url_for("applicant.proposal_view", proposal_id=proposal.id))
     if request.method == "GET":
         form = ProposalForm(obj=proposal, version=proposal.version)
@@ -158,21 +161,22 @@ def proposal_edit(proposal_id: int):
         db.session.rollback()
         refusals.flash_refusal(exc)
         return redirect(url_for("applicant.proposal_view", proposal_id=proposal_id))
-    if action == "submit":
+    if action == "confirm":  # the form's submit button: save, check everything, then ask to confirm
+        problems = ops.submission_problems(proposal, now)
+        try:
+            db.session.commit()  # the draft is kept either way
+        except StaleDataError:
+            db.session.rollback()
+            abort(409)
+        if problems:
+            return _show_problems(proposal, form, problems)
+        return redirect(url_for("applicant.proposal_submit", proposal_id=proposal.id))
+    if action == "submit":  # one-step submission (no confirmation page): kept for scripted clients
         try:
             ops.submit_proposal(proposal, current_user.id, now)
         except Refusal as exc:
             db.session.commit()  # the draft is kept
-            db.session.refresh(proposal)
-            form.version.data = str(proposal.version)
-            form.version.raw_data = [str(proposal.version)]
-            placed = form.apply_problems(exc.problems)
-            flash(_("Your draft was saved, but it cannot be submitted yet: please correct the fields marked below."),
-                  "error")
-            for problem in exc.problems:
-                if problem.field in ("attachments", "status") or not placed:
-                    flash(refusals.message(problem), "error")
-            return _render_form(proposal, form)
+            return _show_problems(proposal, form, exc.problems)
         try:
             db.session.commit()
         except StaleDataError:
@@ -184,12 +188,89 @@ def proposal_edit(proposal_id: int):
     except StaleDataError:
         db.session.rollback()
         abort(409)
+    if action == "attachments":
+        flash(_("Draft saved at %(time)s.", time=localtime.stamp(now, "%H:%M:%S")), "success")
+        return redirect(url_for("applicant.proposal_attachments", proposal_id=proposal.id))
     if action == "add_rows":
         flash(_("Draft saved. More blank rows have been added."), "success")
         anchor = section if section in ("activities", "outcomes", "team") else "budget"
         return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id, extra=MORE_ROWS) + "#sec-" + anchor)
     flash(_("Draft saved at %(time)s.", time=localtime.stamp(now, "%H:%M:%S")), "success")
     return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id))
+
+
+def _show_problems(proposal: Proposal, form: ProposalForm, problems):
+    """The form again with every problem next to its field (all at once), the draft saved."""
+    db.session.refresh(proposal)
+    form.version.data = str(proposal.version)
+    form.version.raw_data = [str(proposal.version)]
+    placed = form.apply_problems(problems)
+    flash(_("Your draft was saved, but it cannot be submitted yet: please correct the fields marked below."),
+          "error")
+    for problem in problems:
+        if problem.field in ("attachments", "status") or not placed:
+            flash(refusals.message(problem), "error")
+    return _render_form(proposal, form)
+
+
+@bp.route("/proposals/<int:proposal_id>/submit", methods=["GET", "POST"])
+def proposal_submit(proposal_id: int):
+    """The confirmation step: what will be submitted, and one button to submit it (no JS needed)."""
+    proposal = _own_proposal(proposal_id)
+    now = utcnow()
+    form = ConfirmSubmitForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if (form.version.data or "") != str(proposal.version):
+            flash(_("This proposal was changed in another window. Check it again before you submit."), "error")
+            return redirect(url_for("applicant.proposal_submit", proposal_id=proposal.id))
+        try:
+            ops.submit_proposal(proposal, current_user.id, now)
+        except Refusal as exc:
+            db.session.rollback()
+            for problem in exc.problems:
+                flash(refusals.message(problem), "error")
+            return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id))
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            abort(409)
+        return redirect(url_for("applicant.proposal_submitted", proposal_id=proposal.id))
+    if request.method == "POST":  # CSRF refused: nothing submitted
+        flash(_("The form expired. Please confirm again."), "error")
+    if not ops.is_editable(proposal, now):
+        return redirect(url_for("applicant.proposal_view", proposal_id=proposal.id))
+    problems = ops.submission_problems(proposal, now)
+    if problems:
+        for problem in problems:
+            flash(refusals.message(problem), "error")
+        return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id))
+    form.version.data = str(proposal.version)
+    lines = ops.lines_of(proposal)
+    return render_template("intake/confirm_submit.html", proposal=proposal, rnd=proposal.round, form=form,
+                           deadline=ops.deadline_of(proposal), total=budget.budget_total(lines),
+                           labels_intake=intake_labels(), resubmission=proposal.status == ProposalStatus.returned)
+
+
+@bp.route("/proposals/<int:proposal_id>/delete", methods=["POST"])
+def proposal_delete(proposal_id: int):
+    """Delete a never-submitted draft (audited); a numbered proposal is withdrawn instead."""
+    proposal = _own_proposal(proposal_id)
+    form = ConfirmSubmitForm()  # only its CSRF token is used
+    if not form.validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("applicant.proposal_view", proposal_id=proposal.id))
+    try:
+        stored = ops.delete_draft(proposal, current_user.id, utcnow())
+    except Refusal as exc:
+        db.session.rollback()
+        refusals.flash_refusal(exc)
+        return redirect(url_for("applicant.proposal_view", proposal_id=proposal_id))
+    db.session.commit()
+    for name in stored:
+        uploads.remove(ops.upload_folder(), name)
+    flash(_("The draft has been deleted."), "success")
+    return redirect(url_for("applicant.dashboard"))
 
 
 @bp.route("/proposals/<int:proposal_id>/submitted")

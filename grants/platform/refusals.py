@@ -50,11 +50,15 @@ MESSAGES: dict[str, object] = {
     "before_period": _l("Projects of this round may start on %(date)s at the earliest."),
     "after_period": _l("Projects of this round must end by %(date)s."),
     "attachments_missing": _l("Required documents are missing: %(kinds)s."),
-    "not_editable": _l("This proposal can no longer be changed."),
+    "not_editable": _l("This proposal can no longer be changed: its status is “%(status)s”, and only drafts and "
+                       "proposals returned for revision can be edited."),
     "call_not_open": _l("The call for proposals is not open yet."),
-    "not_withdrawable": _l("Only a submitted proposal can be withdrawn."),
-    "not_reopenable": _l("Only a withdrawn proposal can be reopened."),
+    "not_withdrawable": _l("Only a submitted proposal (or one returned for revision) can be withdrawn; this one is "
+                           "“%(status)s”."),
+    "not_reopenable": _l("Only a withdrawn proposal can be reopened; this one is “%(status)s”."),
     "quota": _l("Your organization may file at most %(max)s proposals in this round."),
+    "not_deletable": _l("Only a draft that was never submitted can be deleted. A proposal with a submission "
+                        "number keeps it: withdraw it instead."),
     # ---------------------------------------------------------------- uploads (every stage)
     "upload_empty": _l("Choose a file to upload."),
     "upload_too_large": _l("The file is larger than %(limit_mb)s MB. Please upload a smaller file (for example a "
@@ -70,7 +74,8 @@ MESSAGES: dict[str, object] = {
     "upload_image_too_large": _l("The image has more than %(limit)s million pixels. Please scan or photograph it "
                                  "at a lower resolution."),
     # ---------------------------------------------------------------- screening (資格審查)
-    "not_screenable": _l("This proposal cannot be screened in its current status."),
+    "not_screenable": _l("This proposal cannot be screened: its status is “%(status)s”. Only submitted proposals "
+                         "(and ones already screened) can be screened."),
     "reason_required": _l("Give the reason; the organization will read it."),
     "deadline_in_past": _l("The revision deadline must be in the future."),
     # ---------------------------------------------------------------- review (專家評審)
@@ -203,7 +208,7 @@ MESSAGES: dict[str, object] = {
     "award_over_cap": _l("The approved amount cannot exceed the cap per project (%(cap)s)."),
     "award_over_pool": _l("This amount exceeds what is left of the pool: %(left)s."),
     "award_over_quota": _l("This amount exceeds what is left of the category quota: %(left)s."),
-    "award_not_fundable": _l("This project cannot be funded (vetoed, not eligible or below the minimum score)."),
+    "award_not_fundable": _l("This project cannot be funded: %(why)s."),
     "award_not_ranked": _l("This project is not in the allocation: only ranked proposals can be funded."),
     # ---------------------------------------------------------------- publication (公示, 異議)
     "publication_exists": _l("This round already has a published list."),
@@ -245,6 +250,14 @@ MESSAGES: dict[str, object] = {
 MONEY_PARAMS = frozenset({"cap", "requested", "total", "sum", "matching", "left", "amount", "pool", "req"})
 #: Params that are lists of attachment kinds, shown by their labels.
 KIND_LIST_PARAMS = frozenset({"kinds"})
+#: Params that are a proposal status code, shown by its label.
+STATUS_PARAMS = frozenset({"status"})
+#: Why a ranked project can never be funded (grants.rules.allocation), shown as a clause.
+WHY_LABELS = {
+    "vetoed": _l("a veto item disqualified it"),
+    "ineligible": _l("it was not scored in every stage of the round"),
+    "below_min_score": _l("its score is below the round's minimum score to fund"),
+}
 
 
 def _lang() -> str:
@@ -267,6 +280,12 @@ def format_param(name: str, value) -> str:
         return value.get(_lang())
     if name in MONEY_PARAMS:
         return numbers.money(value)
+    if name in STATUS_PARAMS:
+        from grants.platform.i18n import PROPOSAL_STATUS_LABELS
+
+        return str(PROPOSAL_STATUS_LABELS.get(value, value))
+    if name == "why":
+        return str(WHY_LABELS.get(value, value))
     if name in KIND_LIST_PARAMS:
         return _join(str(ATTACHMENT_KIND_LABELS.get(k, k)) for k in value)
     if isinstance(value, datetime):

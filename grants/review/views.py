@@ -99,7 +99,25 @@ def dashboard():
                         "submitted": sum(1 for r in active if r["round"].id == rnd.id and r["state"] == "submitted")})
     done = sum(1 for r in active if r["state"] == "submitted")
     return render_template("review/dashboard.html", rows=rows, done=done, total=len(active), windows=windows,
-                           state_labels=_state_labels())
+                           state_labels=_state_labels(), roadshows=_my_roadshows())
+
+
+def _my_roadshows() -> list[dict]:
+    """The rounds whose roadshow panel the reviewer sits on, with their submitted roadshow sheets."""
+    round_ids = set(db.session.scalars(select(Assignment.round_id).where(
+        Assignment.reviewer_id == current_user.id, Assignment.stage == Stage.roadshow).distinct()))
+    if not round_ids:
+        return []
+    sheets = db.session.execute(
+        select(Review, Proposal).join(Proposal, Proposal.id == Review.proposal_id)
+        .where(Review.reviewer_id == current_user.id, Review.stage == Stage.roadshow,
+               Review.status == ReviewStatus.submitted, Proposal.round_id.in_(round_ids))
+        .order_by(Review.submitted_at, Review.id)).all()
+    out = []
+    for rnd in db.session.scalars(select(Round).where(Round.id.in_(round_ids)).order_by(Round.edition.desc())):
+        out.append({"round": rnd, "live": rnd.roadshow_current_id is not None,
+                    "sheets": [{"proposal": p, "review": r} for r, p in sheets if p.round_id == rnd.id]})
+    return out
 
 
 # ---------------------------------------------------------------------- loading

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -78,6 +78,16 @@ def roadshow_judge(round_id: int):
         max_total=rubric_mod.max_total(rub), waiting=False,
         submitted=review is not None and review.status == ReviewStatus.submitted,
     ), status
+
+
+@bp.route("/rounds/<int:round_id>/roadshow/now.json")
+def roadshow_judge_now(round_id: int):
+    """Which project is on stage (read only): the judge's page polls it to follow the host."""
+    rnd = _judge_round(round_id)
+    slot = roadshow_ops.current_slot(rnd)
+    response = jsonify({"current": slot.proposal_id if slot is not None else None})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _running_total(rub: rubric_mod.Rubric, form) -> Decimal:

@@ -141,3 +141,74 @@ def proposals_by_status(round_id: int) -> dict:
     return dict(db.session.execute(
         select(Proposal.status, func.count(Proposal.id)).where(Proposal.round_id == round_id).group_by(Proposal.status)
     ).all())
+
+
+# --------------------------------------------------------------------------- the round's hub
+def hub(rnd: Round, now) -> dict:
+    """The hub's facts: the current stage, the key dates and the pending work (counts; the view
+    links each to its page). A constant number of queries plus the ranking once awards exist."""
+    from grants.allocation import operations as allocation_ops
+    from grants.models import (
+        Assignment,
+        Award,
+        Objection,
+        ObjectionStatus,
+        ProposalStatus,
+        Publication,
+        PublicationStatus,
+        Review,
+        ReviewStatus,
+        RoadshowSlot,
+    )
+    from grants.rules import lifecycle
+
+    by_status = proposals_by_status(rnd.id)
+    awaiting = by_status.get(ProposalStatus.submitted, 0)
+    publication = db.session.scalars(select(Publication).where(Publication.round_id == rnd.id)
+                                     .order_by(Publication.id.desc()).limit(1)).first()
+    visible = publication is not None and publication.status in (PublicationStatus.notice, PublicationStatus.final)
+    awards = db.session.scalar(select(func.count(Award.id)).where(Award.round_id == rnd.id,
+                                                                   Award.withdrawn.is_(False))) or 0
+    shortlist = db.session.scalar(select(func.count(RoadshowSlot.id)).where(RoadshowSlot.round_id == rnd.id)) or 0
+    stage = lifecycle.round_stage(
+        now, call_opens_at=rnd.call_opens_at, call_closes_at=rnd.call_closes_at, review_opens_at=rnd.review_opens_at,
+        review_closes_at=rnd.review_closes_at, awaiting_screening=awaiting, has_shortlist=bool(shortlist),
+        has_awards=bool(awards), publication=str(publication.status) if visible else None)
+    in_review = (ProposalStatus.eligible, ProposalStatus.shortlisted, ProposalStatus.awarded, ProposalStatus.not_awarded)
+    per_proposal = dict(db.session.execute(
+        select(Assignment.proposal_id, func.count(Assignment.id))
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(Assignment.round_id == rnd.id, Assignment.stage == Stage.written, Proposal.status.in_(in_review))
+        .group_by(Assignment.proposal_id)).all())
+    eligible_ids = list(db.session.scalars(select(Proposal.id).where(Proposal.round_id == rnd.id,
+                                                                      Proposal.status.in_(in_review))))
+    short_of_reviewers = sum(1 for pid in eligible_ids if per_proposal.get(pid, 0) < rnd.reviewers_per_proposal)
+    assigned = sum(per_proposal.values())
+    submitted = db.session.scalar(select(func.count(Review.id)).join(Proposal, Proposal.id == Review.proposal_id).where(
+        Proposal.round_id == rnd.id, Review.stage == Stage.written, Review.status == ReviewStatus.submitted)) or 0
+    open_objections = 0
+    if publication is not None:
+        open_objections = db.session.scalar(select(func.count(Objection.id)).where(
+            Objection.publication_id == publication.id,
+            Objection.status.in_((ObjectionStatus.open, ObjectionStatus.investigating)))) or 0
+    stale = allocation_ops.stale_awards(rnd) if awards and not (visible and str(publication.status) == "final") else []
+    notice = (publication.notice_start, publication.notice_end) if visible else (None, None)
+    return {
+        "stage": stage,
+        "by_status": by_status,
+        "dates": [
+            ("call_opens", rnd.call_opens_at), ("call_closes", rnd.call_closes_at),
+            ("screening_closes", rnd.screening_closes_at), ("review_opens", rnd.review_opens_at),
+            ("review_closes", rnd.review_closes_at), ("roadshow", rnd.roadshow_at),
+            ("notice_starts", notice[0] or rnd.notice_starts_at), ("notice_ends", notice[1]),
+        ],
+        "pending": {
+            "screening": awaiting,
+            "returned": by_status.get(ProposalStatus.returned, 0),
+            "short_of_reviewers": short_of_reviewers,
+            "reviews_outstanding": max(assigned - submitted, 0),
+            "objections": open_objections,
+            "stale_awards": len(stale),
+            "publication_failed": 1 if publication is not None and publication.status == PublicationStatus.failed else 0,
+        },
+    }

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.extensions import db
-from grants.models import ProposalStatus, Round
+from grants.models import ProposalStatus, Round, utcnow
 from grants.platform import refusals
 from grants.platform.forms import bounded_int
 from grants.platform.web import admin as bp
@@ -95,5 +96,29 @@ def round_edit(round_id: int):
 def round_detail(round_id: int):
     """The round's hub: its figures and a link to every stage of the work."""
     rnd = db.session.get(Round, round_id) or abort(404)
-    return render_template("rounds/round_detail.html", rnd=rnd, by_status=ops.proposals_by_status(rnd.id),
-                           statuses=list(ProposalStatus))
+    facts = ops.hub(rnd, utcnow())
+    return render_template("rounds/round_detail.html", rnd=rnd, by_status=facts["by_status"], hub=facts,
+                           statuses=list(ProposalStatus), stage_labels=STAGE_LABELS, date_labels=DATE_LABELS)
+
+
+STAGE_LABELS = {
+    "preparing": _l("Preparing: the call is not open yet"),
+    "call_open": _l("Call for proposals open"),
+    "screening": _l("Eligibility screening"),
+    "review": _l("Expert review"),
+    "ranking": _l("Ranking"),
+    "roadshow": _l("Roadshow"),
+    "allocation": _l("Funding allocation"),
+    "notice": _l("Public notice"),
+    "final": _l("Award list final"),
+}
+DATE_LABELS = {
+    "call_opens": _l("Call opens"),
+    "call_closes": _l("Submission deadline"),
+    "screening_closes": _l("Screening ends"),
+    "review_opens": _l("Review window opens"),
+    "review_closes": _l("Review window closes"),
+    "roadshow": _l("Roadshow day"),
+    "notice_starts": _l("Public notice starts"),
+    "notice_ends": _l("Public notice ends"),
+}

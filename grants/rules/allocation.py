@@ -457,7 +457,7 @@ def apply_adjustment(
     except KeyError:
         raise Refusal("award_not_ranked", field="amount", proposal_id=proposal_id) from None
     if row.reason in _NEVER_FUNDABLE:
-        raise Refusal("award_not_fundable", field="amount", reason=row.reason)
+        raise Refusal("award_not_fundable", field="amount", reason=row.reason, why=row.reason)
     if amount <= 0:
         raise Refusal("award_not_positive", field="amount")
     if amount > row.requested:

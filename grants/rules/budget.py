@@ -152,18 +152,26 @@ def check_budget(lines: Sequence[Line], requested: Decimal | None, matching: Dec
             problems.append(Problem("requested", "requested_zero"))
         elif requested > rules.project_cap:
             problems.append(Problem("requested", "over_cap", {"cap": rules.project_cap, "requested": requested}))
-    if problems:
-        return problems
-    total = budget_total(lines)
-    if total != requested + matching:
+    # The totals are checked whenever the figures they need are numbers, next to any other problem,
+    # so one submission shows every budget problem at once (the cap, the sum, the share). A line
+    # with a missing or malformed figure counts as 0 in the total, as on the form.
+    usable = [line for line in lines if _line_usable(line)]
+    total = budget_total(usable)
+    amounts_ok = all(v is not None and not amount_problem(v, "") for v in (requested, matching))
+    if lines and amounts_ok and total != requested + matching:
         problems.append(Problem("budget_lines", "total_mismatch", {
             "total": total, "requested": requested, "matching": matching, "sum": requested + matching}))
     share_max = DEFAULT_ADMIN_SHARE_MAX if rules.admin_share_max is None else rules.admin_share_max
-    admin = category_totals(lines).get("administration", Decimal(0))
+    admin = category_totals(usable).get("administration", Decimal(0))
     # exact comparison (admin / total ≤ max / 100), no rounding lets 10.004 % through
     if total > 0 and admin * HUNDRED > share_max * total:
-        problems.append(Problem("budget_lines", "admin_share", {"share": admin_share(lines), "max": share_max}))
+        problems.append(Problem("budget_lines", "admin_share", {"share": admin_share(usable), "max": share_max}))
     return problems
+
+
+def _line_usable(line: Line) -> bool:
+    """A line whose figures are finite numbers (a malformed one is reported on its own field)."""
+    return all(isinstance(v, Decimal) and v.is_finite() for v in (line.unit_price, line.quantity))
 
 
 # ------------------------------------------------------------------ completeness on submission

@@ -79,3 +79,38 @@ def next_sequence(existing_numbers: Iterable[str | None]) -> int:
         if tail.isdigit():
             highest = max(highest, int(tail))
     return highest + 1
+
+
+# ------------------------------------------------------------------ the round's stage (the admin's hub)
+
+ROUND_STAGES = ("preparing", "call_open", "screening", "review", "ranking", "roadshow", "allocation", "notice",
+                "final")
+
+
+def round_stage(now: datetime, *, call_opens_at: datetime, call_closes_at: datetime,
+                review_opens_at: datetime | None = None, review_closes_at: datetime | None = None,
+                awaiting_screening: int = 0, has_shortlist: bool = False, has_awards: bool = False,
+                publication: str | None = None) -> str:
+    """Where a round stands, one of ``ROUND_STAGES``, from its dates and what has been done.
+
+    What has been done wins over the calendar (a published list is published whatever the dates);
+    before that the dates decide, and screening lasts while submitted proposals wait for it."""
+    if publication == "final":
+        return "final"
+    if publication == "notice":
+        return "notice"
+    if has_awards:
+        return "allocation"
+    if now < call_opens_at:
+        return "preparing"
+    if now < call_closes_at:
+        return "call_open"
+    if awaiting_screening:
+        return "screening"
+    if review_opens_at is not None and now < review_opens_at:
+        return "screening"
+    if review_opens_at is not None and review_closes_at is not None and now < review_closes_at:
+        return "review"
+    if has_shortlist:
+        return "roadshow"
+    return "ranking"

@@ -84,6 +84,40 @@
     window.setInterval(poll, 3000);
   }
 
+  // ---- judge's phone: follow the host (the project on stage) without a manual refresh.
+  // Reload when the host moves on, unless the judge has typed scores not yet submitted: then
+  // only say so (the typed sheet belongs to the previous project and could not be saved anyway).
+  var follow = document.getElementById("judge-follow");
+  if (follow) {
+    var nowUrl = follow.getAttribute("data-now-url");
+    var onStage = follow.getAttribute("data-current");
+    var typed = false;
+    var judgeForm = document.getElementById("judge-sheet");
+    if (judgeForm) {
+      judgeForm.addEventListener("input", function () { typed = true; });
+      judgeForm.addEventListener("submit", function () { typed = false; });
+    }
+    var check = function () {
+      var xhr = new XMLHttpRequest();
+      xhr.open("GET", nowUrl);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.onload = function () {
+        if (xhr.status !== 200) { return; }
+        var data;
+        try { data = JSON.parse(xhr.responseText); } catch (e) { return; }
+        var current = data.current === null || data.current === undefined ? "" : String(data.current);
+        if (current === onStage) { return; }
+        if (typed) {
+          document.getElementById("judge-moved").classList.remove("hidden");
+        } else {
+          window.location.reload();
+        }
+      };
+      xhr.send();
+    };
+    window.setInterval(check, 3000);
+  }
+
   // ---- judge's phone: running total
   var sheet = document.getElementById("judge-sheet");
   if (sheet) {

@@ -126,7 +126,7 @@ def save_draft(page: Page) -> None:
 
 def upload_required(page: Page, tmp_path: Path) -> None:
     """Upload the round's two required documents (fresh pypdf PDFs), then go back to the form."""
-    page.locator("a[href$='/attachments']").first.click()
+    page.locator("button[name=action][value=attachments]").click()  # saves the draft, then opens the page
     for kind in ("registration_certificate", "annual_report"):
         path = tmp_path / f"{kind}.pdf"
         path.write_bytes(tiny_pdf(kind))
@@ -138,7 +138,9 @@ def upload_required(page: Page, tmp_path: Path) -> None:
 
 
 def submit(page: Page) -> str:
-    page.locator("button[name=action][value=submit]").click()
+    """Check and submit, then confirm on the confirmation page."""
+    page.locator("button[name=action][value=confirm]").click()
+    page.locator("#confirm-submit").click()
     number = page.locator(".submission-number")
     expect(number).to_have_text(SUBMISSION_NUMBER)
     return number.inner_text().strip()

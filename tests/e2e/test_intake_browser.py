@@ -44,7 +44,7 @@ def test_ngo_files_a_proposal(app, live_server, make, page, shot, tmp_path):
     shot("attachments")
 
     # submit: the budget does not add up
-    page.locator("button[name=action][value=submit]").click()
+    page.locator("button[name=action][value=confirm]").click()
     error = page.locator("#sec-budget .error")
     expect(error.first).to_be_visible()
     expect(error.first).to_contain_text("¥67,000.00")
@@ -53,7 +53,8 @@ def test_ngo_files_a_proposal(app, live_server, make, page, shot, tmp_path):
 
     # fix and submit
     page.locator("#matching_funds").fill("7000")
-    page.locator("button[name=action][value=submit]").click()
+    page.locator("button[name=action][value=confirm]").click()
+    page.locator("#confirm-submit").click()
     number = page.locator(".submission-number")
     expect(number).to_have_text(re.compile(r"HZ-\d{4}-08-0001"))
     shot("submitted")

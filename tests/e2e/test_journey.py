@@ -262,7 +262,7 @@ def test_ngo_in_other_languages(app, make, live_server, browser, request, tmp_pa
         snap(page, "registered")
         h.fill_proposal(page, "木棉花開：單親媽媽賦能計劃", risks="")  # the risks are left out
         expect(page.get_by_role("button", name=h.catalog(lang, "Save draft"))).to_be_visible()
-        expect(page.get_by_role("button", name=h.catalog(lang, "Submit proposal"))).to_be_visible()
+        expect(page.get_by_role("button", name=h.catalog(lang, "Check and submit…"))).to_be_visible()
         h.save_draft(page)  # a draft may be incomplete
         saved = h.catalog(lang, "Draft saved at %(time)s.").split("%(time)s")[0].strip()
         expect(page.locator(".flash-success")).to_contain_text(saved)
@@ -270,7 +270,7 @@ def test_ngo_in_other_languages(app, make, live_server, browser, request, tmp_pa
         snap(page, "draft-saved")
         h.upload_required(page, tmp_path)
 
-        page.locator("button[name=action][value=submit]").click()
+        page.locator("button[name=action][value=confirm]").click()
         error = h.error_of(page, "risks")
         expect(error).to_have_text(required)
         expect(page.locator(".flash-error").first).to_contain_text(h.catalog(lang, NOT_YET_SUBMITTABLE))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import AuditEntry, Proposal, ProposalEvent, ProposalStatus, utcnow
@@ -119,12 +119,19 @@ def test_numbers_are_sequential_per_round(app, client, auth, make):
 
 
 def test_quota_per_organization(app, client, auth, make):
+    """An empty draft takes no slot (a second click leads back to it); one with content does."""
     rnd = make.round(max_proposals_per_org=1)
     login_ngo(make, auth)
-    new_draft(client, auth, rnd)
+    pid = new_draft(client, auth, rnd)
+    assert new_draft(client, auth, rnd) == pid  # the same empty draft, not a second one
+    assert "0 / 1" in client.get("/applicant/", headers=EN).get_data(as_text=True)
+    save(app, auth, pid, {"name": "只有名稱"})
     response = auth.post(f"/applicant/rounds/{rnd.id}/proposals/new", headers=EN)
     assert response.status_code == 302
-    assert "at most 1 proposals" in client.get("/applicant/", headers=EN).get_data(as_text=True)
+    page = client.get("/applicant/", headers=EN).get_data(as_text=True)
+    assert "at most 1 proposals" in page and "1 / 1" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id)) == 1
 
 
 def test_after_the_deadline_nothing_changes(app, client, auth, make):

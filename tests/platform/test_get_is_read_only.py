@@ -77,6 +77,8 @@ ROUTES: dict[str, list[dict]] = {
     "auth.login": [{}],
     "auth.register": [{}],
     "auth.set_password": [{"token": "token"}, {"token": "=not-a-token"}],
+    "auth.forgot_password": [{}],
+    "auth.reset_password": [{"token": "reset_token"}, {"token": "=not-a-token"}],
     "auth.change_password": [{}],
     # applicants: every status of org A's proposals
     "applicant.dashboard": [{}],
@@ -84,6 +86,7 @@ ROUTES: dict[str, list[dict]] = {
         "proposal_id", "draft_id", "submitted_id", "returned_id", "withdrawn_id", "award_proposal_id", "other_id")],
     "applicant.proposal_submitted": [{"proposal_id": k} for k in ("proposal_id", "submitted_id", "draft_id")],
     "applicant.proposal_edit": [{"proposal_id": k} for k in ("draft_id", "returned_id", "proposal_id")],
+    "applicant.proposal_submit": [{"proposal_id": k} for k in ("draft_id", "returned_id", "proposal_id")],
     "applicant.proposal_attachments": [{"proposal_id": k} for k in ("draft_id", "returned_id", "proposal_id")],
     "applicant.proposal_pdf": [{"proposal_id": k} for k in ("proposal_id", "draft_id")],
     "applicant.review_summary": [{"proposal_id": k} for k in ("proposal_id", "award_proposal_id")],
@@ -99,6 +102,7 @@ ROUTES: dict[str, list[dict]] = {
     "reviewer.score_sheet": [{"proposal_id": "reviewed_id"}, {"proposal_id": "proposal_id"}],
     "reviewer.score_sheets": [A, B],
     "reviewer.roadshow_judge": [A, B],
+    "reviewer.roadshow_judge_now": [A, B],
     "reviewer.roadshow_sheet": [A | {"proposal_id": "award_proposal_id"}],
     # admin
     "admin.dashboard": [{}],
@@ -163,6 +167,8 @@ def build(make, app) -> dict[str, int | str]:
     ids["reviewed_id"] = make.proposal(world.round_id, status=ProposalStatus.eligible, name="已評項目").id
     token = secrets.token_urlsafe(16)
     ids["token"] = token
+    reset_token = secrets.token_urlsafe(16)
+    ids["reset_token"] = reset_token
     rnd_b = make.round(review_opens_at=now - timedelta(days=1), review_closes_at=now + timedelta(days=5))
     ids["round_b_id"] = rnd_b.id
     ids["b_proposal_id"] = make.proposal(rnd_b.id, organization_id=org_a, status=ProposalStatus.eligible,
@@ -178,6 +184,9 @@ def build(make, app) -> dict[str, int | str]:
         session.add(OneTimeToken(user_id=users["revU"], purpose="set_password",
                                  token_hash=hashlib.sha256(token.encode()).hexdigest(),
                                  expires_at=now + timedelta(days=2)))
+        session.add(OneTimeToken(user_id=users["appA"], purpose="reset_password",
+                                 token_hash=hashlib.sha256(reset_token.encode()).hexdigest(),
+                                 expires_at=now + timedelta(hours=1)))
         # round A: the reviewer's submitted written review; the frozen spreadsheet and final list
         written_rv = session.scalar(select(Review.rubric_version_id).where(Review.id == ids["review_id"]))
         session.add_all([

@@ -84,6 +84,8 @@ EXPECT: dict[str, object] = {
     "auth.logout": EVERYONE,
     "auth.set_password": (EVERYONE, {"token": "set_password_token"}),  # a real, unused token
     "auth.change_password": SIGNED_IN,
+    "auth.forgot_password": EVERYONE,  # the same answer for every address; rate limited
+    "auth.reset_password": (EVERYONE, {"token": "reset_password_token"}),  # a real, unused reset token
     # applicants (org A owns the proposal; org B must not learn it exists)
     "applicant.dashboard": NGOS,
     "applicant.proposal_new": NGOS,
@@ -94,6 +96,9 @@ EXPECT: dict[str, object] = {
     "applicant.proposal_pdf": OWNER,
     "applicant.proposal_withdraw": OWNER,
     "applicant.proposal_reopen": OWNER,
+    # the confirmation step of a submitted proposal leads back to its page (nothing left to confirm)
+    "applicant.proposal_submit": row(FORBIDDEN, anonymous=LOGIN, appA=REDIRECT, appB=NOT_FOUND),
+    "applicant.proposal_delete": OWNER,  # refused for the submitted proposal: a redirect with the reason
     "applicant.attachment_delete": OWNER,
     "applicant.review_summary": OWNER,
     "attachments.download": row(NOT_FOUND, anonymous=LOGIN, appA=OK, rev=OK, admin=OK),
@@ -108,6 +113,7 @@ EXPECT: dict[str, object] = {
     # one's own submitted sheets of the round; a redirect to the dashboard when there are none
     "reviewer.score_sheets": row(FORBIDDEN, anonymous=LOGIN, rev=REDIRECT, revU=OK, revC=REDIRECT),
     "reviewer.roadshow_judge": row(FORBIDDEN, anonymous=LOGIN, rev=OK, revU=NOT_FOUND, revC=NOT_FOUND),
+    "reviewer.roadshow_judge_now": row(FORBIDDEN, anonymous=LOGIN, rev=OK, revU=NOT_FOUND, revC=NOT_FOUND),
     "reviewer.roadshow_sheet": (row(FORBIDDEN, anonymous=LOGIN, rev=OK, revU=NOT_FOUND, revC=NOT_FOUND),
                                 {"proposal_id": "award_proposal_id"}),
     # admin
@@ -166,7 +172,7 @@ EXPECT: dict[str, object] = {
     "admin.objection_evidence": ADMIN,
 }
 # URL values that exist only once furnish() ran (the other security walks use the plain world).
-FURNISHED_IDS = {"set_password_token", "undeclared_id"}
+FURNISHED_IDS = {"set_password_token", "reset_password_token", "undeclared_id"}
 
 # Minimal form data where the route needs a selector to find its object (values: World.ids keys or literals).
 MINIMAL = {
@@ -233,6 +239,7 @@ def furnish(world, make, app) -> None:
     award_id = world.ids["award_proposal_id"]
     roadshow_rubric = rubric_version(app, world.round_id, "roadshow")
     token = secrets.token_urlsafe(32)
+    reset = secrets.token_urlsafe(32)
     invited = make.user(Role.reviewer, email="invited@expert.example", name="受邀專家")
     undeclared = make.proposal(world.round_id, status=ProposalStatus.eligible, name="待申報項目")
     with app.app_context():
@@ -240,6 +247,9 @@ def furnish(world, make, app) -> None:
         db.session.add(OneTimeToken(user_id=invited.id, purpose="set_password",
                                     token_hash=hashlib.sha256(token.encode()).hexdigest(),
                                     expires_at=utcnow() + timedelta(days=7)))
+        db.session.add(OneTimeToken(user_id=invited.id, purpose="reset_password",
+                                    token_hash=hashlib.sha256(reset.encode()).hexdigest(),
+                                    expires_at=utcnow() + timedelta(hours=1)))
         folder = Path(app.config["PDF_FOLDER"])
         pub = db.session.get(Publication, world.ids["publication_id"])
         final, sheet = uploads.tiny_pdf(), b"PK\x03\x04 frozen list"
@@ -255,7 +265,7 @@ def furnish(world, make, app) -> None:
                               scores={"presentation": "25", "feasibility": "30", "qa": "25"}, comments={},
                               veto_answers={}, bonus={}, total=Decimal("80"), submitted_at=utcnow()))
         db.session.commit()
-    world.ids |= {"set_password_token": token, "undeclared_id": undeclared.id}
+    world.ids |= {"set_password_token": token, "reset_password_token": reset, "undeclared_id": undeclared.id}
 
 
 def url_for_cell(app, world, endpoint: str, rule) -> str:

@@ -127,6 +127,23 @@ def complete(**overrides) -> ProposalData:
 def test_complete_proposal_passes():
     assert budget.check_submission(complete(), RULES) == []
 
+def test_every_budget_problem_is_reported_at_once():
+    """The cap, the lines-don't-add-up and the administration share together: one round of fixing."""
+    heavy = lines(("personnel", "社工", "150000", "1"), ("administration", "管理", "60000", "1"),
+                  ("activities", "講座", None, "2"))  # a line with a missing price is reported too
+    problems = budget.check_budget(heavy, D("250000"), D("0"), RULES)
+    assert set(codes(problems)) == {("requested", "over_cap"), ("budget_lines", "total_mismatch"),
+                                    ("budget_lines", "admin_share"), ("budget_lines-2-unit_price", "required")}
+    mismatch = next(p for p in problems if p.code == "total_mismatch")
+    assert mismatch.params["total"] == D("210000.00") and mismatch.params["sum"] == D("250000")
+    share = next(p for p in problems if p.code == "admin_share")
+    assert share.params["share"] == D("28.57")
+
+
+def test_no_sum_check_without_amounts():
+    """A missing requested amount is reported as missing, not as a sum that does not add up."""
+    assert codes(budget.check_budget(GOOD, None, D("0"), RULES)) == [("requested", "required")]
+
 
 @pytest.mark.parametrize("overrides,expected", [
     ({"name": "  "}, ("name", "required")),
@@ -190,3 +207,20 @@ def test_numbers():
     assert lifecycle.format_number(2026, 8, 42) == ("HZ-2026-08-0042", "P-0042")
     assert lifecycle.next_sequence([]) == 1
     assert lifecycle.next_sequence([None, "HZ-2026-08-0007", "HZ-2026-08-0012", "junk"]) == 13
+
+
+def test_round_stage_follows_the_dates_then_the_work():
+    opens, closes = DEADLINE - timedelta(days=30), DEADLINE
+    review = (DEADLINE + timedelta(days=10), DEADLINE + timedelta(days=20))
+    dates = {"call_opens_at": opens, "call_closes_at": closes, "review_opens_at": review[0], "review_closes_at": review[1]}
+    stage = lifecycle.round_stage
+    assert stage(opens - timedelta(seconds=1), **dates) == "preparing"
+    assert stage(closes - timedelta(seconds=1), **dates) == "call_open"
+    assert stage(closes, **dates) == "screening"  # the call closed at the deadline itself
+    assert stage(review[0], **dates, awaiting_screening=2) == "screening"  # still proposals to screen
+    assert stage(review[0], **dates) == "review"
+    assert stage(review[1], **dates) == "ranking"
+    assert stage(review[1], **dates, has_shortlist=True) == "roadshow"
+    assert stage(review[1], **dates, has_awards=True) == "allocation"
+    assert stage(opens, **dates, has_awards=True, publication="notice") == "notice"  # done work wins over dates
+    assert stage(review[1], **dates, publication="final") == "final"
