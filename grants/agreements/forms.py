@@ -73,11 +73,24 @@ class PaymentForm(BaseForm):
     scan = FileField(_l("Voucher scan (optional)"))
 
 
-class StopForm(BaseForm):
+class _Prefixed(BaseForm):
+    """A form shown on the project page beside others with the same field names: its own prefix keeps
+    the element ids unique (``refund-amount`` next to the payment form's ``amount``)."""
+
+    PREFIX = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
+class StopForm(_Prefixed):
+    PREFIX = "stop"
     reason = TextAreaField(_l("Reason for stopping payments"), validators=[InputRequired(), Length(max=2000)])
 
 
-class RefundForm(BaseForm):
+class RefundForm(_Prefixed):
+    PREFIX = "refund"
     action = SelectField(_l("Record"), choices=[SelectChoice("demand", _l("Refund demanded")),
                                                     SelectChoice("received", _l("Refund received"))])
     amount = MoneyField(_l("Amount"), validators=[InputRequired()])

@@ -222,13 +222,13 @@ def test_stop_and_refund_through_the_admin_page(app, make, client, auth):
     today = _today(app).isoformat()
     auth.post(f"/admin/agreements/{aid}/payments", {"tranche_id": first.id, "amount": "72000.30",
                                                     "paid_on": today, "voucher_no": "PZ-1"})
-    assert auth.post(f"/admin/agreements/{aid}/refund", {"action": "demand", "amount": "80000",
-                                                         "reason": "違規使用"}).status_code == 400
-    assert auth.post(f"/admin/agreements/{aid}/refund", {"action": "demand", "amount": "10000",
-                                                         "reason": "違規使用"}).status_code == 302
-    assert auth.post(f"/admin/agreements/{aid}/refund", {"action": "received", "amount": "10000",
-                                                         "paid_on": today, "voucher_no": "TH-1"}).status_code == 302
-    assert auth.post(f"/admin/agreements/{aid}/stop", {"reason": "中期評估不合格"}).status_code == 302
+    assert auth.post(f"/admin/agreements/{aid}/refund", {"refund-action": "demand", "refund-amount": "80000",
+                                                         "refund-reason": "違規使用"}).status_code == 400
+    assert auth.post(f"/admin/agreements/{aid}/refund", {"refund-action": "demand", "refund-amount": "10000",
+                                                         "refund-reason": "違規使用"}).status_code == 302
+    assert auth.post(f"/admin/agreements/{aid}/refund", {"refund-action": "received", "refund-amount": "10000",
+                                                         "refund-paid_on": today, "refund-voucher_no": "TH-1"}).status_code == 302
+    assert auth.post(f"/admin/agreements/{aid}/stop", {"stop-reason": "中期評估不合格"}).status_code == 302
     assert auth.post(f"/admin/agreements/{aid}/payments", {"tranche_id": first.id, "amount": "1",
                                                            "paid_on": today, "voucher_no": "PZ-2"}).status_code == 400
     from grants.agreements import operations_money as money
@@ -342,3 +342,14 @@ def test_only_the_owner_and_admins_see_an_agreement(app, make, client, auth):
     auth.login(NGO)
     assert s.PROJECT in client.get("/applicant/agreements").get_data(as_text=True)
     assert client.get(f"/applicant/agreements/{world.other_agreement_id}").status_code == 404
+
+
+def test_verify_page_recognises_an_agreement_code_without_bank_details(app, make, client):
+    world = s.build(make, app)
+    s.sign_both(app, world.agreement_id)
+    code = _agreement(app, world.agreement_id).verification_code
+    html = client.get(f"/verify?code={code}").get_data(as_text=True)
+    assert 'id="agreement-genuine"' in html and s.PROJECT in html and "HZXY-" in html
+    assert ACCOUNT not in html and "5678" not in html
+    forged = client.get(f"/verify?code={'0' * 64}").get_data(as_text=True)
+    assert 'id="agreement-genuine"' not in forged and s.PROJECT not in forged
