@@ -33,7 +33,7 @@ class TrancheRow(BaseForm):
         csrf = False
 
     percent = StringField(_l("Percent"), validators=[Optional(), Length(max=10)])
-    condition = SelectField(_l("Due"), choices=[SelectChoice("", "—"), *CONDITION_CHOICES], validators=[Optional()])
+    condition = SelectField(_l("When due"), choices=[SelectChoice("", "—"), *CONDITION_CHOICES], validators=[Optional()])
 
 
 class TemplateForm(BaseForm):

@@ -23,6 +23,8 @@ from grants.models import (
     Round,
 )
 from grants.platform import localtime, uploads
+from grants.publication import operations as pub_ops
+from grants.rules import workdays
 from tests.agreements import support as s
 from tests.agreements.support import ACCOUNT, ADMIN, AMOUNT, NGO, OTHER_NGO, REVIEWER
 from tests.pdfs import font_names, text_of
@@ -353,3 +355,26 @@ def test_verify_page_recognises_an_agreement_code_without_bank_details(app, make
     assert ACCOUNT not in html and "5678" not in html
     forged = client.get(f"/verify?code={'0' * 64}").get_data(as_text=True)
     assert 'id="agreement-genuine"' not in forged and s.PROJECT not in forged
+
+
+def test_template_schedule_must_sum_to_100_and_applies_to_new_agreements(app, make, client, auth):
+    world = s.build(make, app, issue=False)
+    auth.login(ADMIN)
+    url = f"/admin/rounds/{world.round_id}/agreements/template"
+    form = {"language": "zh_Hans", "signing_days": "10", "change_threshold": "5", "duties": "按季度報告",
+            "terms": "違約退款", "schedule-0-percent": "50", "schedule-0-condition": "signing",
+            "schedule-1-percent": "40", "schedule-1-condition": "final"}
+    bad = auth.post(url, form)
+    assert bad.status_code == 400 and "必須剛好等於 100%" in bad.get_data(as_text=True)
+    assert 'value="按季度報告"' in bad.get_data(as_text=True) or "按季度報告" in bad.get_data(as_text=True)
+    assert auth.post(url, {**form, "schedule-1-percent": "50"}).status_code == 302
+    s.issue_all(app, world.round_id)
+    with app.app_context():
+        a = db.session.scalar(select(Agreement).where(Agreement.proposal_id == world.proposal_id))
+        assert [(t.percent, t.condition, t.amount) for t in a.tranches] == [
+            (D(50), "signing", D("60000.25")), (D(50), "final", D("60000.25"))]
+        assert a.language == "zh_Hans" and a.change_threshold == D(5) and a.duties == "按季度報告"
+        assert workdays.working_days_between(a.issued_on, a.deadline, pub_ops.load_calendar()) == 10
+    # the PDF speaks the round's official language (简体 here), whatever the admin's own language
+    text = text_of(client.get(f"/admin/agreements/{a.id}/agreement.pdf").data, squash=True)
+    assert "资助协议" in text and "拨付条件" in text and "60,000.25" in text
