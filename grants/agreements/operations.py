@@ -209,7 +209,14 @@ def is_overdue(agreement: Agreement, today: date | None = None) -> bool:
 # --------------------------------------------------------------------------- the NGO's side
 
 
+def lock(agreement: Agreement) -> None:
+    """Re-read the agreement under a row lock (PostgreSQL ``FOR UPDATE``) before a write that depends on
+    its current state: two admins recording the same tranche at once cannot both pay it in full."""
+    db.session.refresh(agreement, with_for_update=True)
+
+
 def _must_be(agreement: Agreement, *statuses: AgreementStatus) -> None:
+    lock(agreement)
     if agreement.status not in statuses:
         raise Refusal("agreement_wrong_state")
 

@@ -54,6 +54,7 @@ def evaluation_result(agreement: Agreement, kind: str, *, passed: bool, on: date
 
 
 def _signed(agreement: Agreement) -> None:
+    agreement_ops.lock(agreement)
     if agreement.status != AgreementStatus.signed:
         raise Refusal("agreement_wrong_state")
 
@@ -242,9 +243,11 @@ def request_budget_change(agreement: Agreement, *, source: str, target: str, amo
 
 
 def decide_budget_change(change: BudgetChange, *, approve: bool, note: str, user_id: int | None) -> None:
+    agreement = change.agreement
+    agreement_ops.lock(agreement)
+    db.session.refresh(change)
     if change.status != BudgetChangeStatus.pending:
         raise Refusal("budget_change_decided")
-    agreement = change.agreement
     note = (note or "").strip()
     if not approve and not note:
         raise Refusal("reason_required", field="note")
