@@ -1,6 +1,17 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from grants.models.accounts import OneTimeToken, Organization, ReviewerAffiliation, User, UserSession
+from grants.models.agreements import (
+    Agreement,
+    AgreementFile,
+    AgreementStatus,
+    AgreementTemplate,
+    BudgetChange,
+    BudgetChangeStatus,
+    BudgetVersion,
+    Payment,
+    Tranche,
+)
 from grants.models.audit import AuditEntry
 from grants.models.base import Base, utcnow
 from grants.models.enums import (
@@ -41,6 +52,15 @@ from grants.models.rounds import Category, Round
 
 __all__ = [
     "ActivityRow",
+    "Agreement",
+    "AgreementFile",
+    "AgreementStatus",
+    "AgreementTemplate",
+    "BudgetChange",
+    "BudgetChangeStatus",
+    "BudgetVersion",
+    "Payment",
+    "Tranche",
     "Assignment",
     "Attachment",
     "AttachmentKind",

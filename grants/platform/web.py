@@ -51,6 +51,8 @@ VIEW_MODULES = (
     "grants.publication.public_views",
     "grants.publication.applicant_views",
     "grants.dashboards.views",
+    "grants.agreements.views_admin",
+    "grants.agreements.views_applicant",
 )
 
 

@@ -14,6 +14,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from grants.agreements import operations as agreement_ops
 from grants.extensions import db, limiter
 from grants.models import Proposal, Publication, Round
 from grants.platform import downloads, exports, pdf, refusals
@@ -178,12 +179,15 @@ def verify():
                 form.value.errors = [_("Choose the PDF file or enter a hash.")]
         else:
             value = ""
+    agreement = None
     if value:
         checked = True
         result = ops.find_by_hash(value)
+        if result is None:  # a grant agreement's code (grants/agreements): genuine, never its bank details
+            agreement = agreement_ops.find_by_code(value)
     status = 200
     return render_template("publication/verify.html", form=form, checked=checked, value=value, result=result,
-                           published_at=_published_at(result)), status
+                           published_at=_published_at(result), agreement=agreement), status
 
 
 def _published_at(result):

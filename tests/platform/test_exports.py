@@ -283,11 +283,29 @@ def build_hostile_world(app, make, auth, client) -> HostileWorld:
         from grants.models import Publication
 
         pub_id = db.session.scalar(select(Publication.id).where(Publication.round_id == rnd.id))
+    _hostile_agreements(app, rnd.id)
     every = list(HOSTILE)
     return HostileWorld(rnd.id, pub_id, {
         "project": every, "organization": every, "category": every, "reviewer": every, "budget item": every,
-        "criterion": [HOSTILE[0]], "issuer": [HOSTILE[6]],
+        "criterion": [HOSTILE[0]], "issuer": [HOSTILE[6]], "account name": every,
     })
+
+
+def _hostile_agreements(app, round_id: int) -> None:
+    """Grant agreements for the hostile awards, their bank account names and banks hostile too (ledger export)."""
+    from grants.agreements import operations as agreement_ops
+    from grants.platform import localtime
+    from grants.publication import operations as publication_ops
+
+    with app.test_request_context():
+        rnd = db.session.get(Round, round_id)
+        template = agreement_ops.template_for(rnd)
+        awards = db.session.scalars(select(Award).where(Award.round_id == round_id).order_by(Award.rank)).all()
+        for seq, award in enumerate(awards, start=1):
+            a = agreement_ops.create_agreement(rnd, award, template, calendar=publication_ops.load_calendar(),
+                                               today=localtime.today(), seq=seq)
+            a.bank_account_name = a.bank_name = award.proposal.name
+        db.session.commit()
 
 
 @dataclass(frozen=True)
@@ -316,6 +334,10 @@ ROUTES = {
                  "Roadshow": {"Total": SCORE_FMT}},
         dates={"Written review": ["Submitted at"], "Roadshow": ["Submitted at"]}),
     "admin.assignment_export": Route("admin", ("project", "category", "reviewer")),
+    "admin.agreements_ledger_export": Route(
+        "admin", ("project", "organization", "account name"),
+        numbers={"Ledger": {"Approved": MONEY_FMT, "Due": MONEY_FMT, "Paid": MONEY_FMT, "Outstanding": MONEY_FMT,
+                            "Not yet due": MONEY_FMT}}),
     "public.results_xlsx": Route(
         "anonymous", ("project", "organization", "category", "issuer"),
         numbers={"公示名單": {"排名": "0", "得分": SCORE_FMT, "核定金額": MONEY_FMT}}),

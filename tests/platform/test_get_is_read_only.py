@@ -140,6 +140,17 @@ ROUTES: dict[str, list[dict]] = {
     "admin.objections": [A, B],
     "admin.objection_detail": [{"objection_id": "objection_id"}],
     "admin.objection_evidence": [{"objection_id": "objection_id"}],
+    # agreements: round A has signed agreements (world.py); round B none and no template stored yet
+    "admin.agreements": [A, B],
+    "admin.agreement_template": [A, B],
+    "admin.agreements_ledger_export": [A, B],
+    "admin.agreement": [{"agreement_id": "agreement_id"}, {"agreement_id": "other_agreement_id"}],
+    "admin.agreement_pdf": [{"agreement_id": "agreement_id"}],
+    "admin.agreement_file": [{"file_id": "file_id"}],
+    "applicant.agreements": [{}],
+    "applicant.agreement": [{"agreement_id": "agreement_id"}, {"agreement_id": "other_agreement_id"}],
+    "applicant.agreement_pdf": [{"agreement_id": "agreement_id"}],
+    "applicant.agreement_file": [{"file_id": "file_id"}],
 }
 
 # GET endpoints the walk does not request, and why.

@@ -170,6 +170,28 @@ EXPECT: dict[str, object] = {
     "admin.objections": ADMIN,
     "admin.objection_detail": ADMIN,
     "admin.objection_evidence": ADMIN,
+    # agreements (資助協議): only the owning NGO and admins; reviewers never
+    "applicant.agreements": NGOS,
+    "applicant.agreement": OWNER,
+    "applicant.agreement_pdf": OWNER,
+    "applicant.agreement_file": OWNER,
+    "applicant.agreement_bank": OWNER,
+    "applicant.agreement_upload": OWNER,
+    "applicant.payment_confirm": OWNER,
+    "applicant.budget_change_new": OWNER,
+    "admin.agreements": ADMIN,
+    "admin.agreements_issue": ADMIN,
+    "admin.agreement_template": ADMIN,
+    "admin.agreements_ledger_export": ADMIN,
+    "admin.agreement": ADMIN,
+    "admin.agreement_pdf": ADMIN,
+    "admin.agreement_file": ADMIN,
+    "admin.agreement_countersign": ADMIN,
+    "admin.agreement_withdraw": ADMIN,
+    "admin.agreement_payment": ADMIN,
+    "admin.agreement_stop": ADMIN,
+    "admin.agreement_refund": ADMIN,
+    "admin.budget_change_decide": ADMIN,
 }
 # URL values that exist only once furnish() ran (the other security walks use the plain world).
 FURNISHED_IDS = {"set_password_token", "reset_password_token", "undeclared_id"}

@@ -25,6 +25,8 @@ PRIVATE_FILES = {
     "reviewer.score_sheets", "admin.review_score_sheet", "admin.reviewer_score_sheets", "admin.proposals_export",
     "admin.score_matrix_export", "admin.assignment_export", "admin.rubric_json", "admin.roadshow_order_pdf",
     "reviewer.roadshow_sheet", "applicant.review_summary", "admin.objection_evidence",
+    "applicant.agreement_pdf", "admin.agreement_pdf", "applicant.agreement_file", "admin.agreement_file",
+    "admin.agreements_ledger_export",
 }
 PUBLIC_FILES = {"public.results_pdf"}
 OVERRIDES = {"reviewer.roadshow_sheet": {"proposal_id": "award_proposal_id"}}

@@ -22,7 +22,9 @@ FORGED = {"name": "IDOR-HACKED", "status": "withdrawn", "organization_id": "1", 
 # who attacks each audience's routes; foreign ids per URL argument (World.ids keys)
 ATTACKER = {"applicant": "appA", "attachments": "appA", "reviewer": "rev", "admin": "admin", "public": "anonymous"}
 FOREIGN = {
-    "appA": {"proposal_id": ["other_id", "other_submitted_id"], "attachment_id": ["other_attachment_id"]},
+    "appA": {"proposal_id": ["other_id", "other_submitted_id"], "attachment_id": ["other_attachment_id"],
+             "agreement_id": ["other_agreement_id"], "file_id": ["other_file_id"],
+             "payment_id": ["other_payment_id"]},
     "rev": {"proposal_id": ["other_submitted_id", "draft_id"], "attachment_id": ["other_attachment_id"],
             "review_id": ["other_review_id"]},
 }

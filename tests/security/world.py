@@ -56,6 +56,7 @@ SECRETS = {
     "address": "惠州市惠城區秘密巷88號",
     "team_1": "隱名隊員甲",
     "team_2": "Hidden Teammate",
+    "bank_account": "6217852099998765",  # org A's bank account (its grant agreement)
 }
 OTHER_ORG = {"org_name": "乙方鄰里互助社", "uscc": valid_uscc(876543), "project": "乙方專屬項目名稱"}
 PEER_COMMENT = "同行評審意見：預算偏高"
@@ -178,7 +179,64 @@ def build(make, app, *, blind: bool = True, reveal_peer_scores: bool = False, se
         ids |= {"publication_id": pub_id, "objection_id": objection.id}
         ids["assignment_id"] = db.session.scalar(select(Assignment.id).where(
             Assignment.proposal_id == p.id, Assignment.reviewer_id == users["rev"]))
+    ids |= _agreements(app, rnd.id, {"mine": (p.id, org_a.id), "other": (other_sub.id, org_b.id)})
     return World(round_id=rnd.id, users=users, ids=ids)
+
+
+BANK_ACCOUNT = SECRETS["bank_account"]  # only org A and admins may ever see it
+
+
+def _agreements(app, round_id: int, proposals: dict) -> dict:
+    """Signed grant agreements for org A's proposal and org B's (awarded after the notice list was
+    frozen, so the public list is unchanged): a paid first tranche, a voucher scan, a pending budget change."""
+    from datetime import date
+
+    from grants.models import (
+        Agreement,
+        AgreementFile,
+        AgreementStatus,
+        Award,
+        BudgetChange,
+        BudgetVersion,
+        Payment,
+        Tranche,
+    )
+
+    ids = {}
+    with app.app_context():
+        for key, (proposal_id, org_id) in proposals.items():
+            award = Award(round_id=round_id, proposal_id=proposal_id, rank=9, requested=Decimal("100000"),
+                          amount=Decimal("100000"))
+            db.session.add(award)
+            db.session.flush()
+            a = Agreement(award_id=award.id, round_id=round_id, proposal_id=proposal_id, organization_id=org_id,
+                          number=f"HZXY-T-{key}", status=AgreementStatus.signed, amount=Decimal("100000"),
+                          issued_on=date(2026, 1, 5), deadline=date(2026, 1, 26), countersigned_on=date(2026, 1, 9),
+                          bank_account_name="甲方賬戶" if key == "mine" else "乙方賬戶", bank_name="中國銀行",
+                          bank_account=BANK_ACCOUNT if key == "mine" else "6217852011112222",
+                          conditions_met=["signing"], verification_code=("a" if key == "mine" else "b") * 64,
+                          tranches=[Tranche(position=0, percent=Decimal(60), condition="signing",
+                                            amount=Decimal(60000), due_on=date(2026, 1, 9)),
+                                    Tranche(position=1, percent=Decimal(40), condition="final", amount=Decimal(40000))],
+                          budget_versions=[BudgetVersion(number=1, lines={"activities": "100000.00"})])
+            db.session.add(a)
+            db.session.flush()
+            stored, digest = uploads.store(os.path.join(app.config["UPLOAD_FOLDER"], "agreements"),
+                                           uploads.tiny_pdf(), "pdf")
+            scan = AgreementFile(agreement_id=a.id, kind="voucher", original_name="憑證.pdf", stored_name=stored,
+                                 content_type="application/pdf", size=1, sha256=digest)
+            db.session.add(scan)
+            db.session.flush()
+            payment = Payment(agreement_id=a.id, tranche_id=a.tranches[0].id, amount=Decimal(30000),
+                              paid_on=date(2026, 1, 12), voucher_no="PZ-1", scan_id=scan.id)
+            change = BudgetChange(agreement_id=a.id, source="activities", target="personnel", amount=Decimal(50000),
+                                  reason="增聘社工", status="pending", base_version=1)
+            db.session.add_all([payment, change])
+            db.session.commit()
+            prefix = "" if key == "mine" else "other_"
+            ids |= {f"{prefix}agreement_id": a.id, f"{prefix}file_id": scan.id, f"{prefix}payment_id": payment.id,
+                    f"{prefix}change_id": change.id}
+    return ids
 
 
 def login(app, role: str):

@@ -1,0 +1,105 @@
+"""The NGO's side of its agreements: review, bank details, download, signed scan, receipt
+confirmation, budget-change requests. Only the owning organization reaches an agreement (404 else)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from grants.agreements import forms as f
+from grants.agreements import operations as ops
+from grants.agreements import operations_money as money
+from grants.agreements import pages
+from grants.extensions import db
+from grants.models import Agreement
+from grants.platform import refusals
+from grants.platform.web import applicant as bp
+from grants.rules.refusal import Refusal
+
+
+@bp.route("/agreements")
+def agreements():
+    rows = db.session.scalars(select(Agreement).where(Agreement.organization_id == current_user.organization_id)
+                              .order_by(Agreement.id.desc())).all() if current_user.organization_id else []
+    return render_template("agreements/mine.html", rows=[(a, money.next_due(a), ops.is_overdue(a)) for a in rows],
+                           status_labels=pages.STATUS_LABELS)
+
+
+@bp.route("/agreements/<int:agreement_id>")
+def agreement(agreement_id: int):
+    return pages.render_project(pages.load(agreement_id), "applicant")
+
+
+@bp.route("/agreements/<int:agreement_id>/agreement.pdf")
+def agreement_pdf(agreement_id: int):
+    return pages.pdf_response(pages.load(agreement_id))
+
+
+@bp.route("/agreement-files/<int:file_id>")
+def agreement_file(file_id: int):
+    return pages.file_response(pages.load_file(file_id))
+
+
+def _act(agreement, form_name: str, form, action, done: str):
+    if form.validate_on_submit():
+        try:
+            action()
+        except Refusal as exc:
+            db.session.rollback()
+            refusals.attach(form, exc)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for("applicant.agreement", agreement_id=agreement.id))
+    return pages.render_project(agreement, "applicant", status=400, **{form_name: form})
+
+
+@bp.route("/agreements/<int:agreement_id>/bank", methods=["POST"])
+def agreement_bank(agreement_id: int):
+    agreement = pages.load(agreement_id)
+    form = f.BankForm()
+    return _act(agreement, "bank", form, lambda: ops.save_bank(
+        agreement, account_name=form.bank_account_name.data, bank_name=form.bank_name.data,
+        account=form.bank_account.data), _("Bank details confirmed. Download the agreement, sign and stamp it."))
+
+
+@bp.route("/agreements/<int:agreement_id>/upload", methods=["POST"])
+def agreement_upload(agreement_id: int):
+    agreement = pages.load(agreement_id)
+    form = f.ScanForm()
+
+    def run():
+        scan = pages.upload_of(form.scan)
+        if scan is None:
+            raise Refusal("upload_empty", field="scan")
+        ops.upload_signed(agreement, scan[0], scan[1], user_id=current_user.id)
+
+    return _act(agreement, "scan", form, run, _("The signed agreement is uploaded; the Federation will countersign it."))
+
+
+@bp.route("/payments/<int:payment_id>/confirm", methods=["POST"])
+def payment_confirm(payment_id: int):
+    payment = pages.load_payment(payment_id)
+    agreement = payment.agreement
+    form = f.BaseForm()
+    if form.validate_on_submit():
+        try:
+            money.confirm_receipt(payment, user_id=current_user.id)
+        except Refusal as exc:
+            db.session.rollback()
+            refusals.flash_refusal(exc)
+        else:
+            db.session.commit()
+            flash(_("Receipt confirmed. Thank you."), "success")
+    return redirect(url_for("applicant.agreement", agreement_id=agreement.id))
+
+
+@bp.route("/agreements/<int:agreement_id>/budget-changes", methods=["POST"])
+def budget_change_new(agreement_id: int):
+    agreement = pages.load(agreement_id)
+    form = f.BudgetChangeForm()
+    return _act(agreement, "change", form, lambda: money.request_budget_change(
+        agreement, source=form.source.data, target=form.target.data, amount=form.amount.data,
+        reason=form.reason.data, user_id=current_user.id), _("Budget change recorded."))
