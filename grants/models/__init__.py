@@ -17,6 +17,7 @@ from grants.models.enums import (
     ScreeningOutcome,
     Stage,
 )
+from grants.models.jobs import Job, OutboxMail, ReminderSent
 from grants.models.proposals import (
     ActivityRow,
     Attachment,
@@ -44,11 +45,13 @@ __all__ = [
     "Category",
     "ConflictDeclaration",
     "District",
+    "Job",
     "Objection",
     "ObjectionStatus",
     "OneTimeToken",
     "OrgType",
     "Organization",
+    "OutboxMail",
     "OutcomeRow",
     "Proposal",
     "ProposalEvent",
@@ -57,6 +60,7 @@ __all__ = [
     "PublicationStatus",
     "Rating",
     "Review",
+    "ReminderSent",
     "ReviewStatus",
     "ReviewerAffiliation",
     "RoadshowSlot",

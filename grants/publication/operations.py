@@ -163,7 +163,7 @@ def rows_total(rows: list[dict]) -> Decimal:
 
 
 def render_spec(rnd: Round, *, title: str, day: date, rows: list[dict], audit_head: str | None) -> dict:
-    """Everything the renderer needs, as plain data (handed to the background thread)."""
+    """Everything the renderer needs, as plain data (the render job's arguments)."""
     return {"issuer": rnd.issuer, "round_name": rnd.name, "title": title, "date": chinese_date(day),
             "rows": [dict(r) for r in rows], "audit_head": audit_head}
 
@@ -232,7 +232,7 @@ def visible_rows(publication: Publication) -> list[dict]:
 def publish(rnd: Round, *, today: date | None = None) -> tuple[Publication, dict]:
     """Freeze the current awards and open an N-working-day 公示; returns (publication, render spec).
 
-    The caller commits, then calls ``rendering.start_render(app, publication.id, "notice", spec)``.
+    The caller enqueues the render (``rendering.enqueue_render(publication, "notice", spec)``) and commits.
     """
     existing = latest_publication(rnd.id)
     if existing is not None and existing.status in (PublicationStatus.rendering, PublicationStatus.notice,
