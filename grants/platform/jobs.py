@@ -153,6 +153,30 @@ def progress(job: Job, percent: int) -> None:
     db.session.commit()
 
 
+def store_result(job: Job, data: bytes, filename: str) -> None:
+    """Store a job's result file (a download) and commit; a second run overwrites the same file."""
+    folder = current_app.config["JOB_RESULTS_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    name = f"job-{job.id}.bin"
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, os.path.join(folder, name))
+    job.result_path, job.result_name = name, filename
+    db.session.commit()
+
+
+def result_bytes(job: Job) -> bytes | None:
+    """A finished job's result file, or None."""
+    if job.status != DONE or not job.result_path:
+        return None
+    try:
+        with open(os.path.join(current_app.config["JOB_RESULTS_FOLDER"], job.result_path), "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+
+
 def _pending(job_id: int, delay: float = 0) -> None:
     g.setdefault("jobs_pending", []).append((job_id, delay))
 
@@ -385,8 +409,11 @@ def init_app(app) -> None:
     app.config.setdefault("JOBS_STALE_SECONDS", 300)
     app.config.setdefault("JOBS_LOST_SECONDS", 120)
     app.config.setdefault("JOBS_BACKOFF_SCALE", 1.0)  # tests shrink the retry delays
-    app.config.setdefault("JOB_RESULTS_FOLDER", os.path.join(app.instance_path, "job-results"))
+    app.config.setdefault("JOB_RESULTS_FOLDER", os.path.join(app.config["PDF_FOLDER"], "job-results"))
     _install_listeners()
+    from grants.platform import reminders  # noqa: F401  (registers its job and its schedule)
+
+    reminders.discover()
     app.extensions["grants_jobs"] = Queue(app)
     @app.teardown_appcontext
     def _dispatch(exc):

@@ -51,6 +51,7 @@ VIEW_MODULES = (
     "grants.publication.public_views",
     "grants.publication.applicant_views",
     "grants.dashboards.views",
+    "grants.background.views",
 )
 
 

@@ -70,6 +70,24 @@ def app(database_url, tmp_path, queue_url):
         db.engine.dispose()
 
 
+@pytest.fixture
+def inprocess_app(database_url, tmp_path):
+    """An app whose jobs run at hand-over in this process (``QUEUE_URL=immediate``): for tests of what a
+    job does (the clock can be frozen here, not in a worker); a module uses it as its ``app``."""
+    from grants import create_app
+    from grants.extensions import db
+    from tests.conftest import _empty_tables
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "UPLOAD_FOLDER": str(tmp_path / "uploads"), "PDF_FOLDER": str(tmp_path / "pdfs"),
+                      "RATELIMIT_STORAGE_URI": "memory://", "QUEUE_URL": "immediate"})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables(db)
+        db.engine.dispose()
+
+
 class Workers:
     """Worker processes for one test: ``start()``, ``kill9()``, ``stop()``; all stopped at the end."""
 
