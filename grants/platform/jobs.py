@@ -19,8 +19,9 @@ How it fits together
   "running". ``recover()`` (run by every worker on start and every minute by the schedule) puts back
   to "waiting" and re-enqueues: jobs claimed by a process on this host that no longer exists, jobs
   whose heartbeat (every ``JOBS_HEARTBEAT_SECONDS`` while running) is older than
-  ``JOBS_STALE_SECONDS`` (a worker on another machine), and waiting jobs not taken for
-  ``JOBS_LOST_SECONDS`` (an enqueue lost between a web worker's commit and its hand-over to Huey).
+  ``JOBS_STALE_SECONDS`` (a worker on another machine), and, when the queue holds no message, waiting
+  jobs not taken for ``JOBS_LOST_SECONDS`` (an enqueue lost between a web worker's commit and its
+  hand-over to Huey).
   A duplicate message is harmless: the claim lets one through.
 
 Backends (``QUEUE_URL``, env ``GRANTS_QUEUE_URL``): ``sqlite:///path`` (the default: a file in the
@@ -312,6 +313,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _queue_idle() -> bool:
+    try:
+        return current_app.extensions["grants_jobs"].pending_messages() == 0
+    except Exception:  # the queue cannot be reached: nothing can be handed over anyway
+        return False
+
+
 def recover(now=None) -> int:
     """Re-enqueue the jobs a dead worker or a lost hand-over left behind; returns how many."""
     cfg = current_app.config
@@ -333,10 +341,13 @@ def recover(now=None) -> int:
             job.run_at = now
             _pending(job.id)
             count += 1
+    # Waiting jobs nobody took: only when the queue is idle (no message pending) are they surely lost;
+    # behind a backlog they are just queued, and re-enqueueing them every minute would grow the backlog.
     lost_before = now - timedelta(seconds=cfg["JOBS_LOST_SECONDS"])
-    for job_id in db.session.scalars(select(Job.id).where(Job.status == WAITING, Job.run_at < lost_before)).all():
-        _pending(job_id)  # a duplicate of a queued message is harmless (one claim wins)
-        count += 1
+    if _queue_idle():
+        for job_id in db.session.scalars(select(Job.id).where(Job.status == WAITING, Job.run_at < lost_before)).all():
+            _pending(job_id)  # a duplicate of a queued message is harmless (one claim wins)
+            count += 1
     db.session.commit()
     dispatch_ready()
     return count

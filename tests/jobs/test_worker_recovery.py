@@ -112,3 +112,22 @@ def test_a_web_worker_recycled_right_after_publishing_loses_nothing(app, make, w
     workers.start()
     wait_for(lambda: _state(app, pub_id)[3], timeout=90, what="PDF rendered by the job worker")
     assert _state(app, pub_id)[0] == "done" and _state(app, pub_id)[4] == PublicationStatus.notice
+
+
+def test_a_lost_hand_over_is_re_enqueued_only_when_the_queue_is_idle(app, make, queue_url):
+    """A job committed but never handed to the queue (the web worker died in between) is found by the
+    sweep once it is older than JOBS_LOST_SECONDS and the queue holds no message; behind a backlog it
+    is left alone (its message is simply queued)."""
+    from datetime import timedelta
+
+    from grants.models import utcnow
+    from grants.platform import jobs
+
+    queue = app.extensions["grants_jobs"]
+    with app.app_context():
+        job = Job(kind="reminders.scan", status="waiting", run_at=utcnow() - timedelta(minutes=5), error="")
+        db.session.add(job)
+        db.session.commit()  # as if the process stopped here: no hand-over
+        assert queue.pending_messages() == 0
+        assert jobs.recover() == 1 and queue.pending_messages() == 1  # handed over now
+        assert jobs.recover() == 0 and queue.pending_messages() == 1  # a queued message: no duplicate
