@@ -1,4 +1,4 @@
-# Two commands: `make run` (serve the demo on http://127.0.0.1:5000) and `make test` (everything).
+# Two commands: `make run` (serve the demo on http://127.0.0.1:5000, with a job worker) and `make test` (everything).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -9,8 +9,8 @@ STAMP  := $(VENV)/.installed
 
 run: setup db
 	@$(FLASK) seed-demo --if-empty
-	@echo "Serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
-	@$(PY) run.py
+	@echo "Serving on http://127.0.0.1:5000 with a job worker (Ctrl+C stops both)"
+	@scripts/run-dev.sh
 
 test: setup-test
 	@scripts/ensure-postgres.sh
@@ -37,7 +37,7 @@ i18n: $(STAMP)
 db: setup
 	@$(FLASK) db upgrade
 
-serve-prod: setup   ## gunicorn + PostgreSQL + Redis, as in production (secure cookies: use http://127.0.0.1:8000)
+serve-prod: setup   ## gunicorn + job workers + PostgreSQL + Redis (rate limits, job queue), as in production (secure cookies: use http://127.0.0.1:8000)
 	@scripts/serve-prod.sh
 
 benchmarks: setup   ## every benchmarks/bench_*.py (each prints PASS/FAIL); fails when any fails

@@ -1,8 +1,8 @@
 """gunicorn settings for production: ``gunicorn -c gunicorn.conf.py run:app``.
 
 Every value can be overridden with the environment (GUNICORN_WORKERS, GUNICORN_BIND, ...).
-PDF rendering runs in separate worker processes (grants.platform.pdf) and long award lists render in the
-background, so no request needs more than a few seconds; the timeout leaves room above that.
+PDF rendering runs in separate worker processes (grants.platform.pdf) and long award lists render on the
+job queue (grants.platform.jobs, `flask worker`), so no request needs more than a few seconds; the timeout leaves room above that.
 """
 
 import multiprocessing

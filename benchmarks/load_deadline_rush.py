@@ -20,7 +20,11 @@ What it does, self-contained (no pytest):
    the run; each expert opens each assigned review, saves a draft, then submits;
 4. prints requests/s, p50/p95/p99 latency, errors (must be 0), then checks IN THE DATABASE that
    every submission that got its success response is there and complete: "lost: 0";
-5. stops gunicorn and drops the database (also after a failure).
+5. runs ``--job-workers`` (default 2) ``flask worker`` processes beside gunicorn on the job queue
+   (Redis db 2, else a SQLite file): every receipt mail of a submission is a job. After the load it
+   waits (up to 2 minutes) for the queue to drain and prints jobs enqueued, done, failed, still open
+   and the longest wait from enqueue to start (failed or still open jobs fail the run);
+6. stops gunicorn and the workers and drops the database (also after a failure).
 
 Only 127.0.0.1 is ever a target. Exit status 1 when errors or lost submissions are found.
 """
@@ -52,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("GRANTS_LOAD_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = "redis://127.0.0.1:6379/15"
+QUEUE_REDIS = "redis://127.0.0.1:6379/2"  # the job queue during the rush (flushed first)
 PASSWORD = "Deadline-Rush-Load-2026"  # noqa: S105  (throwaway accounts in a throwaway database)
 ELIGIBLE = 100
 PER_PROPOSAL = 3
@@ -276,6 +281,27 @@ def phase_verify(name: str, acknowledged_path: str, upload_folder: str) -> None:
 
 # ====================================================================== the load run (gevent)
 
+def phase_queue(name: str) -> None:
+    """Print the job queue's figures as JSON: enqueued, done, failed, still open, longest wait (s)."""
+    os.environ["DATABASE_URL"] = _db_url(name)
+    from sqlalchemy import func, select
+
+    from grants import create_app
+    from grants.extensions import db
+    from grants.models import Job
+
+    app = create_app()
+    with app.app_context():
+        counts = dict(db.session.execute(select(Job.status, func.count(Job.id)).group_by(Job.status)).all())
+        waits = [(s - c).total_seconds() for c, s in db.session.execute(
+            select(Job.created_at, Job.started_at).where(Job.started_at.is_not(None), Job.attempts == 1)).all()]
+        kinds = dict(db.session.execute(select(Job.kind, func.count(Job.id)).group_by(Job.kind)).all())
+    print(json.dumps({"enqueued": sum(counts.values()), "done": counts.get("done", 0),
+                      "failed": counts.get("failed", 0),
+                      "open": counts.get("waiting", 0) + counts.get("running", 0),
+                      "longest_wait": max(waits, default=0.0), "kinds": kinds}))
+
+
 def _csrf(html: str) -> str | None:
     m = _CSRF.search(html)
     return (m.group(1) or m.group(2)) if m else None
@@ -460,6 +486,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200, help="NGOs (default 200)")
     parser.add_argument("--reviewers", type=int, default=30, help="experts (default 30)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument("--job-workers", type=int, default=2, help="job worker processes (default 2)")
     parser.add_argument("--keep-log", action="store_true", help="keep the work folder with gunicorn's log")
     args = parser.parse_args()
 
@@ -476,7 +503,13 @@ def main() -> int:
     env.update({"DATABASE_URL": _db_url(name), "SECRET_KEY": secrets.token_urlsafe(48),
                 "UPLOAD_FOLDER": str(uploads_dir), "PDF_FOLDER": str(pdfs_dir), "GRANTS_INSTANCE_PATH": str(instance),
                 "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(args.workers),
-                "RATELIMIT_STORAGE_URI": REDIS if redis_ok else "memory://"})
+                "RATELIMIT_STORAGE_URI": REDIS if redis_ok else "memory://",
+                # the job queue (receipts and other mails): Redis db 2 when Redis answers, else a SQLite file
+                "GRANTS_QUEUE_URL": QUEUE_REDIS if redis_ok else f"sqlite:///{instance / 'jobs.sqlite'}"})
+    if redis_ok:
+        import redis
+
+        redis.Redis.from_url(QUEUE_REDIS).flushdb()
     print(f"deadline rush: {args.users} NGOs + {args.reviewers} experts for {args.duration:.0f} s against "
           f"gunicorn ({args.workers} workers) + PostgreSQL database {name} on {base}")
     print("settings: development mode (GRANTS_ENV unset) with a random SECRET_KEY — production mode requires "
@@ -484,6 +517,7 @@ def main() -> int:
     print(f"rate limits: {'Redis ' + REDIS if redis_ok else 'in memory (Redis not reachable)'}; "
           "only failed sign-ins count, so no simulated user is throttled")
     gunicorn = None
+    job_workers: list[subprocess.Popen] = []
     code = 1
     _phase("create", name, env=env)
     try:
@@ -496,6 +530,11 @@ def main() -> int:
         print(f"seeded in {time.monotonic() - t0:.1f} s: {len(plan['ngos'])} drafts, "
               f"{sum(len(r['proposals']) for r in plan['reviewers'])} assignments; call closes in "
               f"{(args.duration + 180) / 60:.1f} min")
+        for n in range(args.job_workers):
+            with open(work / f"worker-{n}.log", "wb") as wlog:
+                job_workers.append(subprocess.Popen(  # noqa: S603  # nosec B603
+                    [str(VENV_BIN / "flask"), "--app", "run", "worker", "--workers", "2"], cwd=ROOT, env=env,
+                    stdout=wlog, stderr=subprocess.STDOUT))
         log = open(work / "gunicorn.log", "wb")  # noqa: SIM115  (closed below)
         gunicorn = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "run:app"],  # noqa: S603  # nosec B603
                                     cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -520,6 +559,12 @@ def main() -> int:
                             if "Traceback" in line or '" 500 ' in line)
         check = json.loads(_phase("verify", name, str(work / "acknowledged.json"), str(uploads_dir), env=env)
                            .strip().splitlines()[-1])
+        drain_started = time.monotonic()
+        while True:  # let the workers finish what the rush enqueued (bounded)
+            queue = json.loads(_phase("queue", name, env=env).strip().splitlines()[-1])
+            if queue["open"] == 0 or time.monotonic() - drain_started > 120:
+                break
+            time.sleep(2)
         errors = stats["failures"]
         lost = len(check["lost"]) + len(check["incomplete"]) + check["duplicate_numbers"] + check["reviews_missing"]
         print(f"ran {stats['elapsed']:.1f} s: {stats['requests']} requests, {stats['rps']:.1f} requests/s")
@@ -536,8 +581,20 @@ def main() -> int:
         print(f"lost: {lost}" + (f" (not stored: {check['lost'][:5]}, incomplete: {check['incomplete'][:5]}, "
                                  f"duplicate numbers: {check['duplicate_numbers']}, "
                                  f"reviews missing: {check['reviews_missing']})" if lost else ""))
-        code = 0 if errors == 0 and lost == 0 and server_errors == 0 else 1
+        print(f"job queue ({args.job_workers} worker processes): enqueued {queue['enqueued']}, done {queue['done']}, "
+              f"failed {queue['failed']}, still open {queue['open']} after {time.monotonic() - drain_started:.0f} s "
+              f"of drain; longest wait {queue['longest_wait']:.1f} s; by kind {queue['kinds']}")
+        code = 0 if errors == 0 and lost == 0 and server_errors == 0 and queue["failed"] == 0 and \
+            queue["open"] == 0 else 1
     finally:
+        for proc in job_workers:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in job_workers:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         if gunicorn is not None and gunicorn.poll() is None:
             gunicorn.send_signal(signal.SIGTERM)
             gunicorn.wait(30)
@@ -561,6 +618,8 @@ def phase_main(argv: list[str]) -> None:
         phase_seed(name, folder, out, int(users), int(reviewers), float(deadline))
     elif phase == "verify":
         phase_verify(*rest)
+    elif phase == "queue":
+        phase_queue(rest[0])
     else:
         raise SystemExit(f"unknown phase {phase}")
 

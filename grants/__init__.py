@@ -59,7 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from grants.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from grants.platform import errors, mail, security_headers, templating
+    from grants.platform import errors, jobs, mail, security_headers, templating
     from grants.platform.i18n import select_locale
 
     db.init_app(app)
@@ -80,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     web.init_app(app)
 
+    jobs.init_app(app)
     mail.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)

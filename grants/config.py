@@ -71,6 +71,13 @@ def from_environment() -> dict:
             out[key] = env[key]
     if "MAIL_PORT" in env:
         out["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if "GRANTS_QUEUE_URL" in env:
+        out["QUEUE_URL"] = env["GRANTS_QUEUE_URL"]
+    for key in ("JOBS_STALE_SECONDS", "JOBS_LOST_SECONDS", "JOBS_HEARTBEAT_SECONDS"):
+        if key in env:
+            out[key] = int(env[key])
+    if "JOBS_BACKOFF_SCALE" in env:
+        out["JOBS_BACKOFF_SCALE"] = float(env["JOBS_BACKOFF_SCALE"])
     if "REDIS_URL" in env:
         out["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
     if "RATELIMIT_STORAGE_URI" in env:

@@ -103,6 +103,8 @@ def app(database_url, tmp_path):
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "PDF_FOLDER": str(tmp_path / "pdfs"),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # jobs run at hand-over (tests of what jobs do); tests/jobs runs real workers on both queues
+        "QUEUE_URL": "immediate",
     })
     yield app
     with app.app_context():

@@ -28,6 +28,7 @@ from grants.models.enums import (
     ScreeningOutcome,
     Stage,
 )
+from grants.models.jobs import Job, OutboxMail, ReminderSent
 from grants.models.proposals import (
     ActivityRow,
     Attachment,
@@ -72,11 +73,13 @@ __all__ = [
     "Category",
     "ConflictDeclaration",
     "District",
+    "Job",
     "Objection",
     "ObjectionStatus",
     "OneTimeToken",
     "OrgType",
     "Organization",
+    "OutboxMail",
     "OutcomeRow",
     "Proposal",
     "ProposalEvent",
@@ -88,6 +91,7 @@ __all__ = [
     "ReviewerScale",
     "ScoreAggregate",
     "ScoreState",
+    "ReminderSent",
     "ReviewStatus",
     "ReviewerAffiliation",
     "RoadshowSlot",

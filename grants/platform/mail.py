@@ -1,30 +1,45 @@
-"""Outgoing mail: queued during a request, sent only after the transaction commits.
+"""Outgoing mail, through the outbox and the job queue.
+
+``queue(to, subject, body)`` writes the mail, in the recipient's language, as a ``mail_outbox`` row in
+the caller's transaction (an action that rolls back sends nothing) and enqueues a ``mail.send`` job,
+handed to the queue after the commit. The job sends it, retrying with back-off (1, 2, 4, 8, 16
+minutes); a mail that still fails is marked failed and listed on the admins' background-work page,
+never dropped. A sent row is never sent again, so a job that runs twice sends one mail; each mail
+carries a Message-ID made from its outbox id, so even a resend after a crash between the server's
+acceptance and our commit is recognisable as the same mail.
 
 Without MAIL_SERVER the message is written to the log (the development and demo setting).
-A failed send is logged and never undoes the action that caused it.
 """
 
 from __future__ import annotations
 
 import smtplib
+import socket
 from email.message import EmailMessage
 
-from flask import current_app, g
-from sqlalchemy import event
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from grants.extensions import db
+from grants.models import OutboxMail, utcnow
+from grants.platform import jobs
 
 
-def queue(to: str, subject, body) -> None:
+def queue(to: str, subject, body) -> OutboxMail:
     """Queue a mail; lazy strings (``lazy_gettext``) are written in the recipient's language."""
     from flask_babel import force_locale
 
     with force_locale(locale_for(to)):
         subject, body = str(subject), str(body)
-    g.setdefault("mail_pending", []).append((to, subject, body))
+    row = OutboxMail(to=to, subject=subject[:500], body=body, status="pending", attempts=0, last_error="",
+                     created_at=utcnow())
+    db.session.add(row)
+    db.session.flush()
+    jobs.enqueue("mail.send", {"outbox_id": row.id}, key=f"mail:{row.id}")
+    return row
 
 
-def _send(to: str, subject: str, body: str) -> None:
+def _send(to: str, subject: str, body: str, message_id: str) -> None:
     cfg = current_app.config
     if not cfg.get("MAIL_SERVER"):
         current_app.logger.info("MAIL to=%s subject=%s\n%s", to, subject, body)
@@ -36,46 +51,41 @@ def _send(to: str, subject: str, body: str) -> None:
     msg["From"] = cfg["MAIL_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
+    msg["Message-ID"] = message_id
     msg.set_content(body)
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
         smtp.send_message(msg)
 
 
-_listening = False
+def _mark_failed(job) -> None:
+    row = db.session.get(OutboxMail, job.args.get("outbox_id"))
+    if row is not None and row.status != "sent":
+        row.status = "failed"
 
 
-def _install_listeners() -> None:
-    """Once per process: every app shares the one ``db.session`` factory."""
-    global _listening
-    if _listening:
-        return
-    _listening = True
-
-    @event.listens_for(db.session, "after_commit")
-    def _committed(session):
-        from flask import has_app_context
-
-        if has_app_context() and "mail_pending" in g:
-            g.setdefault("mail_ready", []).extend(g.pop("mail_pending"))
-
-    @event.listens_for(db.session, "after_soft_rollback")
-    def _rolled_back(session, previous_transaction):
-        from flask import has_app_context
-
-        if has_app_context() and previous_transaction.parent is None:
-            g.pop("mail_pending", None)
+@jobs.handler("mail.send", label=_l("Send a mail"), max_attempts=6, backoff=60, on_failure=_mark_failed)
+def send_job(job) -> None:
+    row = db.session.get(OutboxMail, job.args["outbox_id"])
+    if row is None or row.status == "sent":
+        return  # already sent (the job ran twice): one mail
+    row.attempts += 1
+    row.status = "pending"
+    db.session.commit()
+    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2] or socket.gethostname()
+    try:
+        _send(row.to, row.subject, row.body, f"<outbox-{row.id}@{domain}>")
+    except Exception as exc:
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        db.session.commit()
+        raise
+    row.status = "sent"
+    row.sent_at = utcnow()
+    row.last_error = ""
+    db.session.commit()
 
 
 def init_app(app) -> None:
-    _install_listeners()
-
-    @app.teardown_appcontext
-    def _flush(exc):
-        for to, subject, body in g.pop("mail_ready", []):
-            try:
-                _send(to, subject, body)
-            except Exception:  # a failed mail never undoes the action
-                app.logger.exception("sending mail to %s failed", to)
+    """Nothing to set up any more: the outbox and the job queue (``grants.platform.jobs``) do the work."""
 
 
 def locale_for(email: str) -> str:

@@ -53,6 +53,7 @@ VIEW_MODULES = (
     "grants.dashboards.views",
     "grants.agreements.views_admin",
     "grants.agreements.views_applicant",
+    "grants.background.views",
 )
 
 

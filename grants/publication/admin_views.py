@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -63,8 +63,14 @@ def _status_payload(publication: Publication | None) -> dict:
         done = bool(publication.final_pdf_sha256) or bool(publication.error)
     else:
         done = publication.status != PublicationStatus.rendering
-    return {"status": publication.status.value, "progress": publication.progress, "done": done,
-            "error": bool(publication.error)}
+    job = rendering.render_job_of(publication)
+    payload = {"status": publication.status.value, "progress": publication.progress, "done": done,
+               "error": bool(publication.error)}
+    if job is not None:  # the render's progress, from its job
+        payload.update(progress=job.progress, job=job.status, attempts=job.attempts, job_id=job.id)
+        if job.status == "waiting" and job.attempts:
+            payload["retrying"] = True
+    return payload
 
 
 @bp.route("/rounds/<int:round_id>/publication")
@@ -110,8 +116,8 @@ def publication_publish(round_id: int):
         db.session.rollback()
         refusals.flash_refusal(exc)
         return redirect(url_for("admin.publication", round_id=rnd.id))
+    rendering.enqueue_render(pub, "notice", spec)
     db.session.commit()
-    rendering.start_render(current_app._get_current_object(), pub.id, "notice", spec)
     flash(_("Published: the notice period runs from %(start)s to %(end)s. The PDF is being prepared.",
             start=pub.notice_start.isoformat(), end=pub.notice_end.isoformat()), "success")
     return redirect(url_for("admin.publication", round_id=rnd.id))
@@ -127,8 +133,8 @@ def publication_retry(round_id: int):
         db.session.rollback()
         refusals.flash_refusal(exc, "warning")
         return redirect(url_for("admin.publication", round_id=rnd.id))
+    rendering.enqueue_render(pub, kind, spec)
     db.session.commit()
-    rendering.start_render(current_app._get_current_object(), pub.id, kind, spec)
     flash(_("The PDF is being prepared again."), "success")
     return redirect(url_for("admin.publication", round_id=rnd.id))
 
@@ -143,8 +149,8 @@ def publication_finalise(round_id: int):
         db.session.rollback()
         flash(_("The list cannot be made final: %(reason)s", reason=refusals.message(exc)), "error")
         return redirect(url_for("admin.publication", round_id=rnd.id))
+    rendering.enqueue_render(pub, "final", spec)
     db.session.commit()
-    rendering.start_render(current_app._get_current_object(), pub.id, "final", spec)
     flash(_("The award list is final. The final PDF is being prepared; the organizations have been notified."),
           "success")
     return redirect(url_for("admin.publication", round_id=rnd.id))

@@ -198,7 +198,7 @@ def rows_total(rows: list[dict]) -> Decimal:
 
 
 def render_spec(rnd: Round, *, title, day: date, rows: list[dict], audit_head: str | None) -> dict:
-    """Everything the renderer needs, as plain data (handed to the background thread).
+    """Everything the renderer needs, as plain data (the render job's arguments).
 
     An official document: the title and the date are in the round's official language
     (``locale``), and so is everything ``list_context`` adds."""
@@ -277,7 +277,7 @@ def visible_rows(publication: Publication) -> list[dict]:
 def publish(rnd: Round, *, today: date | None = None) -> tuple[Publication, dict]:
     """Freeze the current awards and open an N-working-day 公示; returns (publication, render spec).
 
-    The caller commits, then calls ``rendering.start_render(app, publication.id, "notice", spec)``.
+    The caller enqueues the render (``rendering.enqueue_render(publication, "notice", spec)``) and commits.
     """
     existing = latest_publication(rnd.id)
     if existing is not None and existing.status in (PublicationStatus.rendering, PublicationStatus.notice,

@@ -39,6 +39,7 @@ from grants.models import (
     Award,
     Base,
     ConflictDeclaration,
+    Job,
     OneTimeToken,
     ProposalStatus,
     Publication,
@@ -108,6 +109,8 @@ ROUTES: dict[str, list[dict]] = {
     "admin.dashboard": [{}],
     "admin.overview": [{}],
     "admin.organizations": [{}],
+    "admin.background": [{}],
+    "admin.background_download": [{"job_id": "job_id"}],
     "admin.reviewers": [{}],
     "admin.reviewer_new": [{}],
     "admin.rounds": [{}],
@@ -215,6 +218,14 @@ def build(make, app) -> dict[str, int | str]:
         publication.xlsx_path = "list.xlsx"
         publication.final_pdf_path = "final.pdf"
         publication.final_pdf_sha256 = pdf.sha256_hex(uploads.tiny_pdf())
+        # a finished export job with its result file (the background-work page's download)
+        export_job = Job(kind="export.proposals", args={"round_id": world.round_id}, status="done", attempts=1,
+                         error="", result_path="job-walk.bin", result_name="proposals.xlsx")
+        session.add(export_job)
+        session.flush()
+        ids["job_id"] = export_job.id
+        Path(app.config["JOB_RESULTS_FOLDER"]).mkdir(parents=True, exist_ok=True)
+        (Path(app.config["JOB_RESULTS_FOLDER"]) / "job-walk.bin").write_bytes(b"PK\x03\x04 result")
         # round A: the drawn roadshow, the first project on stage, the judge's submitted score
         rnd_a = session.get(Round, world.round_id)
         on_stage = ids["award_proposal_id"]

@@ -34,6 +34,7 @@ from flask import url_for
 from grants.extensions import db
 from grants.models import (
     Assignment,
+    Job,
     OneTimeToken,
     ProposalStatus,
     Publication,
@@ -166,6 +167,12 @@ EXPECT: dict[str, object] = {
     "admin.publication_status": ADMIN,
     "admin.publication_publish": ADMIN,
     "admin.publication_retry": ADMIN,
+    "admin.background": ADMIN,
+    "admin.background_retry": ADMIN,
+    "admin.background_download": ADMIN,
+    "admin.export_proposals": ADMIN,
+    "admin.export_score_matrix": ADMIN,
+    "admin.export_score_sheets": ADMIN,
     "admin.publication_finalise": ADMIN,
     "admin.objections": ADMIN,
     "admin.objection_detail": ADMIN,
@@ -287,7 +294,16 @@ def furnish(world, make, app) -> None:
                               scores={"presentation": "25", "feasibility": "30", "qa": "25"}, comments={},
                               veto_answers={}, bonus={}, total=Decimal("80"), submitted_at=utcnow()))
         db.session.commit()
-    world.ids |= {"set_password_token": token, "reset_password_token": reset, "undeclared_id": undeclared.id}
+        result_job = Job(kind="mail.send", args={"outbox_id": 0}, status="done", attempts=1, error="",
+                         result_path="job-result-matrix.bin", result_name="result.xlsx")
+        db.session.add(result_job)
+        db.session.commit()
+        job_id = result_job.id
+        results = Path(app.config["JOB_RESULTS_FOLDER"])
+        results.mkdir(parents=True, exist_ok=True)
+        (results / "job-result-matrix.bin").write_bytes(sheet)
+    world.ids |= {"set_password_token": token, "reset_password_token": reset, "undeclared_id": undeclared.id,
+                  "job_id": job_id}
 
 
 def url_for_cell(app, world, endpoint: str, rule) -> str:

@@ -5,7 +5,7 @@ languages besides the one given in ``name`` / ``issuer`` / ``description``:
 ``{"name": {"zh_Hans": "...", "en": "..."}}``. Pages fall back to the text as given.
 
 Revision ID: 0004_labels
-Revises: 0002_publication_final
+Revises: 0003_jobs
 Create Date: 2026-12-01 10:15:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004_labels'
-down_revision = '0002_publication_final'
+down_revision = "0003_jobs"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 Existing rounds print in Traditional Chinese, as they did before.
 
 Revision ID: 0005_round_language
-Revises: 0002_publication_final
+Revises: 0004_labels
 Create Date: 2026-12-01 10:20:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005_round_language'
-down_revision = '0002_publication_final'
+down_revision = "0004_labels"
 branch_labels = None
 depends_on = None
 

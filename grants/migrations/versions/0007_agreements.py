@@ -5,7 +5,7 @@ threshold), agreement (one per award), tranche, agreement_payment, agreement_fil
 budget_version, budget_change. Nothing existing is altered.
 
 Revision ID: 0007_agreements
-Revises: 0002_publication_final
+Revises: 0005_round_language
 Create Date: 2026-12-01 10:10:02.631645
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007_agreements'
-down_revision = '0002_publication_final'
+down_revision = "0005_round_language"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ its rows on its first change after this migration (until then the ranking comput
 raw reviews), so nothing is backfilled here (migrations never import the app).
 
 Revision ID: 0008_score_aggregates
-Revises: 0002_publication_final
+Revises: 0007_agreements
 Create Date: 2026-12-01 10:30:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008_score_aggregates'
-down_revision = '0002_publication_final'
+down_revision = "0007_agreements"
 branch_labels = None
 depends_on = None
 

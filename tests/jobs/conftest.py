@@ -1,0 +1,155 @@
+"""Fixtures for the job-queue tests: an app on a real Huey queue (SQLite file or Redis db 1), and
+real worker processes (``flask --app run worker``) that can be started, killed with SIGKILL and
+started again.
+
+``queue`` parametrizes over both queue backends the way ``backend`` parametrizes the databases.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grants import ROOT
+
+REDIS_URL = os.environ.get("GRANTS_TEST_REDIS", "redis://127.0.0.1:6379/1")
+REPORT = ROOT / "test-artifacts" / "jobs-report.txt"
+
+
+def report(line: str) -> None:
+    """Print a measured figure and append it to test-artifacts/jobs-report.txt."""
+    print(line)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    with REPORT.open("a", encoding="utf-8") as fh:
+        fh.write(line.rstrip("\n") + "\n")
+
+
+@pytest.fixture(params=["sqlite-queue", "redis-queue"])
+def queue_url(request, tmp_path):
+    if request.param == "sqlite-queue":
+        yield "sqlite:///" + str(tmp_path / "queue.sqlite")
+        return
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.ConnectionError as exc:  # the run fails, never skips
+        pytest.fail(f"Redis is required for the Redis queue tests and could not be reached: {exc}")
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def app(database_url, tmp_path, queue_url):
+    """The conftest app, but on a real queue: jobs wait for a worker process."""
+    from grants import create_app
+    from grants.extensions import db
+    from tests.conftest import _empty_tables
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "PDF_FOLDER": str(tmp_path / "pdfs"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "QUEUE_URL": queue_url,
+        "JOBS_BACKOFF_SCALE": 0.01,
+    })
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables(db)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def inprocess_app(database_url, tmp_path):
+    """An app whose jobs run at hand-over in this process (``QUEUE_URL=immediate``): for tests of what a
+    job does (the clock can be frozen here, not in a worker); a module uses it as its ``app``."""
+    from grants import create_app
+    from grants.extensions import db
+    from tests.conftest import _empty_tables
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "UPLOAD_FOLDER": str(tmp_path / "uploads"), "PDF_FOLDER": str(tmp_path / "pdfs"),
+                      "RATELIMIT_STORAGE_URI": "memory://", "QUEUE_URL": "immediate"})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables(db)
+        db.engine.dispose()
+
+
+class Workers:
+    """Worker processes for one test: ``start()``, ``kill9()``, ``stop()``; all stopped at the end."""
+
+    def __init__(self, app, tmp_path: Path):
+        self.app, self.tmp_path = app, tmp_path
+        self.procs: list[subprocess.Popen] = []
+        self.extra_env: dict[str, str] = {}
+
+    def env(self) -> dict[str, str]:
+        cfg = self.app.config
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GRANTS_", "FLASK_"))}
+        env.update({
+            "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"], "GRANTS_QUEUE_URL": cfg["QUEUE_URL"],
+            "PDF_FOLDER": cfg["PDF_FOLDER"], "UPLOAD_FOLDER": cfg["UPLOAD_FOLDER"],
+            "GRANTS_INSTANCE_PATH": str(self.tmp_path / "worker-instance"), "JOBS_BACKOFF_SCALE": "0.01",
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def start(self, threads: int = 1) -> subprocess.Popen:
+        log = open(self.tmp_path / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "run", "worker", "-w", str(threads)],
+            cwd=str(ROOT), env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        self.procs.append(proc)
+        return proc
+
+    def kill9(self, proc: subprocess.Popen) -> None:
+        """SIGKILL the worker and everything it started (its PDF render processes), and reap it."""
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+    def log(self, n: int = -1) -> str:
+        return (self.tmp_path / f"worker-{len(self.procs) + n if n < 0 else n}.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGINT)
+        for proc in self.procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+
+
+@pytest.fixture
+def workers(app, tmp_path):
+    control = Workers(app, tmp_path)
+    yield control
+    control.stop()
+
+
+def wait_for(predicate, timeout: float = 60, interval: float = 0.05, what: str = "condition"):
+    """Poll ``predicate`` (bounded) until it returns a truthy value, which is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what} not reached in {timeout} s"
+        time.sleep(interval)
