@@ -7,14 +7,12 @@ account the money goes to); it is shown to nobody but the owning NGO and admins.
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from grants.agreements import operations as ops
 from grants.models import Agreement
-from grants.platform import numbers
+from grants.platform import i18n, numbers, pdf
 from grants.platform.i18n import BUDGET_CATEGORY_LABELS
 from grants.publication import award_list
 from grants.publication import operations as publication_ops
@@ -27,8 +25,8 @@ def condition_label(condition: str) -> str:
             "final": _("after passing the final evaluation")}.get(condition, condition)
 
 
-def pdf_context(agreement: Agreement) -> dict:
-    """Plain data for templates/agreements/pdf/agreement.html (call inside the agreement's locale)."""
+def pdf_context(agreement: Agreement, locale: str) -> dict:
+    """Plain data for templates/agreements/pdf/agreement.html (call inside ``locale``, the document's language)."""
     proposal, org, rnd = agreement.proposal, agreement.organization, agreement.round
     version = ops.printed_budget(agreement)
     budget = ops.budget_of(version)
@@ -37,8 +35,8 @@ def pdf_context(agreement: Agreement) -> dict:
         "lang": "zh-Hans" if agreement.language == "zh_Hans" else "zh-Hant",
         "title": _("Grant agreement"),
         "number": agreement.number,
-        "issuer": rnd.issuer,
-        "round_name": rnd.name,
+        "issuer": i18n.label(rnd, "issuer", locale),
+        "round_name": i18n.label(rnd, "name", locale),
         "organization": org.name,
         "uscc": org.uscc,
         "address": org.address,
@@ -49,8 +47,8 @@ def pdf_context(agreement: Agreement) -> dict:
         "amount_plain": numbers.amount(agreement.amount),
         "period": (f"{proposal.start_date.isoformat()} — {proposal.end_date.isoformat()}"
                    if getattr(proposal, "start_date", None) and getattr(proposal, "end_date", None) else "—"),
-        "issued_on": publication_ops.chinese_date(agreement.issued_on),
-        "deadline": publication_ops.chinese_date(agreement.deadline),
+        "issued_on": publication_ops.document_date(agreement.issued_on, locale),
+        "deadline": publication_ops.document_date(agreement.deadline, locale),
         "tranches": [{"n": t.position + 1, "percent": numbers.plain(t.percent).rstrip("0").rstrip("."),
                       "condition": condition_label(t.condition), "amount": numbers.amount(t.amount)}
                      for t in agreement.tranches],
@@ -63,7 +61,7 @@ def pdf_context(agreement: Agreement) -> dict:
         "bank_account_name": agreement.bank_account_name or "—",
         "bank_name": agreement.bank_name or "—",
         "bank_account": agreement.bank_account or "—",
-        "countersigned_on": (publication_ops.chinese_date(agreement.countersigned_on)
+        "countersigned_on": (publication_ops.document_date(agreement.countersigned_on, locale)
                              if agreement.countersigned_on else ""),
         "verification_code": agreement.verification_code,
         "verify_url": verify_url,
@@ -71,12 +69,14 @@ def pdf_context(agreement: Agreement) -> dict:
     }
 
 
-def render_pdf(agreement: Agreement) -> bytes:
-    from grants.platform import pdf
+def document_locale(agreement: Agreement) -> str:
+    """An official document: in the language its template was set to, else the round's official language."""
+    return pdf.normalize_locale(agreement.language or agreement.round.official_language)
 
-    with force_locale(agreement.language or "zh_Hant"):
-        context = pdf_context(agreement)
-        return pdf.render_template_to_pdf(current_app.jinja_env, TEMPLATE, context)
+
+def render_pdf(agreement: Agreement) -> bytes:
+    locale = document_locale(agreement)
+    return pdf.render(TEMPLATE, lambda: pdf_context(agreement, locale), locale=locale)
 
 
 def filename(agreement: Agreement) -> str:

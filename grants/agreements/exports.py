@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from grants.models import Round
+from grants.platform import i18n
 from grants.platform.exports import DATE, MONEY, Column, Row, Sheet
 
 
@@ -40,5 +41,5 @@ def ledger_sheets(rnd: Round, rows, total) -> list[Sheet]:
             prow.append([r.agreement.number, _("Payment") if p.kind == "payment" else _("Refund"),
                          str(p.tranche.position + 1) if p.tranche is not None else "", p.amount, p.paid_on,
                          p.voucher_no, _("yes") if p.confirmed_at else ""])
-    preamble = [[rnd.issuer], [f"{rnd.name} · {_('Ledger')}"]]
+    preamble = [[i18n.label(rnd, "issuer")], [f"{i18n.label(rnd)} · {_('Ledger')}"]]
     return [Sheet(_("Ledger"), columns, out, preamble=preamble), Sheet(_("Payments"), payments, prow)]

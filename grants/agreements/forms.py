@@ -5,11 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
-    FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -17,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from grants.platform.forms import BaseForm, MoneyField
+from grants.platform.forms import BaseForm, DateField, IntegerField, MoneyField, RowForm, RowList
 from grants.platform.i18n import BUDGET_CATEGORY_LABELS
 
 CONDITION_CHOICES = [SelectChoice("signing", _l("On signing")),
@@ -28,10 +25,7 @@ CATEGORY_CHOICES = [SelectChoice(k, v) for k, v in BUDGET_CATEGORY_LABELS.items(
 SCHEDULE_ROWS = 5
 
 
-class TrancheRow(BaseForm):
-    class Meta:
-        csrf = False
-
+class TrancheRow(RowForm):
     percent = StringField(_l("Percent"), validators=[Optional(), Length(max=10)])
     condition = SelectField(_l("When due"), choices=[SelectChoice("", "—"), *CONDITION_CHOICES], validators=[Optional()])
 
@@ -43,7 +37,7 @@ class TemplateForm(BaseForm):
                                   validators=[InputRequired()])
     duties = TextAreaField(_l("Reporting duties and due dates"), validators=[InputRequired(), Length(max=10_000)])
     terms = TextAreaField(_l("Breach and refund terms"), validators=[InputRequired(), Length(max=10_000)])
-    schedule = FieldList(FormField(TrancheRow), min_entries=SCHEDULE_ROWS, max_entries=SCHEDULE_ROWS)
+    schedule = RowList(FormField(TrancheRow), min_entries=SCHEDULE_ROWS, max_entries=SCHEDULE_ROWS)
 
 
 class BankForm(BaseForm):
