@@ -14,7 +14,7 @@ from grants.agreements import operations as ops
 from grants.agreements import operations_money as money
 from grants.extensions import db
 from grants.models import Agreement, AgreementFile, AgreementStatus, Payment, Role
-from grants.platform import downloads, localtime, permissions, uploads
+from grants.platform import downloads, localtime, numbers, permissions, uploads
 from grants.platform.i18n import BUDGET_CATEGORY_LABELS
 from grants.rules import agreements as rules
 from grants.rules.refusal import Refusal
@@ -78,7 +78,8 @@ def forms_for(agreement: Agreement, audience: str, given: dict) -> dict:
 
 
 def tranche_choices(agreement: Agreement) -> list[SelectChoice]:
-    return [SelectChoice(t.id, f"{t.position + 1}. {documents.condition_label(t.condition)} ({t.amount})")
+    return [SelectChoice(t.id, _l("Tranche %(n)s, %(condition)s: %(amount)s", n=t.position + 1,
+                                  condition=documents.condition_label(t.condition), amount=numbers.money(t.amount)))
             for t in agreement.tranches]
 
 
