@@ -53,6 +53,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the phases import this checkout's grants (not another install's)
 VENV_BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("GRANTS_LOAD_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = "redis://127.0.0.1:6379/15"
