@@ -282,8 +282,11 @@ def _changed(obj, attrs) -> bool:
 
 
 def _was_submitted(obj) -> bool:
+    """Submitted before or after this change -- or unknown (status not loaded, e.g. expired by a commit): a
+    mark too many costs one refresh, a mark too few would leave the figures stale."""
     hist = inspect(obj).attrs.status.history
-    return ReviewStatus.submitted in (*hist.added, *hist.unchanged, *hist.deleted)
+    values = (*hist.added, *hist.unchanged, *hist.deleted)
+    return not values or ReviewStatus.submitted in values
 
 
 def _collect(session: Session, _flush_context, _instances) -> None:

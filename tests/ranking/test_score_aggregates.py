@@ -162,6 +162,17 @@ def test_review_revised(app, make):
     assert_fresh(app, rid_round)
 
 
+def test_review_revised_after_its_status_expired(app, make):
+    """An object loaded in an earlier transaction (expired by its commit): changing only its total still counts."""
+    rid_round, ps, revs = _seed(app, make)
+    with app.app_context():
+        review = _review(revs[2], ps[3])
+        db.session.commit()  # expires every attribute, status included
+        review.total = Decimal("7")
+        db.session.commit()
+    assert_fresh(app, rid_round)
+
+
 def test_review_veto_changed(app, make):
     rid_round, ps, revs = _seed(app, make)
     with app.app_context():

@@ -180,7 +180,23 @@ def build(make, app, *, blind: bool = True, reveal_peer_scores: bool = False, se
         ids["assignment_id"] = db.session.scalar(select(Assignment.id).where(
             Assignment.proposal_id == p.id, Assignment.reviewer_id == users["rev"]))
     ids |= _agreements(app, rnd.id, {"mine": (p.id, org_a.id), "other": (other_sub.id, org_b.id)})
+    ids |= _background_job(app)
     return World(round_id=rnd.id, users=users, ids=ids)
+
+
+def _background_job(app) -> dict:
+    """A finished export job with a result file (the admin's background-work page and its download)."""
+    from grants.models import Job
+
+    with app.app_context():
+        job = Job(kind="mail.send", args={"outbox_id": 0}, status="done", attempts=1, error="",
+                  result_path="job-result-world.bin", result_name="result.xlsx")
+        db.session.add(job)
+        db.session.commit()
+        results = Path(app.config["JOB_RESULTS_FOLDER"])
+        results.mkdir(parents=True, exist_ok=True)
+        (results / "job-result-world.bin").write_bytes(b"PK\x03\x04 not a real workbook")
+        return {"job_id": job.id}
 
 
 BANK_ACCOUNT = SECRETS["bank_account"]  # only org A and admins may ever see it
