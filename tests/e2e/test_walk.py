@@ -148,7 +148,7 @@ def axe_summary(findings: list[dict]) -> list[str]:
                    for f in findings})
 
 
-@pytest.mark.timeout(900)  # a shared 2-core machine under load; about 3 minutes when it is quiet
+@pytest.mark.timeout(1800)  # a cap, not a target: about 3 minutes on a quiet 2-core machine, far more under load
 def test_walk_every_page_in_three_languages_and_two_viewports(app, live_server, browser):
     started = time.monotonic()
     out = run_walk(app, live_server, browser)
