@@ -65,6 +65,8 @@ def build_world(app) -> dict:
             Review.reviewer_id == reviewer.id, Review.stage == Stage.written,
             Review.status == ReviewStatus.submitted).order_by(Review.id)).first()
         waiting = [pid for pid in assigned if pid != done.proposal_id]
+        judged = db.session.scalars(select(Review.proposal_id).where(
+            Review.reviewer_id == reviewer.id, Review.stage == Stage.roadshow).order_by(Review.id)).first()
         submitted = db.session.scalars(select(Proposal.id).where(
             Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.submitted).order_by(Proposal.id)).first()
         eligible = db.session.scalars(select(Proposal.id).where(
@@ -80,7 +82,7 @@ def build_world(app) -> dict:
             "ngo_draft": mine.get(ProposalStatus.draft) or mine.get(ProposalStatus.returned),
             "ngo_submitted": mine.get(ProposalStatus.eligible) or mine.get(ProposalStatus.shortlisted),
             "ngo_shortlisted": mine.get(ProposalStatus.shortlisted),
-            "review_done": done.proposal_id, "review_id": done.id, "review_waiting": waiting[0],
+            "review_done": done.proposal_id, "judged": judged, "review_id": done.id, "review_waiting": waiting[0],
             "screen": submitted, "assign": eligible,
             "set_password": link.split("://", 1)[1].split("/", 1)[1],
         }
@@ -189,6 +191,7 @@ def pdfs(world: dict, state: str) -> list[Page]:
             Page("ngo", "ngo-proposal", f"/applicant/proposals/{w['ngo_submitted']}/pdf"),
             Page("reviewer", "reviewer-score-sheet", f"/reviewer/proposals/{w['review_done']}/score-sheet.pdf"),
             Page("reviewer", "reviewer-score-sheets", f"/reviewer/rounds/{r}/score-sheets.pdf"),
+            Page("reviewer", "judge-roadshow-sheet", f"/reviewer/rounds/{r}/roadshow/{w['judged']}/sheet.pdf"),
         ]
     if state == "notice":
         return [Page("public", "public-notice", f"/results/{r}/{w['publication']}/notice.pdf")]
