@@ -193,6 +193,14 @@ def current_rows(rnd: Round) -> list[dict]:
     return rows
 
 
+def rows_by_category(rows: list[dict]) -> list[tuple[str, list[dict], Decimal]]:
+    """[(category, its rows in rank order, their total)], categories in the order the rows give."""
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["category"], []).append(row)
+    return [(name, items, rows_total(items)) for name, items in groups.items()]
+
+
 def rows_total(rows: list[dict]) -> Decimal:
     return sum((Decimal(r["amount"]) for r in rows), Decimal(0))
 

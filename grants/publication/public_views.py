@@ -86,6 +86,7 @@ def results(round_id: int):
         mine = [(p, p.id in ids) for p in mine]
     return render_template(
         "publication/results.html", rnd=rnd, pub=pub, rows=rows, total=ops.rows_total(rows), rendering=rendering,
+        groups=ops.rows_by_category(rows),
         panel=ops.panel_names(rnd.id) if (pub is not None and rnd.publish_panel_names) else [],
         objections_open=ops.objection_window_open(pub), mine=mine,
         final_code=ops.final_code(pub) if pub is not None else None,
