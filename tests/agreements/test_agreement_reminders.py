@@ -208,3 +208,16 @@ def test_receipt_not_confirmed_reminder_after_5_days(app, make):
         rows = db.session.execute(select(ReminderSent.kind, ReminderSent.object_id, ReminderSent.occasion)).all()
         assert sorted(rows) == [("receipt_unconfirmed", unpaid_later, "5d")] * 2
         assert db.session.get(Payment, unpaid_later).confirmed_at is None
+
+
+def test_working_days_before_skips_holidays_and_counts_makeup_days():
+    from grants.rules import agreements as rules
+    from grants.rules import workdays
+
+    cal = workdays.default_calendar()
+    assert rules.working_days_before(DEADLINE, 1, cal) == date(2026, 10, 10)  # Saturday, a makeup working day
+    assert rules.working_days_before(DEADLINE, 3, cal) == date(2026, 10, 8)
+    assert rules.working_days_before(date(2026, 10, 8), 1, cal) == date(2026, 9, 30)  # over 國慶
+    assert rules.working_days_before(DEADLINE, 0, cal) == DEADLINE
+    for n in range(0, 12):  # the inverse of add_working_days
+        assert workdays.add_working_days(rules.working_days_before(DEADLINE, n, cal), n, cal) == DEADLINE
