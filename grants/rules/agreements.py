@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from grants.rules import workdays
@@ -51,6 +51,19 @@ def working_days_left(deadline: date, today: date, calendar: workdays.WorkCalend
     if today > deadline:
         return 0
     return workdays.working_days_between(today, deadline, calendar) + (1 if calendar.is_working_day(today) else 0)
+
+
+def working_days_before(day: date, n: int, calendar: workdays.WorkCalendar) -> date:
+    """The Nth working day strictly before ``day`` (``day`` itself never counts): the day a
+    "signing deadline in N working days" reminder falls on. ``n == 0`` returns ``day``."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    d = day
+    for _ in range(n):
+        d -= timedelta(days=1)
+        while not calendar.is_working_day(d):
+            d -= timedelta(days=1)
+    return d
 
 
 # --------------------------------------------------------------------------- bank details
