@@ -16,6 +16,7 @@ from sqlalchemy import select
 from grants.demo import seed as demo
 from grants.extensions import db
 from grants.models import (
+    Agreement,
     Assignment,
     Objection,
     ObjectionStatus,
@@ -71,6 +72,8 @@ def build_world(app) -> dict:
             Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.submitted).order_by(Proposal.id)).first()
         eligible = db.session.scalars(select(Proposal.id).where(
             Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.eligible).order_by(Proposal.id)).first()
+        agreement = db.session.scalars(select(Agreement.id).where(
+            Agreement.organization_id == ngo.organization_id).order_by(Agreement.id)).first()
         with app.test_request_context():
             from grants.accounts import operations as accounts_ops
 
@@ -78,7 +81,7 @@ def build_world(app) -> dict:
             link = accounts_ops.issue_password_link(newcomer)
             db.session.commit()
         return {
-            "round": rnd.id, "ngo_user": ngo.id, "reviewer": reviewer.id,
+            "round": rnd.id, "ngo_user": ngo.id, "reviewer": reviewer.id, "ngo_agreement": agreement,
             "ngo_draft": mine.get(ProposalStatus.draft) or mine.get(ProposalStatus.returned),
             "ngo_submitted": mine.get(ProposalStatus.eligible) or mine.get(ProposalStatus.shortlisted),
             "ngo_shortlisted": mine.get(ProposalStatus.shortlisted),
@@ -96,12 +99,12 @@ def publish(app, world: dict) -> None:
     with app.test_request_context():
         rnd = db.session.get(Round, world["round"])
         pub, spec = ops.publish(rnd)
+        rendering.enqueue_render(pub, "notice", spec)
         db.session.commit()
         world["publication"] = pub.id
-        rendering.start_render(app, pub.id, "notice", spec)
-        rendering.wait_for_render(pub.id)
-        db.session.rollback()  # end the read transaction begun before the render's commit (SQLite snapshot)
-        pub = ops.latest_publication(rnd.id)
+    # the render job is handed to the queue when the context ends (tests: run there and then, in-process)
+    with app.test_request_context():
+        pub = ops.latest_publication(world["round"])
         assert pub.pdf_sha256 and pub.status == PublicationStatus.notice, (pub.status, pub.error)
         world["notice_sha256"] = pub.pdf_sha256
         objection = objections.file_objection(
@@ -124,10 +127,9 @@ def finalise(app, world: dict) -> None:
         objection.decision = "異議不成立。"
         pub = ops.latest_publication(world["round"])
         spec, _outcome = ops.finalise(pub, today=pub.notice_end + timedelta(days=1))
+        rendering.enqueue_render(pub, "final", spec)
         db.session.commit()
-        rendering.start_render(app, pub.id, "final", spec)
-        rendering.wait_for_render(pub.id)
-        db.session.rollback()
+    with app.test_request_context():
         assert ops.latest_publication(world["round"]).final_pdf_sha256, "the final list PDF was not rendered"
 
 
@@ -147,12 +149,16 @@ def pages(world: dict, state: str) -> list[Page]:
             ("roadshow", f"/admin/rounds/{r}/roadshow"), ("roadshow-host", f"/admin/rounds/{r}/roadshow/host"),
             ("allocation", f"/admin/rounds/{r}/allocation"), ("publication", f"/admin/rounds/{r}/publication"),
             ("work-calendar", "/admin/work-calendar"), ("password", "/account/password"),
+            ("background", "/admin/background"), ("agreements", f"/admin/rounds/{r}/agreements"),
+            ("agreement-template", f"/admin/rounds/{r}/agreements/template"),
+            ("agreement", f"/admin/agreements/{w['ngo_agreement']}"),
         ]
         ngo = [
             ("dashboard", "/applicant/"), ("proposal-edit", f"/applicant/proposals/{w['ngo_draft']}/edit"),
             ("attachments", f"/applicant/proposals/{w['ngo_draft']}/attachments"),
             ("proposal", f"/applicant/proposals/{w['ngo_submitted']}"),
             ("submitted", f"/applicant/proposals/{w['ngo_submitted']}/submitted"),
+            ("agreements", "/applicant/agreements"), ("agreement", f"/applicant/agreements/{w['ngo_agreement']}"),
         ]
         reviewer = [
             ("dashboard", "/reviewer/"), ("declaration", f"/reviewer/proposals/{w['review_waiting']}/declaration"),
@@ -161,7 +167,8 @@ def pages(world: dict, state: str) -> list[Page]:
             ("roadshow-judge", f"/reviewer/rounds/{r}/roadshow"),
         ]
         public = [("home", "/"), ("login", "/login"), ("register", "/register"), ("verify", "/verify"),
-                  ("set-password", "/" + w["set_password"]), ("not-found", "/no-such-page")]
+                  ("set-password", "/" + w["set_password"]), ("not-found", "/no-such-page"),
+                  ("forgot-password", "/forgot-password")]
     elif state == "notice":
         admin = [("publication", f"/admin/rounds/{r}/publication"), ("objections", f"/admin/rounds/{r}/objections"),
                  ("objection", f"/admin/objections/{w['objection']}")]
@@ -188,6 +195,7 @@ def pdfs(world: dict, state: str) -> list[Page]:
             Page("admin", "admin-score-sheet", f"/admin/reviews/{w['review_id']}/score-sheet.pdf"),
             Page("admin", "admin-reviewer-score-sheets", f"/admin/rounds/{r}/reviewers/{w['reviewer']}/score-sheets.pdf"),
             Page("admin", "admin-roadshow-order", f"/admin/rounds/{r}/roadshow/order.pdf"),
+            Page("ngo", "ngo-agreement", f"/applicant/agreements/{w['ngo_agreement']}/agreement.pdf"),
             Page("ngo", "ngo-proposal", f"/applicant/proposals/{w['ngo_submitted']}/pdf"),
             Page("reviewer", "reviewer-score-sheet", f"/reviewer/proposals/{w['review_done']}/score-sheet.pdf"),
             Page("reviewer", "reviewer-score-sheets", f"/reviewer/rounds/{r}/score-sheets.pdf"),
