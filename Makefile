@@ -16,7 +16,7 @@ test: setup-test
 	@scripts/ensure-postgres.sh
 	$(VENV)/bin/ruff check grants tests benchmarks scripts run.py
 	$(VENV)/bin/bandit -q -c pyproject.toml -r grants -ll
-	$(VENV)/bin/pytest --db sqlite,postgresql
+	$(VENV)/bin/pytest --db sqlite,postgresql -n auto --dist load
 
 setup: $(STAMP) i18n
 	@scripts/system-deps.sh app

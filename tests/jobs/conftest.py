@@ -18,7 +18,9 @@ import pytest
 
 from grants import ROOT
 
-REDIS_URL = os.environ.get("GRANTS_TEST_REDIS", "redis://127.0.0.1:6379/1")
+# One Redis database per pytest-xdist worker (gw0 -> 1, gw1 -> 3, ...): each test flushes its own.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("GRANTS_TEST_REDIS", f"redis://127.0.0.1:6379/{1 + 2 * _WORKER}")
 REPORT = ROOT / "test-artifacts" / "jobs-report.txt"
 
 
@@ -30,9 +32,12 @@ def report(line: str) -> None:
         fh.write(line.rstrip("\n") + "\n")
 
 
-@pytest.fixture(params=["sqlite-queue", "redis-queue"])
-def queue_url(request, tmp_path):
-    if request.param == "sqlite-queue":
+@pytest.fixture
+def queue_url(backend, tmp_path):
+    """Each queue backend with the database it is deployed with: the embedded pair (a Huey SQLite file
+    beside SQLite, what `make run` starts) and the production pair (Redis beside PostgreSQL, what
+    `make serve-prod` starts). With `--db sqlite,postgresql` both queue backends run."""
+    if backend == "sqlite":
         yield "sqlite:///" + str(tmp_path / "queue.sqlite")
         return
     import redis

@@ -1,6 +1,6 @@
 """A render survives ``kill -9`` of its worker; a recycled web worker loses no publication.
 
-Both tests run real worker processes on both queue backends (SQLite file, Redis) and both databases.
+Both tests run real worker processes on both queue backends: the Huey SQLite file with SQLite, Redis with PostgreSQL.
 """
 
 from __future__ import annotations
