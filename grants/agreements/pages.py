@@ -3,7 +3,7 @@ shared by the NGO's and the admins' views; plus loading an agreement with its ob
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +14,7 @@ from grants.agreements import operations as ops
 from grants.agreements import operations_money as money
 from grants.extensions import db
 from grants.models import Agreement, AgreementFile, AgreementStatus, Payment, Role
-from grants.platform import downloads, localtime, numbers, permissions, uploads
+from grants.platform import downloads, localtime, numbers, permissions, refusals, uploads
 from grants.platform.i18n import BUDGET_CATEGORY_LABELS
 from grants.rules import agreements as rules
 from grants.rules.refusal import Refusal
@@ -131,3 +131,19 @@ def file_response(row: AgreementFile):
     except (OSError, Refusal):
         abort(404)
     return downloads.download(data, filename=row.original_name, mimetype=row.content_type)
+
+
+def act(agreement: Agreement, audience: str, form_name: str, form, action, done: str):
+    """A project-page form: validate ``form``, run ``action``, commit and go back to the page; on a
+    refusal roll back and re-render the page with the message by the field (what was typed stays)."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except Refusal as exc:
+            db.session.rollback()
+            refusals.attach(form, exc)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for(f"{audience}.agreement", agreement_id=agreement.id))
+    return render_project(agreement, audience, status=400, **{form_name: form})

@@ -100,18 +100,7 @@ def agreement_file(file_id: int):
 
 
 def _act(agreement, form_name: str, form, action, done: str):
-    """Validate ``form``, run ``action``; on a refusal re-render the page with the message by the field."""
-    if form.validate_on_submit():
-        try:
-            action()
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for("admin.agreement", agreement_id=agreement.id))
-    return pages.render_project(agreement, "admin", status=400, **{form_name: form})
+    return pages.act(agreement, "admin", form_name, form, action, done)
 
 
 @bp.route("/agreements/<int:agreement_id>/countersign", methods=["POST"])
