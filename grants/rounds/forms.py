@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from grants.platform import localtime
 from grants.platform.forms import (
     BaseForm,
     DateField,
@@ -50,6 +52,19 @@ def _admin_language() -> str:
     from grants.platform.pdf import normalize_locale
 
     return normalize_locale(get_locale())
+
+
+def _ends_too_soon(start, end) -> bool:
+    """Both fields hold a value and ``end`` is not after ``start``. A field that could not read its
+    input, or was not sent, keeps the stored value as a naive local wall time
+    (LocalDateTimeField.process_data) beside an aware one: it is compared as wall time."""
+    if not (start.data and end.data) or start.errors or end.errors:
+        return False
+
+    def comparable(value):
+        return localtime.from_wall(value) if isinstance(value, datetime) and value.tzinfo is None else value
+
+    return comparable(end.data) <= comparable(start.data)
 
 
 class CategoryRow(RowForm):
@@ -173,13 +188,13 @@ class RoundForm(BaseForm):
         if self.project_cap.data and self.funding_pool.data and self.project_cap.data > self.funding_pool.data:
             self.project_cap.errors.append(_l("The cap per project cannot exceed the funding pool."))
             ok = False
-        if self.call_opens_at.data and self.call_closes_at.data and self.call_closes_at.data <= self.call_opens_at.data:
+        if _ends_too_soon(self.call_opens_at, self.call_closes_at):
             self.call_closes_at.errors.append(_l("The call must close after it opens."))
             ok = False
-        if self.review_opens_at.data and self.review_closes_at.data and self.review_closes_at.data <= self.review_opens_at.data:
+        if _ends_too_soon(self.review_opens_at, self.review_closes_at):
             self.review_closes_at.errors.append(_l("The review must close after it opens."))
             ok = False
-        if self.project_start.data and self.project_end.data and self.project_end.data <= self.project_start.data:
+        if _ends_too_soon(self.project_start, self.project_end):
             self.project_end.errors.append(_l("The project period must end after it starts."))
             ok = False
         if (self.written_weight.data or 0) + (self.roadshow_weight.data or 0) != 100:

@@ -188,3 +188,19 @@ def test_official_language_is_locked_once_a_list_is_published(app, client, auth,
     with app.app_context():
         stored = db.session.get(Round, rnd.id)
         assert (stored.official_language, stored.name) == ("zh_Hans", "第九屆紅紫荊婦女兒童公益項目創投活動")
+
+
+def test_edit_with_a_date_left_out_compares_with_the_stored_one(app, client, auth, make):
+    """A date field not sent keeps the stored value (a naive wall time) while the other is read from
+    the request (aware): the close-after-open check compares them as wall times, never a 500."""
+    make.user(Role.admin, email="boss@example.org")
+    rnd = make.round(edition=8)
+    auth.login("boss@example.org")
+    with app.app_context():
+        opens = db.session.get(Round, rnd.id).call_opens_at
+    data = round_form(edition="8", version="1", call_closes_at="2000-01-01T09:00")
+    del data["call_opens_at"]
+    response = auth.post(f"/admin/rounds/{rnd.id}/edit", data, headers={"Accept-Language": "en"})
+    assert response.status_code == 200, response.status_code  # refused with messages, not a 500
+    with app.app_context():
+        assert db.session.get(Round, rnd.id).call_opens_at == opens
