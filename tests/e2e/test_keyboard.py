@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -39,8 +40,18 @@ def tab_to(page: Page, selector: str, *, backwards: bool = False) -> None:
 
 
 def start(page: Page, url: str) -> None:
-    """Open a page with the focus at its very start, as after a fresh load."""
-    page.goto(url)
+    """Open a page with the focus at its very start, as after a fresh load.
+
+    A form sent with Enter just before may still be navigating (its redirect), which aborts a goto
+    begun meanwhile (net::ERR_ABORTED, seen on a loaded machine): let that navigation finish first."""
+    page.wait_for_load_state()
+    try:
+        page.goto(url)
+    except PlaywrightError as exc:
+        if "ERR_ABORTED" not in str(exc):
+            raise
+        page.wait_for_load_state()
+        page.goto(url)
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.focus(); }")
 
 
