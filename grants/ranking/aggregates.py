@@ -130,7 +130,8 @@ def _from_reviews(session: Session, round_id: int) -> Stored:
 # ------------------------------------------------------------------ computing
 
 
-def _criteria(scores: dict | None) -> dict[str, Decimal]:
+def criteria(scores: dict | None) -> dict[str, Decimal]:
+    """A review's stored per-criterion values as Decimals (a value that is not a number is left out)."""
     out = {}
     for k, v in (scores or {}).items():
         try:
@@ -165,7 +166,7 @@ def _parts_of(rows, scales: dict) -> tuple[dict, dict]:
     for pid, rs in by_pid.items():
         pts = [r[3] for r in rs]
         zs = [scoring.z_score(r[3], scales.get(r[1])) for r in rs]
-        parts[pid] = scoring.parts(pts, zs, sum(1 for r in rs if r[4]), [_criteria(r[5]) for r in rs])
+        parts[pid] = scoring.parts(pts, zs, sum(1 for r in rs if r[4]), [criteria(r[5]) for r in rs])
         marks[pid] = [(r[1], r[3], bool(r[4])) for r in rs]
     return parts, marks
 

@@ -198,10 +198,10 @@ def review_lines(round_id: int) -> list[ReviewLine]:
     ).all()
     out = []
     for r in rows:
-        claimed = sum(_criteria(r.bonus).values(), Decimal(0))
+        claimed = sum(aggregates.criteria(r.bonus).values(), Decimal(0))
         out.append(ReviewLine(
             proposal_id=r.proposal_id, reviewer_id=r.reviewer_id, reviewer=names.get(r.reviewer_id, str(r.reviewer_id)),
-            stage=str(r.stage), scores=_criteria(r.scores), bonus=_counted_bonus(rubrics.get(r.rubric_version_id),
+            stage=str(r.stage), scores=aggregates.criteria(r.scores), bonus=_counted_bonus(rubrics.get(r.rubric_version_id),
                                                                                  r.bonus, claimed),
             bonus_claimed=claimed, total=r.total, vetoed=bool(r.vetoed), submitted_at=r.submitted_at))
     return out
@@ -215,16 +215,6 @@ def _counted_bonus(rubric: rubric_mod.Rubric | None, bonus: dict | None, claimed
         return rubric_mod.bonus_total(rubric, bonus or {})
     except rubric_mod.ScoreError:  # a value the current rules refuse: the cap still applies
         return min(claimed, rubric.bonus_cap)
-
-
-def _criteria(scores: dict | None) -> dict[str, Decimal]:
-    out = {}
-    for k, v in (scores or {}).items():
-        try:
-            out[k] = Decimal(str(v))
-        except ArithmeticError:
-            continue
-    return out
 
 
 def round_scores(rnd, basis: str | None = None) -> Ranking:
