@@ -39,6 +39,15 @@ from grants.models.proposals import (
     Screening,
     TeamMember,
 )
+from grants.models.reports import (
+    ProjectReport,
+    ReportFile,
+    ReportFileKind,
+    ReportKind,
+    ReportServed,
+    ReportStatus,
+    TargetGroup,
+)
 from grants.models.results import Award, Objection, Publication, RoadshowSlot, Setting
 from grants.models.reviews import (
     Assignment,
@@ -82,6 +91,13 @@ __all__ = [
     "OutboxMail",
     "OutcomeRow",
     "Proposal",
+    "ProjectReport",
+    "ReportFile",
+    "ReportFileKind",
+    "ReportKind",
+    "ReportServed",
+    "ReportStatus",
+    "TargetGroup",
     "ProposalEvent",
     "ProposalStatus",
     "Publication",
