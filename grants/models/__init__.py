@@ -40,7 +40,7 @@ from grants.models.proposals import (
     TeamMember,
 )
 from grants.models.reports import (
-    ProjectReport,
+    Report,
     ReportFile,
     ReportFileKind,
     ReportKind,
@@ -91,7 +91,7 @@ __all__ = [
     "OutboxMail",
     "OutcomeRow",
     "Proposal",
-    "ProjectReport",
+    "Report",
     "ReportFile",
     "ReportFileKind",
     "ReportKind",

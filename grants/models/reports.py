@@ -47,7 +47,7 @@ class ReportFileKind(enum.StrEnum):
     audit = "audit"  # 審計報告 (final report)
 
 
-class ProjectReport(Base):
+class Report(Base):
     __tablename__ = "project_report"
     __table_args__ = (UniqueConstraint("agreement_id", "kind"),)
 
@@ -116,7 +116,7 @@ class ReportServed(Base):
     district: Mapped[str] = mapped_column(String(20))  # a grants.models.District value
     person_times: Mapped[int]
 
-    report: Mapped[ProjectReport] = relationship(back_populates="served")
+    report: Mapped[Report] = relationship(back_populates="served")
 
 
 class ReportFile(Base):
@@ -135,4 +135,4 @@ class ReportFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
-    report: Mapped[ProjectReport] = relationship(back_populates="files")
+    report: Mapped[Report] = relationship(back_populates="files")
