@@ -9,7 +9,8 @@ Definitions (shown on the pages too):
 
 * **received** proposal: ``submitted_at`` set and status neither draft nor withdrawn;
 * **funded** proposal: it has an ``Award`` that is not withdrawn; funds granted = sum of
-  ``Award.amount``; beneficiaries = sum of ``Proposal.beneficiaries`` of funded proposals;
+  ``Award.amount``; the outcomes (funds paid, projects completed, person-times served, matching
+  funds) are sums of agreement payments, reports and evaluations: ``grants.dashboards.outcomes``;
 * ``Proposal.districts`` is a list: a proposal serving several districts is COUNTED in each
   district, and its award is SPLIT EVENLY across its districts (so district amounts add up to
   the total granted, district counts may add up to more than the number of proposals);
@@ -24,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Interval, String, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Interval, String, and_, cast, func, literal, select
 
+from grants.dashboards import outcomes
 from grants.extensions import db
 from grants.models import (
     Assignment,
@@ -119,6 +121,7 @@ class RoundFigures:
     funded_by_district: dict[str, Decimal] = field(default_factory=dict)
     funded_total: Decimal = Decimal("0.00")
     funded_projects: int = 0
+    outcomes: outcomes.Outcomes | None = None
 
 
 def round_figures(round_id: int) -> RoundFigures | None:
@@ -133,6 +136,7 @@ def round_figures(round_id: int) -> RoundFigures | None:
     _review_progress(fig)
     _score_statistics(fig)
     _funding(fig)
+    fig.outcomes = outcomes.outcomes(rnd.id)
     return fig
 
 
@@ -277,8 +281,11 @@ class EditionFigures:
     received: int = 0
     funded_projects: int = 0
     funds_granted: Decimal = Decimal("0.00")
-    beneficiaries: int = 0
-    matching_funds: Decimal = Decimal("0.00")  # the funded NGOs' own 配套資金
+    funds_paid: Decimal = Decimal("0.00")
+    projects_completed: int = 0
+    person_times: int = 0  # served, as reported (grants.dashboards.outcomes)
+    matching_funds: Decimal = Decimal("0.00")  # the funded NGOs' own 配套資金: reported, else pledged
+    matching_reported: int = 0
 
 
 @dataclass
@@ -287,33 +294,34 @@ class Overview:
     received: int
     funded_projects: int
     funds_granted: Decimal
-    beneficiaries: int
+    funds_paid: Decimal
+    projects_completed: int
+    person_times: int
     matching_funds: Decimal
+    matching_reported: int
+    by_group: dict[str, int]
+    by_district: dict[str, int]
 
 
 def overview() -> Overview:
-    """Per edition (oldest first) and in total: proposals received, projects funded, funds granted, beneficiaries."""
+    """Per edition (oldest first) and in total: proposals received, then the outcomes of
+    ``grants.dashboards.outcomes`` (funds granted and paid, projects completed, person-times served,
+    matching funds). Seven queries."""
     rounds = [(r.id, r.edition, i18n.label(r)) for r in db.session.scalars(select(Round).order_by(Round.edition))]
     received = dict(db.session.execute(
         select(Proposal.round_id, func.count(Proposal.id)).where(_received()).group_by(Proposal.round_id)
     ).all())
-    funded = {rid: (n, amount, people, matching) for rid, n, amount, people, matching in db.session.execute(
-        select(Award.round_id, func.count(Award.id), func.sum(Award.amount),
-               func.sum(case((Proposal.beneficiaries.is_(None), 0), else_=Proposal.beneficiaries)),
-               func.sum(Proposal.matching_funds))
-        .join(Proposal, Proposal.id == Award.proposal_id)
-        .where(Award.withdrawn.is_(False)).group_by(Award.round_id)
-    ).all()}
+    found = outcomes.outcomes()
     editions = []
     for rid, edition, name in rounds:
-        n, amount, people, matching = funded.get(rid, (0, 0, 0, 0))
-        editions.append(EditionFigures(rid, edition, name, received.get(rid, 0), n, _money(amount), int(people or 0),
-                                       _money(matching)))
+        o = found.editions.get(rid) or outcomes.EditionOutcomes()
+        editions.append(EditionFigures(
+            rid, edition, name, received.get(rid, 0), o.funded_projects, o.funds_granted, o.funds_paid,
+            o.projects_completed, o.person_times, o.matching_funds, o.matching_reported))
+    t = found.total
     return Overview(
-        editions=editions,
-        received=sum(e.received for e in editions),
-        funded_projects=sum(e.funded_projects for e in editions),
-        funds_granted=sum((e.funds_granted for e in editions), Decimal("0.00")),
-        beneficiaries=sum(e.beneficiaries for e in editions),
-        matching_funds=sum((e.matching_funds for e in editions), Decimal("0.00")),
+        editions=editions, received=sum(e.received for e in editions), funded_projects=t.funded_projects,
+        funds_granted=t.funds_granted, funds_paid=t.funds_paid, projects_completed=t.projects_completed,
+        person_times=t.person_times, matching_funds=t.matching_funds, matching_reported=t.matching_reported,
+        by_group=found.by_group, by_district=found.by_district,
     )

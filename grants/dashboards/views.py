@@ -29,6 +29,29 @@ def _district_label(code: str) -> str:
         return code
 
 
+def _group_label(code: str) -> str:
+    if code == "others":
+        return _("Others")
+    label = i18n.TARGET_GROUP_LABELS.get(code)
+    return str(label) if label else code
+
+
+def _served_charts(by_group: dict[str, int], by_district: dict[str, int], lang: str, suffix: str) -> dict:
+    """Person-times served by target group and by district: rows for the tables and the two charts."""
+    none_yet = _("No report counted yet.")
+    group_rows = [(_group_label(code), n) for code, n in by_group.items()]
+    district_rows = [(_district_label(code), n) for code, n in by_district.items()]
+    return {
+        "group_rows": group_rows, "district_rows": district_rows,
+        "group_svg": charts.bar_chart(
+            group_rows, title=_("Person-times served by target group"), value_label=_("Person-times"),
+            empty_text=none_yet, lang=lang, ident=f"served-group{suffix}", color=charts.PALETTE["ok"]),
+        "district_svg": charts.bar_chart(
+            district_rows, title=_("Person-times served by district"), value_label=_("Person-times"),
+            empty_text=none_yet, lang=lang, ident=f"served-district{suffix}", color=charts.PALETTE["ok"]),
+    }
+
+
 @bp.route("/rounds/<int:round_id>/dashboard")
 def round_dashboard(round_id: int):
     fig = dashboards.round_figures(round_id) or abort(404)
@@ -90,8 +113,10 @@ def round_dashboard(round_id: int):
     funding_district_svg = charts.bar_chart(
         funding_district_rows, title=_("Funds awarded by district served"), value_label=_("Yuan"), fmt=numbers.money,
         empty_text=_("No awards yet."), lang=lang, ident="funding-district")
+    results = fig.outcomes.total
+    served = _served_charts(fig.outcomes.by_group, fig.outcomes.by_district, lang, "")
     return render_template(
-        "dashboards/round_dashboard.html", rnd=rnd, fig=fig,
+        "dashboards/round_dashboard.html", rnd=rnd, fig=fig, results=results, served=served,
         submissions_svg=submissions_svg, category_svg=category_svg, district_svg=district_svg,
         progress_svg=progress_svg, histograms=histograms, flags_svg=flags_svg, funding_svg=funding_svg,
         funding_district_svg=funding_district_svg, category_rows=category_rows, district_rows=district_rows,
@@ -110,22 +135,24 @@ def overview():
     def edition_label(e):
         return _("Edition %(n)s", n=e.edition)
 
-    funds_svg = charts.bar_chart(
-        [(edition_label(e), e.funds_granted) for e in data.editions], title=_("Funds granted per edition"),
+    funds_svg = charts.grouped_bar_chart(
+        [(edition_label(e), e.funds_paid, e.funds_granted) for e in data.editions if e.funded_projects],
+        title=_("Funds paid and granted per edition"), value_name=_("Funds paid"), reference_name=_("Funds granted"),
         value_label=_("Yuan"), fmt=numbers.money, empty_text=no_data, lang=lang, ident="funds-per-edition")
     projects_svg = charts.grouped_bar_chart(
         [(edition_label(e), e.funded_projects, e.received) for e in data.editions],
         title=_("Projects funded and proposals received per edition"), value_name=_("Projects funded"),
         reference_name=_("Proposals received"), empty_text=no_data, lang=lang, ident="projects-per-edition")
     people_svg = charts.bar_chart(
-        [(edition_label(e), e.beneficiaries) for e in data.editions], title=_("Beneficiaries served per edition"),
-        value_label=_("Person-times"), empty_text=no_data, lang=lang, ident="people-per-edition",
-        color=charts.PALETTE["ok"])
+        [(edition_label(e), e.person_times) for e in data.editions if e.funded_projects],
+        title=_("Person-times served per edition"), value_label=_("Person-times"), empty_text=no_data, lang=lang,
+        ident="people-per-edition", color=charts.PALETTE["ok"])
+    served = _served_charts(data.by_group, data.by_district, lang, "-all")
     return render_template("dashboards/overview.html", data=data, funds_svg=funds_svg, projects_svg=projects_svg,
-                           people_svg=people_svg, edition_label=edition_label)
+                           people_svg=people_svg, served=served, edition_label=edition_label)
 
 
 @bp.app_template_global("funder_totals")
 def funder_totals() -> dashboards.Overview:
-    """The overview figures for the admin dashboard (three queries, only when a template asks)."""
+    """The overview figures for the admin dashboard (seven queries, only when a template asks)."""
     return dashboards.overview()
