@@ -18,6 +18,8 @@ class AgreementStatus(enum.StrEnum):
     ngo_signed = "ngo_signed"  # 機構已簽署: waiting for the Federation's countersignature
     signed = "signed"  # 已簽訂: under agreement
     withdrawn = "withdrawn"  # 已撤銷 (the award is withdrawn)
+    terminated = "terminated"  # 已終止: a failed evaluation (grants.evaluation)
+    completed = "completed"  # 已結項: the final evaluation passed (grants.evaluation)
 
 
 class BudgetChangeStatus(enum.StrEnum):
