@@ -9,7 +9,6 @@ Create Date: 2026-12-01 13:23:12.339261
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0011_evaluations'
 down_revision = '0009_reports'
