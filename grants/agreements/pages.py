@@ -24,6 +24,7 @@ STATUS_LABELS = {
     "ngo_signed": _l("Waiting for countersignature"),
     "signed": _l("Under agreement"),
     "withdrawn": _l("Withdrawn"),
+    "terminated": _l("Terminated"),
 }
 
 
