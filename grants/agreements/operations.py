@@ -35,6 +35,7 @@ from grants.models import (
 from grants.platform import audit, localtime, mail, uploads
 from grants.publication import operations as publication_ops
 from grants.rules import agreements as rules
+from grants.rules import reports as report_rules
 from grants.rules import tranches
 from grants.rules.refusal import Refusal
 
@@ -136,11 +137,13 @@ def create_agreement(rnd: Round, award: Award, template: AgreementTemplate, *, c
     proposal = award.proposal
     schedule = schedule_of(template) or list(tranches.DEFAULT_SCHEDULE)
     amounts = tranches.split_amount(award.amount, [p for p, _c in schedule])
+    midterm_due, final_due = report_rules.default_due_dates(proposal.start_date, proposal.end_date, today)
     agreement = Agreement(
         award_id=award.id, round_id=rnd.id, proposal_id=proposal.id, organization_id=proposal.organization_id,
         number=f"HZXY-{rnd.edition:02d}-{seq:03d}", status=AgreementStatus.issued, amount=award.amount,
         language=template.language, duties=template.duties, terms=template.terms,
         change_threshold=template.change_threshold, issued_on=today,
+        midterm_report_due=midterm_due, final_report_due=final_due,
         deadline=rules.signing_deadline(today, calendar, template.signing_days),
         tranches=[Tranche(position=i, percent=p, condition=c, amount=a)
                   for i, ((p, c), a) in enumerate(zip(schedule, amounts, strict=True))],

@@ -83,6 +83,9 @@ class Agreement(Base):
     refund_demanded: Mapped[Decimal] = mapped_column(default=Decimal(0))  # 退回金額
     refund_reason: Mapped[str] = mapped_column(Text, default="")
     conditions_met: Mapped[list] = mapped_column(JSON, default=list)  # ["signing", "midterm", ...]
+    # reporting duties (grants.rules.reports.default_due_dates at issue; an admin may move them)
+    midterm_report_due: Mapped[date | None]
+    final_report_due: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     proposal = relationship("Proposal")

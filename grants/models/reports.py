@@ -68,6 +68,7 @@ class Report(Base):
     submitted_at: Mapped[datetime | None]
     returned_at: Mapped[datetime | None]
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    revision_due_on: Mapped[date | None]  # the deadline of a returned report's revision
     # what was done: one row per timeline row of the proposal
     # [{"position": 0, "month": "...", "planned": "...", "done": "...", "state": "done|partly|not_done"}]
     activities: Mapped[list] = mapped_column(JSON, default=list)
@@ -101,7 +102,7 @@ class Report(Base):
 
     @property
     def effective_due_on(self) -> date:
-        return self.extended_to or self.due_on
+        return self.revision_due_on or self.extended_to or self.due_on
 
 
 class ReportServed(Base):

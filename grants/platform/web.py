@@ -53,6 +53,8 @@ VIEW_MODULES = (
     "grants.dashboards.views",
     "grants.agreements.views_admin",
     "grants.agreements.views_applicant",
+    "grants.reports.views_admin",
+    "grants.reports.views_applicant",
     "grants.background.views",
 )
 
