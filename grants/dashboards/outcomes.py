@@ -7,8 +7,7 @@ Definitions (shown on the pages too):
 * **funds granted**: Σ ``Award.amount`` of awards not withdrawn;
 * **funds paid**: Σ agreement payments (``Payment.kind == "payment"``) minus Σ refunds received
   (``kind == "refund"``), by the agreement's edition;
-* **projects completed**: agreements whose final evaluation passed (:func:`completed`: the one
-  place that says what "completed" means);
+* **projects completed** (結項): agreements whose final evaluation passed and is final (:func:`completed`);
 * **person-times served**: Σ ``ReportServed.person_times`` over each project's LATEST report that
   counts (:func:`counting_report`): its final report once submitted or accepted, else its accepted
   mid-term report; a project without such a report adds nothing (nothing was reported yet);
@@ -31,12 +30,13 @@ from grants.models import (
     Agreement,
     Award,
     District,
+    Evaluation,
+    EvaluationState,
     Payment,
     Proposal,
     Report,
     ReportServed,
     TargetGroup,
-    Tranche,
 )
 from grants.models.reports import ReportKind, ReportStatus
 from grants.platform import numbers
@@ -55,9 +55,10 @@ def counting_report(report=Report):
 
 
 def completed(agreement=Agreement):
-    """SQL: the project is completed (結項): its final evaluation passed, which made its final tranche due."""
-    return exists().where(Tranche.agreement_id == agreement.id, Tranche.condition == "final",
-                          Tranche.due_on.is_not(None))
+    """SQL: the project is completed (結項): its final evaluation passed and is final (after its notice), as
+    ``grants.evaluation.operations.is_completed`` says for one agreement."""
+    return exists().where(Evaluation.agreement_id == agreement.id, Evaluation.kind == ReportKind.final,
+                          Evaluation.state == EvaluationState.final, Evaluation.passed.is_(True))
 
 
 def _money(value) -> Decimal:

@@ -14,6 +14,8 @@ from grants.models import (
     Agreement,
     AgreementStatus,
     Award,
+    Evaluation,
+    EvaluationState,
     Payment,
     Report,
     ReportKind,
@@ -72,8 +74,14 @@ def _world(app, make, rnd, start=0):
         _report(b, ReportKind.final, ReportStatus.draft, [(OT, "huidong", 999)], "1")
         # c: a mid-term report only submitted (not accepted yet) counts for nothing
         _report(c, ReportKind.midterm, ReportStatus.submitted, [(W, "boluo", 777)], "2")
-        for t in a.tranches:
-            t.due_on = date(2027, 7, 1)  # a's final evaluation passed: completed
+        # a's final evaluation passed and is final: completed; b's passed but is still under notice: not yet
+        for agreement, state in ((a, EvaluationState.final), (b, EvaluationState.noticed)):
+            db.session.add(Evaluation(agreement_id=agreement.id, round_id=rnd.id, proposal_id=agreement.proposal_id,
+                                      organization_id=agreement.organization_id, kind=ReportKind.final, state=state,
+                                      passed=True, score=Decimal("81")))
+        db.session.add(Evaluation(agreement_id=c.id, round_id=rnd.id, proposal_id=c.proposal_id,
+                                  organization_id=c.organization_id, kind=ReportKind.midterm,
+                                  state=EvaluationState.final, passed=True, score=Decimal("75")))
         db.session.add_all([
             Payment(agreement_id=a.id, tranche_id=a.tranches[0].id, amount=Decimal("60000"), paid_on=date(2026, 7, 12)),
             Payment(agreement_id=b.id, tranche_id=b.tranches[0].id, amount=Decimal("30000"), paid_on=date(2026, 7, 12)),
