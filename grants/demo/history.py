@@ -8,39 +8,59 @@ step adds editions 1–7 so that, together with the 8th edition's demo awards, t
 
 * funds granted + the funded projects' matching funds ≈ ``ARTICLE_FUNDS`` (the money "raised");
 * projects funded: ``sum(FUNDED)`` here + the 8th edition's ≈ 612;
-* beneficiaries of funded projects ≈ ``ARTICLE_BENEFICIARIES``.
+* person-times served ≈ ``ARTICLE_BENEFICIARIES``.
+
+None of these is stored as a total: the overview computes them (grants.dashboards.outcomes) from
+the rows this step writes for every funded past project, as the platform would have recorded them:
+a signed agreement with its three tranches (60/30/10) and their payments, a mid-term and a final
+report (accepted) with person-times served per target group and district and the matching funds
+actually raised (the proposal holds the pledge, rounded), and the mid-term and final evaluations
+(final, passed).  A few projects per edition failed an evaluation (``FAILED_MIDTERM``,
+``FAILED_FINAL``): terminated, the later tranches unpaid, a refund demanded and received.
 
 The 8th edition's awards are made by later demo steps (this step runs first, so editions 1–7 get
-the lower proposal ids); ``EDITION_8`` holds what those steps award today and the test
-``tests/demo/test_demo_history.py`` checks the combined totals, so a change there shows up.
+the lower proposal ids); ``EDITION_8`` holds what those steps award today (projects, awards +
+pledged matching funds) and the test ``tests/demo/test_demo_history.py`` checks the combined totals,
+so a change there shows up.
 
 Years are consecutive and end the year before the 8th edition (2018–2024 when the 8th is 2025).
-Past rows have no reviews, rubrics, attachments or user accounts: each funded project is a Proposal
-(status awarded) with an Award; each edition also has not-funded proposals.  Everything goes in
-with bulk INSERTs so seeding stays fast; ``random.Random(2018)`` makes it deterministic.
+Past rows have no reviews, rubrics, attachments, evaluation sheets or user accounts.  Everything goes
+in with bulk INSERTs so seeding stays fast; ``random.Random(2018)`` makes it deterministic.
 """
 
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from grants.demo.seed import CATEGORIES, CATEGORY_LABELS, DESCRIPTION, demo_uscc, round_labels
 from grants.extensions import db
 from grants.models import (
+    Agreement,
+    AgreementStatus,
     Award,
     Category,
     District,
+    Evaluation,
+    EvaluationState,
     Organization,
     OrgType,
+    Payment,
     Proposal,
     ProposalEvent,
     ProposalStatus,
     Rating,
+    Report,
+    ReportKind,
+    ReportServed,
+    ReportStatus,
     Round,
+    TargetGroup,
+    Tranche,
 )
 from grants.platform import localtime
 from grants.rules import lifecycle
@@ -48,8 +68,8 @@ from grants.rules import lifecycle
 ARTICLE_FUNDS = 21_650_000  # 籌集資金近2165萬元
 ARTICLE_PROJECTS = 600  # 實施600多個項目
 ARTICLE_BENEFICIARIES = 3_500_000  # 服務婦女兒童近350萬人次
-# What the 8th edition's demo (grants.demo.results) awards: projects, awards + matching funds, beneficiaries.
-EDITION_8 = (9, 1_403_950, 10_750)
+# What the 8th edition's demo (grants.demo.results) awards: projects, awards + pledged matching funds.
+EDITION_8 = (8, 1_204_300)
 
 NUMERALS = "一二三四五六七八"
 FUNDED = [54, 67, 79, 87, 95, 105, 116]  # projects funded per edition 1–7 (603)
@@ -57,6 +77,8 @@ NOT_FUNDED = [34, 41, 46, 50, 53, 57, 62]  # received but not funded (rejected a
 PROJECT_CAP = [50_000, 50_000, 60_000, 60_000, 70_000, 80_000, 80_000]
 GROWTH = [1.0, 1.06, 1.12, 1.2, 1.26, 1.33, 1.4]  # average money and reach per project, relative to edition 1
 MAX_PER_ORG = 4
+FAILED_MIDTERM = [1, 1, 2, 1, 2, 2, 1]  # projects per edition that failed the mid-term evaluation (terminated)
+FAILED_FINAL = [0, 1, 0, 1, 1, 0, 1]  # ... and the final evaluation
 
 # ---------------------------------------------------------------- 44 historical organizations
 # (core of the name, district, type code)
@@ -184,9 +206,9 @@ def seed(context: dict) -> None:
     current = context["round"]
     last_year = localtime.local_date(current.call_opens_at).year - 1
     first_year = last_year - len(FUNDED) + 1
-    funded_8, money_8, people_8 = EDITION_8
+    _funded_8, money_8 = EDITION_8
     money_past = ARTICLE_FUNDS - money_8
-    people_past = ARTICLE_BENEFICIARIES - people_8
+    people_past = ARTICLE_BENEFICIARIES
     weights = _weights([n * g for n, g in zip(FUNDED, GROWTH, strict=True)])
     money_targets = [round(money_past * w / 100) * 100 for w in weights]
     money_targets[-1] += money_past - sum(money_targets)
@@ -215,7 +237,7 @@ def seed(context: dict) -> None:
     orgs += [(oid, row["district"], row["registered_on"]) for oid, row in zip(history_ids, org_rows, strict=True)]
     districts = list(District)
 
-    proposal_rows, award_plan = [], {}
+    proposal_rows, award_plan, outcome_plan = [], {}, {}
     for index, (n_funded, n_other) in enumerate(zip(FUNDED, NOT_FUNDED, strict=True)):
         edition = index + 1
         year = first_year + index
@@ -260,8 +282,11 @@ def seed(context: dict) -> None:
             served = sorted({str(org_district)} | ({str(rng.choice(districts))} if rng.random() < 0.3 else set()))
             if outcome == "awarded":
                 requested, award, matching = money[i]
-                status, beneficiaries = ProposalStatus.awarded, people[i]
+                # the proposal declared an estimate and pledged round figures; the reports say what happened
+                status, beneficiaries = ProposalStatus.awarded, round(people[i] * rng.uniform(0.8, 1.1), -2) or 100
                 award_plan[number] = (i + 1, scores[i], requested, award)
+                outcome_plan[number] = (index, matching, people[i])
+                matching = max(0, round(matching * rng.uniform(0.85, 1.05), -3))
             else:
                 requested = rng.randrange(cap // 3, cap + 1, 500)
                 matching = requested * rng.choice([10, 15, 20]) // 100
@@ -306,3 +331,197 @@ def seed(context: dict) -> None:
             })
     db.session.execute(insert(Award), award_rows)
     db.session.execute(insert(ProposalEvent), event_rows)
+    _projects(rng, past_rounds, proposal_rows, ids, outcome_plan)
+
+
+# ---------------------------------------------------------------- after 立項: agreements, reports, evaluations
+GROUP_OF = {  # a proposal's target groups -> the report's four groups of person-times
+    "women": TargetGroup.women, "rural_women": TargetGroup.women, "single_mothers": TargetGroup.women,
+    "migrant_women": TargetGroup.women, "disabled_women": TargetGroup.women, "elderly_women": TargetGroup.women,
+    "domestic_violence_survivors": TargetGroup.women, "children": TargetGroup.children,
+    "left_behind_children": TargetGroup.children, "children_in_difficulty": TargetGroup.children,
+    "adolescents": TargetGroup.children, "families": TargetGroup.families,
+}
+SCHEDULE = ((Decimal(60), "signing"), (Decimal(30), "midterm"), (Decimal(10), "final"))
+
+
+def _split(total: int, weights: dict) -> dict:
+    """``total`` in whole person-times over the keys of ``weights``, exactly (the remainder to the largest)."""
+    scale = sum(weights.values())
+    parts = {k: int(total * w / scale) for k, w in weights.items()}
+    parts[max(weights, key=lambda k: weights[k])] += total - sum(parts.values())
+    return {k: v for k, v in parts.items() if v > 0}
+
+
+def _served_cells(rng: random.Random, total: int, groups: list[str], districts: list[str]) -> dict:
+    """(target group, district) -> person-times, adding up to ``total``."""
+    weights: dict[TargetGroup, float] = defaultdict(float)
+    for k, g in enumerate(dict.fromkeys(GROUP_OF.get(g, TargetGroup.others) for g in groups)):
+        weights[g] += 0.7 if k == 0 else 0.3
+    if rng.random() < 0.3:
+        weights[TargetGroup.others] += 0.05  # e.g. volunteers' neighbours, community members
+    by_group = _split(total, weights)
+    district_weights = {d: (3.0 if k == 0 else 1.0) for k, d in enumerate(districts or ["huicheng"])}
+    cells = {}
+    for group, n in by_group.items():
+        for district, m in _split(n, district_weights).items():
+            cells[(group, district)] = m
+    return cells
+
+
+def _projects(rng: random.Random, rounds: dict, proposal_rows: list[dict], ids: dict, plan: dict) -> None:
+    """Agreements, tranches, payments, reports with person-times served, and evaluations for every funded
+    past project (bulk INSERTs, a handful of statements whatever the number of projects)."""
+    today = localtime.today()
+    awards = {pid: (aid, amount) for pid, aid, amount in db.session.execute(
+        select(Award.proposal_id, Award.id, Award.amount).where(Award.round_id.in_(list(rounds)))).all()}
+    rows_by_number = {r["number"]: r for r in proposal_rows if r["number"] in plan}
+    failing: dict[str, str] = {}
+    for index, (n_mid, n_final) in enumerate(zip(FAILED_MIDTERM, FAILED_FINAL, strict=True)):
+        numbers_ = sorted(n for n, (i, _m, _p) in plan.items() if i == index)
+        chosen = rng.sample(numbers_, n_mid + n_final)
+        failing.update({n: "midterm" for n in chosen[:n_mid]} | {n: "final" for n in chosen[n_mid:]})
+
+    def before_today(d: date, margin: int) -> date:
+        return min(d, today - timedelta(days=margin))
+
+    agreement_rows, facts = [], {}
+    seq_of: dict[int, int] = defaultdict(int)
+    for number in sorted(rows_by_number):
+        row = rows_by_number[number]
+        rnd = rounds[row["round_id"]]
+        pid = ids[number]
+        year = rnd.project_start.year
+        seq_of[rnd.id] += 1
+        award_id, amount = awards[pid]
+        issued = localtime.local_date(rnd.notice_starts_at) + timedelta(days=14)
+        signed = issued + timedelta(days=rng.randint(3, 12))
+        fail = failing.get(number)
+        dates = {
+            "paid1": signed + timedelta(days=rng.randint(5, 15)),
+            "mid_submitted": date(year + 1, 1, rng.randint(5, 15)),
+            "mid_final": before_today(date(year + 1, 3, rng.randint(1, 20)), 120),
+            "paid2": before_today(date(year + 1, 3, 25), 110),
+            "final_submitted": before_today(date(year + 1, 7, rng.randint(10, 28)), 90),
+            "final_final": before_today(date(year + 1, 9, rng.randint(1, 20)), 30),
+            "paid3": before_today(date(year + 1, 9, 28), 20),
+        }
+        agreement_rows.append({
+            "award_id": award_id, "round_id": rnd.id, "proposal_id": pid, "organization_id": row["organization_id"],
+            "number": f"HZXY-{rnd.edition:02d}-{seq_of[rnd.id]:03d}",
+            "status": AgreementStatus.terminated if fail else AgreementStatus.signed, "amount": amount,
+            "language": "zh_Hant", "duties": "", "terms": "", "change_threshold": Decimal(10),
+            "issued_at": localtime.at(issued, time(10)), "issued_on": issued, "deadline": issued + timedelta(days=21),
+            "midterm_report_due": date(year + 1, 1, 15), "final_report_due": date(year + 1, 7, 31),
+            "bank_account_name": "", "bank_name": "", "bank_account": "",
+            "bank_confirmed_at": localtime.at(signed, time(9)), "ngo_signed_at": localtime.at(signed, time(9)),
+            "signed_budget_version": None, "countersigned_on": signed,
+            "stopped_at": localtime.at(dates["mid_final" if fail == "midterm" else "final_final"], time(17))
+            if fail else None,
+            "stop_reason": {"midterm": "中期評估不合格，停止後續撥款，終止項目。",
+                            "final": "結項評估不合格，不予撥付尾款，終止項目。"}.get(fail or "", ""),
+            "refund_demanded": Decimal(0), "refund_reason": "",
+            "conditions_met": ["signing"] if fail == "midterm" else ["signing", "midterm"] if fail else
+            ["signing", "midterm", "final"],
+            "version": 1,
+        })
+        facts[pid] = (number, rnd, amount, fail, dates)
+    db.session.execute(insert(Agreement), agreement_rows)
+    agreement_of = dict(db.session.execute(
+        select(Agreement.proposal_id, Agreement.id).where(Agreement.round_id.in_(list(rounds)))).all())
+
+    tranche_rows = []
+    for pid, (_number, _rnd, amount, fail, dates) in facts.items():
+        amounts = [(amount * p / 100).quantize(Decimal("0.01")) for p, _c in SCHEDULE]
+        amounts[-1] = amount - sum(amounts[:-1])
+        due = [dates["paid1"] - timedelta(days=3), None if fail == "midterm" else dates["mid_final"],
+               None if fail else dates["final_final"]]
+        for position, ((percent, condition), a, d) in enumerate(zip(SCHEDULE, amounts, due, strict=True)):
+            tranche_rows.append({"agreement_id": agreement_of[pid], "position": position, "percent": percent,
+                                 "condition": condition, "amount": a, "due_on": d})
+    db.session.execute(insert(Tranche), tranche_rows)
+    tranche_of = {(aid, pos): (tid, amount) for tid, aid, pos, amount in db.session.execute(
+        select(Tranche.id, Tranche.agreement_id, Tranche.position, Tranche.amount)
+        .where(Tranche.agreement_id.in_(list(agreement_of.values())))).all()}
+
+    payment_rows, refunds, report_rows, evaluation_rows = [], {}, [], []
+    for pid, (_number, rnd, _amount, fail, dates) in facts.items():
+        aid = agreement_of[pid]
+        edition = rnd.edition
+        paid_tranches = 1 if fail == "midterm" else 2 if fail == "final" else 3
+        for position in range(paid_tranches):
+            tid, amount = tranche_of[(aid, position)]
+            paid_on = dates[f"paid{position + 1}"]
+            payment_rows.append({
+                "agreement_id": aid, "tranche_id": tid, "kind": "payment", "amount": amount, "paid_on": paid_on,
+                "voucher_no": f"HZFL-{paid_on.year}-{edition:02d}{len(payment_rows) + 1:05d}",
+                "recorded_at": localtime.at(paid_on, time(15)), "confirmed_at": localtime.at(paid_on, time(18)),
+            })
+        if fail:
+            paid = sum((tranche_of[(aid, p)][1] for p in range(paid_tranches)), Decimal(0))
+            refund = (paid * Decimal(rng.choice(["0.1", "0.15", "0.2"]))).quantize(Decimal("1"))
+            refunds[aid] = refund
+            on = dates["mid_final" if fail == "midterm" else "final_final"] + timedelta(days=20)
+            payment_rows.append({
+                "agreement_id": aid, "tranche_id": None, "kind": "refund", "amount": refund, "paid_on": on,
+                "voucher_no": f"TH-{on.year}-{edition:02d}{len(refunds):03d}", "recorded_at": localtime.at(on, time(15)),
+                "confirmed_at": None,
+            })
+        kinds = [ReportKind.midterm] if fail == "midterm" else [ReportKind.midterm, ReportKind.final]
+        for kind in kinds:
+            submitted = dates["mid_submitted" if kind == ReportKind.midterm else "final_submitted"]
+            report_rows.append({
+                "agreement_id": aid, "round_id": rnd.id, "organization_id": None, "kind": kind,
+                "status": ReportStatus.accepted,
+                "due_on": date(submitted.year, 1, 15) if kind == ReportKind.midterm else date(submitted.year, 7, 31),
+                "extension_reason": "", "return_reason": "", "activities": [], "indicators": [], "spending": {},
+                "settlement": {}, "problems": "", "changes": "",
+                "submitted_at": localtime.at(submitted, time(16)), "created_at": localtime.at(submitted, time(9)),
+                "updated_at": localtime.at(submitted + timedelta(days=5), time(10)), "version": 1,
+                "sessions_held": None, "volunteers": None, "volunteer_hours": None, "matching_funds": None,
+            })
+    if payment_rows:
+        db.session.execute(insert(Payment), payment_rows)
+    proposal_of = {aid: pid for pid, aid in agreement_of.items()}
+    org_of = {ids[r["number"]]: r["organization_id"] for r in rows_by_number.values()}
+    by_pid = {ids[n]: r for n, r in rows_by_number.items()}
+    for r in report_rows:
+        pid = proposal_of[r["agreement_id"]]
+        _index, matching, people = plan[facts[pid][0]]
+        share = 1.0 if r["kind"] == ReportKind.final else rng.uniform(0.4, 0.55)
+        r["organization_id"] = org_of[pid]
+        r["sessions_held"] = max(4, round(people * share / rng.randint(25, 60)))
+        r["volunteers"] = rng.randint(8, 60)
+        r["volunteer_hours"] = Decimal(r["volunteers"] * rng.randint(10, 40))
+        # matching funds raised so far; a project terminated at the mid-term had raised all it would
+        last = r["kind"] == ReportKind.final or facts[pid][3] == "midterm"
+        r["matching_funds"] = Decimal(matching if last else round(matching * share))
+    for aid, refund in refunds.items():  # the refund demanded, on the agreement
+        db.session.execute(update(Agreement).where(Agreement.id == aid).values(
+            refund_demanded=refund, refund_reason="部分活動未開展，退回相應資金。"))
+    db.session.execute(insert(Report), report_rows)
+    report_of = {(aid, kind): rid for rid, aid, kind in db.session.execute(
+        select(Report.id, Report.agreement_id, Report.kind).where(Report.round_id.in_(list(rounds)))).all()}
+    served_rows = []
+    for (aid, kind), rid in report_of.items():
+        pid = proposal_of[aid]
+        number, rnd, _amount, fail, dates = facts[pid]
+        _index, _matching, people = plan[number]
+        last = kind == ReportKind.final or fail == "midterm"  # the report that counts carries the whole project
+        total = people if last else round(people * rng.uniform(0.4, 0.55))
+        cells = _served_cells(rng, total, by_pid[pid]["target_groups"], by_pid[pid]["districts"])
+        served_rows += [{"report_id": rid, "target_group": g, "district": d, "person_times": n}
+                        for (g, d), n in cells.items()]
+        passed = not (fail == kind.value)
+        decided = dates["mid_final" if kind == ReportKind.midterm else "final_final"]
+        evaluation_rows.append({
+            "agreement_id": aid, "round_id": rnd.id, "proposal_id": pid, "organization_id": org_of[pid],
+            "report_id": rid, "kind": kind, "state": EvaluationState.final,
+            "score": Decimal(str(round(rng.uniform(66, 93) if passed else rng.uniform(45, 58), 2))),
+            "aggregate_rule": "mean", "sheets": 3, "passed": passed, "reason": "" if passed else "score",
+            "decided_at": localtime.at(decided - timedelta(days=10), time(11)), "finalised_on": decided,
+            "refund_amount": refunds.get(aid) if not passed else None, "created_at": localtime.at(decided, time(9)),
+            "updated_at": localtime.at(decided, time(17)), "version": 1,
+        })
+    db.session.execute(insert(ReportServed), served_rows)
+    db.session.execute(insert(Evaluation), evaluation_rows)
