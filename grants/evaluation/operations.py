@@ -266,7 +266,7 @@ def unassign(evaluation: Evaluation, evaluator_id: int) -> None:
     row = db.session.scalar(select(EvaluationPanel).where(EvaluationPanel.evaluation_id == evaluation.id,
                                                           EvaluationPanel.evaluator_id == evaluator_id))
     if row is None:
-        raise Refusal("not_found")
+        raise Refusal("evaluation_not_found")
     sheet = sheet_of(evaluator_id, evaluation)
     if sheet is not None and sheet.status == ReviewStatus.submitted:
         raise Refusal("evaluation_sheet_submitted")
@@ -375,7 +375,7 @@ def save_sheet(user: User, evaluation: Evaluation, data: SheetInput, *, submit: 
     """Save (or submit) the evaluator's sheet.  Refused: not allowed to evaluate, the evaluation
     decided, a stale form (``evaluation_sheet_changed``), or problems with the input (all at once)."""
     if not can_evaluate(user, evaluation):
-        raise Refusal("forbidden")
+        raise Refusal("evaluation_not_on_panel")
     if evaluation.state not in (EvaluationState.panel, EvaluationState.scoring):
         raise Refusal("evaluation_closed")
     sheet = sheet_of(user.id, evaluation)
@@ -558,7 +558,7 @@ def finalise_results(pub: Publication | None, *, today: date | None = None) -> l
     if refusal is not None:
         raise refusal
     if pub.kind != NOTICE_KIND:
-        raise Refusal("not_found")
+        raise Refusal("evaluation_not_found")
     today = today or localtime.today()
     evaluations = list(db.session.scalars(select(Evaluation).where(Evaluation.publication_id == pub.id)
                                           .order_by(Evaluation.id)))

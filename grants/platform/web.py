@@ -54,6 +54,9 @@ VIEW_MODULES = (
     "grants.agreements.views_admin",
     "grants.agreements.views_applicant",
     "grants.background.views",
+    "grants.evaluation.views_admin",
+    "grants.evaluation.views_evaluator",
+    "grants.evaluation.views_public",
 )
 
 
