@@ -607,16 +607,16 @@ def _reason_text(e: Evaluation):
 def _notify(e: Evaluation) -> None:
     agreement = e.agreement
     if e.passed and e.kind == ReportKind.final:
-        agreement_ops.notify_org(agreement, _l("Your project is completed: %(project)s"),
+        agreement_ops.notify_org(agreement, _l("Your project is completed: %(project)s", project=e.proposal.name),
                                  _l("The final evaluation of “%(project)s” passed with %(score)s points. The project "
                                     "is completed; its completion certificate can be downloaded from your account."),
                                  project=e.proposal.name, score=numbers.plain(e.score))
     elif e.passed:
-        agreement_ops.notify_org(agreement, _l("Mid-term evaluation passed: %(project)s"),
+        agreement_ops.notify_org(agreement, _l("Mid-term evaluation passed: %(project)s", project=e.proposal.name),
                                  _l("The mid-term evaluation of “%(project)s” passed with %(score)s points. The next "
                                     "tranche is now due."), project=e.proposal.name, score=numbers.plain(e.score))
     else:
-        agreement_ops.notify_org(agreement, _l("Evaluation failed: %(project)s"),
+        agreement_ops.notify_org(agreement, _l("Evaluation failed: %(project)s", project=e.proposal.name),
                                  _l("The evaluation of “%(project)s” failed (%(reason)s). Payments are stopped and the "
                                     "project is terminated. Refund demanded: %(refund)s yuan."),
                                  project=e.proposal.name, reason=_reason_text(e),
