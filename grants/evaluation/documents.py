@@ -46,7 +46,7 @@ def verdict_label(passed: bool, reason: str = "") -> str:
         return _("Passed")
     if reason == "overdue":
         return _("Failed (report overdue)")
-    return _("Failed")
+    return _("Failed the evaluation")
 
 
 def method_label(method: str) -> str:
