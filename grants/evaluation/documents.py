@@ -46,7 +46,7 @@ def verdict_label(passed: bool, reason: str = "") -> str:
         return _("Passed")
     if reason == "overdue":
         return _("Failed (report overdue)")
-    return _("Failed")
+    return _("Failed the evaluation")
 
 
 def method_label(method: str) -> str:
@@ -219,3 +219,37 @@ def find_document(value: str) -> dict | None:
                 "number": e.agreement.number, "project": e.proposal.name, "organization": e.organization.name,
                 "score": e.score, "issued_on": e.certificate_issued_on}
     return None
+
+
+# --------------------------------------------------------------------------- serving
+
+
+def frozen_pdf(name: str | None, sha256: str | None, download_name: str, *, inline: bool = False):
+    """The stored PDF byte for byte (checked against its recorded SHA-256), or 404."""
+    from flask import abort, request
+
+    from grants.platform import downloads
+
+    if not name or not sha256:
+        abort(404)
+    folder = Path(current_app.config["PDF_FOLDER"]).resolve()
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        abort(404)
+    data = path.read_bytes()
+    if pdf.sha256_hex(data) != sha256:
+        current_app.logger.error("stored file %s does not match its recorded SHA-256", name)
+        abort(500)
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = downloads.content_disposition(download_name, inline=inline)
+    response.set_etag(sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)
+
+
+def certificate_filename(e: Evaluation) -> str:
+    return f"結項證書-{e.agreement.number}.pdf"
+
+
+def results_filename(pub: Publication) -> str:
+    return f"評估結果公示-{pub.round.edition}-{pub.id}.pdf"

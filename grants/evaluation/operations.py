@@ -266,7 +266,7 @@ def unassign(evaluation: Evaluation, evaluator_id: int) -> None:
     row = db.session.scalar(select(EvaluationPanel).where(EvaluationPanel.evaluation_id == evaluation.id,
                                                           EvaluationPanel.evaluator_id == evaluator_id))
     if row is None:
-        raise Refusal("not_found")
+        raise Refusal("evaluation_not_found")
     sheet = sheet_of(evaluator_id, evaluation)
     if sheet is not None and sheet.status == ReviewStatus.submitted:
         raise Refusal("evaluation_sheet_submitted")
@@ -375,7 +375,7 @@ def save_sheet(user: User, evaluation: Evaluation, data: SheetInput, *, submit: 
     """Save (or submit) the evaluator's sheet.  Refused: not allowed to evaluate, the evaluation
     decided, a stale form (``evaluation_sheet_changed``), or problems with the input (all at once)."""
     if not can_evaluate(user, evaluation):
-        raise Refusal("forbidden")
+        raise Refusal("evaluation_not_on_panel")
     if evaluation.state not in (EvaluationState.panel, EvaluationState.scoring):
         raise Refusal("evaluation_closed")
     sheet = sheet_of(user.id, evaluation)
@@ -558,7 +558,7 @@ def finalise_results(pub: Publication | None, *, today: date | None = None) -> l
     if refusal is not None:
         raise refusal
     if pub.kind != NOTICE_KIND:
-        raise Refusal("not_found")
+        raise Refusal("evaluation_not_found")
     today = today or localtime.today()
     evaluations = list(db.session.scalars(select(Evaluation).where(Evaluation.publication_id == pub.id)
                                           .order_by(Evaluation.id)))
@@ -607,16 +607,16 @@ def _reason_text(e: Evaluation):
 def _notify(e: Evaluation) -> None:
     agreement = e.agreement
     if e.passed and e.kind == ReportKind.final:
-        agreement_ops.notify_org(agreement, _l("Your project is completed: %(project)s"),
+        agreement_ops.notify_org(agreement, _l("Your project is completed: %(project)s", project=e.proposal.name),
                                  _l("The final evaluation of “%(project)s” passed with %(score)s points. The project "
                                     "is completed; its completion certificate can be downloaded from your account."),
                                  project=e.proposal.name, score=numbers.plain(e.score))
     elif e.passed:
-        agreement_ops.notify_org(agreement, _l("Mid-term evaluation passed: %(project)s"),
+        agreement_ops.notify_org(agreement, _l("Mid-term evaluation passed: %(project)s", project=e.proposal.name),
                                  _l("The mid-term evaluation of “%(project)s” passed with %(score)s points. The next "
                                     "tranche is now due."), project=e.proposal.name, score=numbers.plain(e.score))
     else:
-        agreement_ops.notify_org(agreement, _l("Evaluation failed: %(project)s"),
+        agreement_ops.notify_org(agreement, _l("Evaluation failed: %(project)s", project=e.proposal.name),
                                  _l("The evaluation of “%(project)s” failed (%(reason)s). Payments are stopped and the "
                                     "project is terminated. Refund demanded: %(refund)s yuan."),
                                  project=e.proposal.name, reason=_reason_text(e),

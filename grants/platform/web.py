@@ -56,6 +56,9 @@ VIEW_MODULES = (
     "grants.reports.views_admin",
     "grants.reports.views_applicant",
     "grants.background.views",
+    "grants.evaluation.views_admin",
+    "grants.evaluation.views_evaluator",
+    "grants.evaluation.views_public",
 )
 
 

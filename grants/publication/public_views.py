@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from grants.agreements import operations as agreement_ops
+from grants.evaluation import documents as evaluation_documents
 from grants.extensions import db, limiter
 from grants.models import Proposal, Publication, Round
 from grants.platform import downloads, exports, pdf, refusals
@@ -181,14 +182,18 @@ def verify():
         else:
             value = ""
     agreement = None
+    evaluation_document = None
     if value:
         checked = True
         result = ops.find_by_hash(value)
         if result is None:  # a grant agreement's code (grants/agreements): genuine, never its bank details
             agreement = agreement_ops.find_by_code(value)
+        if result is None and agreement is None:  # an evaluation-results list or a 結項 certificate
+            evaluation_document = evaluation_documents.find_document(value)
     status = 200
     return render_template("publication/verify.html", form=form, checked=checked, value=value, result=result,
-                           published_at=_published_at(result), agreement=agreement), status
+                           published_at=_published_at(result), agreement=agreement,
+                           evaluation_document=evaluation_document), status
 
 
 def _published_at(result):

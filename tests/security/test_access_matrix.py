@@ -199,6 +199,26 @@ EXPECT: dict[str, object] = {
     "admin.agreement_stop": ADMIN,
     "admin.agreement_refund": ADMIN,
     "admin.budget_change_decide": ADMIN,
+    # evaluations (中期 / 結項評估): deliberately NOT blind; panel members only, a declared conflict shuts out
+    "public.evaluation_results": EVERYONE,
+    "public.evaluation_results_pdf": (EVERYONE, {"publication_id": "evaluation_publication_id"}),
+    "public.evaluation_objection": EVERYONE,  # the notice is open for objections
+    "applicant.my_evaluations": NGOS,
+    "applicant.my_certificate": (row(FORBIDDEN, anonymous=LOGIN, appA=OK), {"evaluation_id": "final_evaluation_id"}),
+    "reviewer.evaluation_list": REVIEWERS,
+    "reviewer.evaluation_declaration": row(FORBIDDEN, anonymous=LOGIN, rev=OK),
+    "reviewer.evaluation_report": row(FORBIDDEN, anonymous=LOGIN, rev=OK),
+    "reviewer.evaluation_sheet": row(FORBIDDEN, anonymous=LOGIN, rev=OK),
+    "admin.evaluations": ADMIN,
+    "admin.evaluation_assign": ADMIN,
+    "admin.evaluation_detail": ADMIN,
+    "admin.evaluation_unassign": ADMIN,
+    "admin.evaluation_decide": ADMIN,
+    "admin.evaluation_rubric": ADMIN,
+    "admin.evaluation_publish": ADMIN,
+    "admin.evaluation_retry": ADMIN,
+    "admin.evaluation_finalise": ADMIN,
+    "admin.evaluation_certificate": (ADMIN, {"evaluation_id": "final_evaluation_id"}),
 }
 # URL values that exist only once furnish() ran (the other security walks use the plain world).
 FURNISHED_IDS = {"set_password_token", "reset_password_token", "undeclared_id"}

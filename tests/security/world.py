@@ -77,6 +77,8 @@ class World:
                 values[arg] = overrides[arg]
             elif arg == "stage":
                 values[arg] = "written"
+            elif arg == "kind":  # an evaluation's kind
+                values[arg] = "midterm"
             elif arg == "token":
                 values[arg] = "not-a-real-token"
             elif arg == "reviewer_id":
@@ -181,6 +183,7 @@ def build(make, app, *, blind: bool = True, reveal_peer_scores: bool = False, se
             Assignment.proposal_id == p.id, Assignment.reviewer_id == users["rev"]))
     ids |= _agreements(app, rnd.id, {"mine": (p.id, org_a.id), "other": (other_sub.id, org_b.id)})
     ids |= _background_job(app)
+    ids |= _evaluations(app, rnd.id, ids, users)
     return World(round_id=rnd.id, users=users, ids=ids)
 
 
@@ -197,6 +200,51 @@ def _background_job(app) -> dict:
         results.mkdir(parents=True, exist_ok=True)
         (results / "job-result-world.bin").write_bytes(b"PK\x03\x04 not a real workbook")
         return {"job_id": job.id}
+
+
+def _evaluations(app, round_id: int, ids: dict, users: dict) -> dict:
+    """Org A's mid-term evaluation being scored (panel: ``rev``, who declared no conflict, and ``revC``,
+    who declared one), its passed final evaluation with a stored completion certificate, and the
+    round's evaluation-results notice (kind "evaluation") open for objections, its list PDF stored."""
+    from grants.models import (
+        Agreement,
+        Evaluation,
+        EvaluationPanel,
+        EvaluationState,
+        PublicationStatus,
+        ReportKind,
+    )
+    from grants.platform import localtime
+
+    with app.app_context():
+        a = db.session.get(Agreement, ids["agreement_id"])
+        common = {"agreement_id": a.id, "round_id": round_id, "proposal_id": a.proposal_id,
+                  "organization_id": a.organization_id}
+        mid = Evaluation(kind=ReportKind.midterm, state=EvaluationState.scoring, **common)
+        folder = Path(app.config["PDF_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        data = uploads.tiny_pdf()
+        (folder / "certificate-world.pdf").write_bytes(data)
+        (folder / "evaluation-list-world.pdf").write_bytes(data)
+        final = Evaluation(kind=ReportKind.final, state=EvaluationState.final, passed=True, score=Decimal("88"),
+                           certificate_code="c" * 64, certificate_issued_on=localtime.today(),
+                           certificate_path="certificate-world.pdf", certificate_sha256=pdf_mod.sha256_hex(data),
+                           **common)
+        db.session.add_all([mid, final])
+        db.session.flush()
+        db.session.add_all([EvaluationPanel(evaluation_id=mid.id, evaluator_id=users["rev"]),
+                            EvaluationPanel(evaluation_id=mid.id, evaluator_id=users["revC"])])
+        pub = Publication(round_id=round_id, kind="evaluation", status=PublicationStatus.notice,
+                          notice_start=localtime.today(), notice_end=localtime.today() + timedelta(days=7),
+                          rows=[{"evaluation_id": final.id, "proposal_id": a.proposal_id, "rank": "",
+                                 "number": a.number, "project": "評估項目", "organization": "評估機構",
+                                 "kind": "final", "score": "88.00", "passed": True, "reason": "", "methods": [],
+                                 "refund": ""}],
+                          pdf_path="evaluation-list-world.pdf", pdf_sha256=pdf_mod.sha256_hex(data),
+                          data_code="d" * 64)
+        db.session.add(pub)
+        db.session.commit()
+        return {"evaluation_id": mid.id, "final_evaluation_id": final.id, "evaluation_publication_id": pub.id}
 
 
 BANK_ACCOUNT = SECRETS["bank_account"]  # only org A and admins may ever see it
