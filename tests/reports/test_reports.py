@@ -17,8 +17,10 @@ from grants.extensions import db
 from grants.models import Agreement, AuditEntry, OutboxMail, Report, ReportStatus
 from grants.platform import reminders, uploads
 from grants.reports import operations as ops
+from grants.reports import reminders as reports_stage
 from grants.rules.refusal import Refusal
-from tests.conftest import Actions, csrf_token
+from tests.agreements.support import PROJECT
+from tests.conftest import Actions, csrf_token, translate
 from tests.reports import support as s
 from tests.reports.support import ADMIN, FINAL_DUE, MIDTERM_DUE, NGO, OTHER_NGO, REVIEWER
 
@@ -199,14 +201,19 @@ def test_overdue_marking_extensions_due_dates_and_reminders_with_a_frozen_clock(
     # the 7-day and the 1-day reminders to the NGO, once each, not before
     assert scan(MIDTERM_DUE - timedelta(days=8)) == []
     sent = scan(MIDTERM_DUE - timedelta(days=7))
-    assert [to for to, _subject in sent] == [NGO] and MIDTERM_DUE.isoformat() in sent[0][1]
+    assert sent == [(NGO, translate("Reminder: the %(kind)s of “%(project)s” is due by %(due)s", "zh_Hant",
+                                    kind="中期報告", project=PROJECT, due=MIDTERM_DUE.isoformat()))]
     assert scan(MIDTERM_DUE - timedelta(days=6)) == []
     assert [to for to, _s in scan(MIDTERM_DUE - timedelta(days=1))] == [NGO]
     assert scan(MIDTERM_DUE) == []
 
     # not overdue on the due day; marked from the day after, once (the report was never started)
     assert mark(MIDTERM_DUE) == []
-    marked = mark(MIDTERM_DUE + timedelta(days=1))
+    with at(MIDTERM_DUE + timedelta(days=1)), app.test_request_context():  # the scheduled job does it
+        reports_stage.enqueue_mark_overdue()
+        db.session.commit()  # the job runs when the context ends (QUEUE_URL "immediate")
+    with app.app_context():
+        marked = list(db.session.scalars(select(Report.id).where(Report.overdue_at.is_not(None))))
     assert len(marked) == 1 and mark(MIDTERM_DUE + timedelta(days=2)) == []
     sent = scan(MIDTERM_DUE + timedelta(days=1))
     assert sorted(to for to, _s in sent) == sorted([NGO, ADMIN])
