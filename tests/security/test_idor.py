@@ -24,18 +24,21 @@ ATTACKER = {"applicant": "appA", "attachments": "appA", "reviewer": "rev", "admi
 FOREIGN = {
     "appA": {"proposal_id": ["other_id", "other_submitted_id"], "attachment_id": ["other_attachment_id"],
              "agreement_id": ["other_agreement_id"], "file_id": ["other_file_id"],
-             "payment_id": ["other_payment_id"]},
+             "payment_id": ["other_payment_id"], "report_id": ["other_report_id"],
+             "report_file_id": ["other_report_file_id"]},
     "rev": {"proposal_id": ["other_submitted_id", "draft_id"], "attachment_id": ["other_attachment_id"],
             "review_id": ["other_review_id"]},
 }
 # admin routes that refuse an unknown id with a flashed error and a redirect back (nothing changes)
 REDIRECT_REFUSALS = {"admin.roadshow_unshortlist"}
+# URL arguments that name no object (a stage, a token, a report kind)
+NOT_IDS = {"stage", "token", "kind"}
 SECRETS = [OTHER_ORG["org_name"], OTHER_ORG["uscc"], OTHER_ORG["project"]]
 
 
 def _object_rules(app):
     for rule in app.url_map.iter_rules():
-        args = set(rule.arguments) - {"stage", "token"}
+        args = set(rule.arguments) - NOT_IDS
         if rule.endpoint != "static" and args:
             yield rule
 
@@ -53,7 +56,7 @@ def test_idor(app, make):
         base = world.url_values(rule)
         variants = []
         for arg in rule.arguments:
-            if arg in ("stage", "token"):
+            if arg in NOT_IDS:
                 continue
             variants.append({arg: MISSING})
             for key in FOREIGN.get(role, {}).get(arg, []):
