@@ -277,7 +277,7 @@ def has_audit_report(report: Report) -> bool:
 def submission_problems(report: Report) -> list:
     return rules.validate(
         str(report.kind), activities=report.activities or [],
-        served=[(g, d, v if v is not None else "") for g, d, v in served_grid(report)],
+        served=served_grid(report),
         sessions_held=report.sessions_held, volunteers=report.volunteers, volunteer_hours=report.volunteer_hours,
         indicators=report.indicators or [], spending=report.spending or {}, categories=categories_of(report),
         settlement=report.settlement or {}, has_audit_report=has_audit_report(report))

@@ -80,9 +80,11 @@ def report_dues(agreement_id: int):
     return render_agreement(agreement, status=400, dues=form)
 
 
-@bp.route("/agreements/<int:agreement_id>/reports/<any(midterm, final):kind>/extension", methods=["POST"])
+@bp.route("/agreements/<int:agreement_id>/reports/<kind>/extension", methods=["POST"])
 def report_extension(agreement_id: int, kind: str):
     agreement = pages.load_agreement(agreement_id)
+    if kind not in rules.KINDS:
+        abort(404)
     form = f.ExtensionForm()
     if form.validate_on_submit():
         try:

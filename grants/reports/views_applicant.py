@@ -32,9 +32,11 @@ def reports(agreement_id: int):
     return render_template("reports/project.html", a=agreement, rows=ops.summary(agreement), audience="applicant")
 
 
-@bp.route("/agreements/<int:agreement_id>/reports/<any(midterm, final):kind>/open", methods=["POST"])
+@bp.route("/agreements/<int:agreement_id>/reports/<kind>/open", methods=["POST"])
 def report_open(agreement_id: int, kind: str):
     agreement = pages.load_agreement(agreement_id)
+    if kind not in rules.KINDS:
+        abort(404)
     if not f.BaseForm().validate_on_submit():
         abort(400)
     try:

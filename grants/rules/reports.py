@@ -136,7 +136,8 @@ def validate(kind: str, *, activities: Sequence[Mapping], served: Iterable[tuple
              has_audit_report: bool) -> list[Problem]:
     """Every problem of a report at once (an empty list: it can be submitted).
 
-    ``served`` is (target group, district, person-times) for every cell of the grid; ``categories``
+    ``served`` is (target group, district, person-times) for every cell of the grid (a blank cell is 0);
+    ``categories``
     the budget categories spending (and, in a final report, the settlement) must be given for."""
     problems: list[Problem] = []
     for i, row in enumerate(activities):
@@ -147,7 +148,7 @@ def validate(kind: str, *, activities: Sequence[Mapping], served: Iterable[tuple
             problems.append(Problem(f"activities-{i}-done", "activity_done_missing"))
     grid_total, any_bad = 0, False
     for i, (_group, _district, value) in enumerate(served):
-        count = _count(value)
+        count = 0 if value is None or str(value).strip() == "" else _count(value)  # a blank cell: nobody
         if count is None:
             any_bad = True
             problems.append(Problem(f"served-{i}-person_times", "count_invalid"))

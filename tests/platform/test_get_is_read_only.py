@@ -154,6 +154,15 @@ ROUTES: dict[str, list[dict]] = {
     "applicant.agreement": [{"agreement_id": "agreement_id"}, {"agreement_id": "other_agreement_id"}],
     "applicant.agreement_pdf": [{"agreement_id": "agreement_id"}],
     "applicant.agreement_file": [{"file_id": "file_id"}],
+    # reports: a draft mid-term report under each signed agreement of round A (world.py), the final not opened
+    "admin.reports": [A, B, A | {"status": "=overdue"}],
+    "admin.agreement_reports": [{"agreement_id": "agreement_id"}, {"agreement_id": "other_agreement_id"}],
+    "admin.report": [{"report_id": "report_id"}],
+    "admin.report_file": [{"report_file_id": "report_file_id"}],
+    "applicant.reports": [{"agreement_id": "agreement_id"}, {"agreement_id": "other_agreement_id"}],
+    "applicant.report": [{"report_id": "report_id"}, {"report_id": "other_report_id"}],
+    "applicant.report_submit": [{"report_id": "report_id"}],
+    "applicant.report_file": [{"report_file_id": "report_file_id"}],
 }
 
 # GET endpoints the walk does not request, and why.

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from grants.extensions import db
 from grants.models import ActivityRow, Agreement, OutcomeRow
 from tests.agreements import support as s
-from tests.agreements.support import ADMIN, NGO, OTHER_NGO, REVIEWER  # noqa: F401  (re-exported)
+from tests.agreements.support import ADMIN, NGO  # noqa: F401  (re-exported)
 
 MIDTERM_DUE = date(2026, 6, 30)  # for the frozen-clock tests
 FINAL_DUE = date(2027, 1, 30)

@@ -219,6 +219,24 @@ EXPECT: dict[str, object] = {
     "admin.evaluation_retry": ADMIN,
     "admin.evaluation_finalise": ADMIN,
     "admin.evaluation_certificate": (ADMIN, {"evaluation_id": "final_evaluation_id"}),
+    # reports (中期報告, 結項報告): only the owning NGO and admins; reviewers never (evaluators read them
+    # through the evaluation pages)
+    "applicant.reports": OWNER,
+    "applicant.report_open": OWNER,
+    "applicant.report": OWNER,
+    # the world's draft is incomplete: the confirmation step sends the owner back to the form
+    "applicant.report_submit": row(FORBIDDEN, anonymous=LOGIN, appA=REDIRECT, appB=NOT_FOUND),
+    "applicant.report_upload": OWNER,
+    "applicant.report_file": OWNER,
+    "applicant.report_file_delete": OWNER,
+    "admin.reports": ADMIN,
+    "admin.agreement_reports": ADMIN,
+    "admin.report_dues": ADMIN,
+    "admin.report_extension": ADMIN,
+    "admin.report": ADMIN,
+    "admin.report_return": ADMIN,
+    "admin.report_accept": ADMIN,
+    "admin.report_file": ADMIN,
 }
 # URL values that exist only once furnish() ran (the other security walks use the plain world).
 FURNISHED_IDS = {"set_password_token", "reset_password_token", "undeclared_id"}

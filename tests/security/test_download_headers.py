@@ -26,6 +26,7 @@ PRIVATE_FILES = {
     "admin.score_matrix_export", "admin.assignment_export", "admin.rubric_json", "admin.roadshow_order_pdf",
     "reviewer.roadshow_sheet", "applicant.review_summary", "admin.objection_evidence",
     "applicant.agreement_pdf", "admin.agreement_pdf", "applicant.agreement_file", "admin.agreement_file",
+    "applicant.report_file", "admin.report_file",  # report evidence: the owning NGO and admins only
     "admin.agreements_ledger_export", "admin.background_download",
 }
 PUBLIC_FILES = {"public.results_pdf"}

@@ -24,7 +24,8 @@ ATTACKER = {"applicant": "appA", "attachments": "appA", "reviewer": "rev", "admi
 FOREIGN = {
     "appA": {"proposal_id": ["other_id", "other_submitted_id"], "attachment_id": ["other_attachment_id"],
              "agreement_id": ["other_agreement_id"], "file_id": ["other_file_id"],
-             "payment_id": ["other_payment_id"]},
+             "payment_id": ["other_payment_id"], "report_id": ["other_report_id"],
+             "report_file_id": ["other_report_file_id"]},
     "rev": {"proposal_id": ["other_submitted_id", "draft_id"], "attachment_id": ["other_attachment_id"],
             "review_id": ["other_review_id"]},
 }

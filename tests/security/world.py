@@ -182,6 +182,7 @@ def build(make, app, *, blind: bool = True, reveal_peer_scores: bool = False, se
         ids["assignment_id"] = db.session.scalar(select(Assignment.id).where(
             Assignment.proposal_id == p.id, Assignment.reviewer_id == users["rev"]))
     ids |= _agreements(app, rnd.id, {"mine": (p.id, org_a.id), "other": (other_sub.id, org_b.id)})
+    ids |= _reports(app, ids)
     ids |= _background_job(app)
     ids |= _evaluations(app, rnd.id, ids, users)
     return World(round_id=rnd.id, users=users, ids=ids)
@@ -301,6 +302,31 @@ def _agreements(app, round_id: int, proposals: dict) -> dict:
             ids |= {f"{prefix}agreement_id": a.id, f"{prefix}file_id": scan.id, f"{prefix}payment_id": payment.id,
                     f"{prefix}change_id": change.id}
     return ids
+
+
+def _reports(app, ids: dict) -> dict:
+    """A mid-term report in draft (due in the future) with one evidence file under each signed agreement."""
+    from grants.models import Agreement, Report, ReportFile, ReportKind
+
+    out = {"kind": "midterm"}
+    with app.app_context():
+        for prefix in ("", "other_"):
+            agreement_id = ids[f"{prefix}agreement_id"]
+            a = db.session.get(Agreement, agreement_id)
+            report = Report(agreement_id=a.id, round_id=a.round_id, organization_id=a.organization_id,
+                            kind=ReportKind.midterm, due_on=utcnow().date() + timedelta(days=60),
+                            activities=[{"position": 0, "month": "2026-03", "planned": "講座", "done": "",
+                                         "state": ""}], spending={"activities": ""})
+            db.session.add(report)
+            db.session.flush()
+            stored, digest = uploads.store(os.path.join(app.config["UPLOAD_FOLDER"], "reports"),
+                                           uploads.tiny_pdf(), "pdf")
+            row = ReportFile(report_id=report.id, kind="photo", original_name="活動照片.pdf", stored_name=stored,
+                             content_type="application/pdf", size=1, sha256=digest)
+            db.session.add(row)
+            db.session.commit()
+            out |= {f"{prefix}report_id": report.id, f"{prefix}report_file_id": row.id}
+    return out
 
 
 def login(app, role: str):

@@ -95,8 +95,12 @@ def test_every_problem_at_once():
         ("settlement-1-amount", "settlement_missing"), ("audit", "audit_report_missing")]
 
 
-def test_no_person_times_at_all_is_a_problem_but_zero_cells_are_fine():
+def test_no_person_times_at_all_is_a_problem_but_zero_or_blank_cells_are_fine():
     problems = r.validate("midterm", **_valid(served=[("women", "huicheng", 0), ("others", "huicheng", "0")]))
     assert [p.code for p in problems] == ["served_missing"]
+    blanks = [("women", "huicheng", 120), ("children", "huicheng", None), ("others", "huicheng", " ")]
+    assert r.validate("midterm", **_valid(served=blanks)) == []  # a blank cell is nobody, not a mistake
+    assert [p.code for p in r.validate("midterm", **_valid(served=[("women", "huicheng", None)]))] == [
+        "served_missing"]
     final = r.validate("final", **_valid(settlement={"activities": "1000", "personnel": "0"}, has_audit_report=True))
     assert final == []
