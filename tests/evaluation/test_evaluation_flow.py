@@ -147,8 +147,9 @@ def test_midterm_pass_then_final_pass_with_certificate(app, client, auth, make):
     assert 'id="evaluation-genuine"' not in page and "not-genuine" in page
 
 
-def test_overdue_fails_and_terminates_with_refund(app, client, auth, make):
+def test_overdue_fails_and_terminates_with_refund_and_conflicts_are_enforced(app, client, auth, make):
     w = s.build(make, app, spent="20000")
+    _conflicts_are_enforced(app, client, auth, w)
     with app.app_context():
         report = db.session.scalar(select(Report).where(Report.agreement_id == w.other_agreement_id))
         report.overdue_at = utcnow()
@@ -203,8 +204,8 @@ def test_overdue_fails_and_terminates_with_refund(app, client, auth, make):
                             voucher_no="R-1", user_id=None)
 
 
-def test_conflict_enforced_and_panel_only(app, client, auth, make):
-    w = s.build(make, app)
+def _conflicts_are_enforced(app, client, auth, w):
+    """On the NGO's own agreement of the same world: a declared conflict shuts out and blocks assignment."""
     auth.login(s.ADMIN)
     s.assign(auth, w.round_id, w.agreement_id, w.evaluator_ids[0])
     s.assign(auth, w.round_id, w.agreement_id, w.evaluator_ids[1])
@@ -232,3 +233,4 @@ def test_conflict_enforced_and_panel_only(app, client, auth, make):
     assert _eval(app, eid).state == EvaluationState.scoring
     page = client.get(f"/admin/evaluations/{eid}").get_data(as_text=True)
     assert re.search(r"評估專家2", page)
+    auth.logout()
