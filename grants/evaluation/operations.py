@@ -499,7 +499,8 @@ def notice_rows(evaluations: list[Evaluation]) -> list[dict]:
     rows = []
     for e in sorted(evaluations, key=lambda e: (e.kind.value != "midterm", e.agreement.number)):
         rows.append({
-            "evaluation_id": e.id, "proposal_id": e.proposal_id, "rank": "",
+            # "rank" and "amount" are blank: the objection pages read them from award rows
+            "evaluation_id": e.id, "proposal_id": e.proposal_id, "rank": "", "amount": "",
             "number": e.agreement.number, "project": e.proposal.name, "organization": e.organization.name,
             "kind": e.kind.value, "score": numbers.plain(e.score) if e.score is not None else "",
             "passed": bool(e.passed), "reason": e.reason, "methods": methods_of(e),

@@ -185,6 +185,7 @@ def test_overdue_fails_and_terminates_with_refund_and_conflicts_are_enforced(app
 
     with app.app_context():
         objection_id = db.session.scalar(select(Objection.id))
+    assert client.get(f"/admin/objections/{objection_id}").status_code == 200
     assert auth.post(f"/admin/objections/{objection_id}", {"status": "dismissed", "investigation": "查無實據",
                                                            "decision": "維持評估結果"}).status_code == 302
     auth.post(f"/admin/rounds/{w.round_id}/evaluations/finalise")
