@@ -4,6 +4,7 @@ and /verify."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from decimal import Decimal
 
@@ -36,7 +37,7 @@ def _today(app):
 def _eval(app, eid) -> Evaluation:
     with app.app_context():
         e = db.session.get(Evaluation, eid)
-        _ = (e.agreement.tranches, e.panel, e.score_sheets)
+        _ = (e.agreement.tranches, e.panel, e.score_sheets, e.rubric)
         db.session.expunge_all()
         return e
 
@@ -46,6 +47,14 @@ def test_midterm_pass_then_final_pass_with_certificate(app, client, auth, make):
     auth.login(s.ADMIN)
     page = client.get(f"/admin/rounds/{w.round_id}/evaluations?kind=midterm").get_data(as_text=True)
     assert "留守兒童安全守護行動" in page and 'id="agreement-' in page
+    # the round's mid-term pass mark raised to 86 (a new rubric version); the project will score exactly 86.00
+    rubric_page = client.get(f"/admin/rounds/{w.round_id}/evaluation-rubric/midterm").get_data(as_text=True)
+    definition = re.search(r'<textarea[^>]*name="definition"[^>]*>(.*?)</textarea>', rubric_page, re.S).group(1)
+    r = auth.post(f"/admin/rounds/{w.round_id}/evaluation-rubric/midterm",
+                  {"pass_mark": "86", "definition": html_lib.unescape(definition)})
+    assert r.status_code == 302
+    assert auth.post(f"/admin/rounds/{w.round_id}/evaluation-rubric/midterm",
+                     {"pass_mark": "101", "definition": ""}).status_code == 400  # above the highest total
     for ev in w.evaluator_ids[:2]:
         assert s.assign(auth, w.round_id, w.agreement_id, ev).status_code == 302
     eid = s.evaluation_id(app, w.agreement_id)
@@ -74,7 +83,8 @@ def test_midterm_pass_then_final_pass_with_certificate(app, client, auth, make):
     auth.login(s.ADMIN)
     assert auth.post(f"/admin/evaluations/{eid}/decide", {"refund": ""}).status_code == 302
     e = _eval(app, eid)
-    assert e.state == EvaluationState.decided and e.passed and e.score == Decimal("86.00")
+    assert e.state == EvaluationState.decided and e.passed and e.score == Decimal("86.00")  # at the mark: passes
+    assert e.rubric.definition["pass_mark"] == "86" and e.rubric.version == 2
     r = auth.post(f"/admin/rounds/{w.round_id}/evaluations/publish?kind=midterm")
     assert r.status_code == 302
     with app.app_context():
