@@ -582,7 +582,8 @@ def _apply_outcome(e: Evaluation, today: date) -> None:
         money.evaluation_result(agreement, e.kind.value, passed=True, on=today)
     if effects.stop_payments:
         reason = str(_reason_text(e))
-        money.evaluation_result(agreement, e.kind.value, passed=False, on=today, reason=reason)
+        if agreement.stopped_at is None:  # an admin may have stopped them already
+            money.evaluation_result(agreement, e.kind.value, passed=False, on=today, reason=reason)
         refund = min(effects.refund, money.ledger_of(agreement).net_paid)
         if refund > 0:
             money.demand_refund(agreement, amount=refund, reason=reason)
