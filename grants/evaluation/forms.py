@@ -39,7 +39,8 @@ class AssignForm(BaseForm):
 class RubricSettingsForm(BaseForm):
     pass_mark = DecimalField(_l("Pass mark"), places=2, validators=[InputRequired(), NumberRange(0, 1000)])
     definition = TextAreaField(_l("Rubric (JSON; leave as it is to change only the pass mark)"),
-                               validators=[Optional(), Length(max=200_000)])
+                               validators=[Optional(), Length(max=200_000)],
+                               render_kw={"translate": "no", "rows": 16, "spellcheck": "false"})
 
 
 class DecideForm(BaseForm):

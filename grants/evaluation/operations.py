@@ -499,7 +499,8 @@ def notice_rows(evaluations: list[Evaluation]) -> list[dict]:
     rows = []
     for e in sorted(evaluations, key=lambda e: (e.kind.value != "midterm", e.agreement.number)):
         rows.append({
-            "evaluation_id": e.id, "proposal_id": e.proposal_id, "rank": "",
+            # "rank" and "amount" are blank: the objection pages read them from award rows
+            "evaluation_id": e.id, "proposal_id": e.proposal_id, "rank": "", "amount": "",
             "number": e.agreement.number, "project": e.proposal.name, "organization": e.organization.name,
             "kind": e.kind.value, "score": numbers.plain(e.score) if e.score is not None else "",
             "passed": bool(e.passed), "reason": e.reason, "methods": methods_of(e),
@@ -581,7 +582,8 @@ def _apply_outcome(e: Evaluation, today: date) -> None:
         money.evaluation_result(agreement, e.kind.value, passed=True, on=today)
     if effects.stop_payments:
         reason = str(_reason_text(e))
-        money.evaluation_result(agreement, e.kind.value, passed=False, on=today, reason=reason)
+        if agreement.stopped_at is None:  # an admin may have stopped them already
+            money.evaluation_result(agreement, e.kind.value, passed=False, on=today, reason=reason)
         refund = min(effects.refund, money.ledger_of(agreement).net_paid)
         if refund > 0:
             money.demand_refund(agreement, amount=refund, reason=reason)

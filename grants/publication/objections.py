@@ -112,7 +112,8 @@ def decide(objection: Objection, *, status: ObjectionStatus, investigation: str,
         objection.decided_by_id = None
     audit.record("decide_objection", objection, status=status.value, decision=objection.decision)
     withdrawn = None
-    if withdraw_award and status == ObjectionStatus.upheld:
+    # an objection to an evaluation-results notice (grants.evaluation) never withdraws the award
+    if withdraw_award and status == ObjectionStatus.upheld and objection.publication.kind == "award":
         award = db.session.scalars(db.select(Award).where(Award.proposal_id == objection.proposal_id)).first()
         if award is not None and not award.withdrawn:
             award.withdrawn = True

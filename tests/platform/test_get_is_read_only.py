@@ -163,6 +163,21 @@ ROUTES: dict[str, list[dict]] = {
     "applicant.report": [{"report_id": "report_id"}, {"report_id": "other_report_id"}],
     "applicant.report_submit": [{"report_id": "report_id"}],
     "applicant.report_file": [{"report_file_id": "report_file_id"}],
+    # evaluations: round A has a mid-term evaluation being scored (panel: rev, revC), a passed final
+    # evaluation with its certificate and an open results notice (world.py); round B none and no rubric stored
+    "admin.evaluations": [A, B, A | {"kind": "=final"}, B | {"kind": "=final"}],
+    "admin.evaluation_detail": [{"evaluation_id": "evaluation_id"}, {"evaluation_id": "final_evaluation_id"}],
+    "admin.evaluation_rubric": [r | {"kind": f"={k}"} for r in (A, B) for k in ("midterm", "final")],
+    "admin.evaluation_certificate": [{"evaluation_id": "final_evaluation_id"}],
+    "public.evaluation_results": [A, B],
+    "public.evaluation_objection": [A, B],
+    "public.evaluation_results_pdf": [A | {"publication_id": "evaluation_publication_id"}],
+    "applicant.my_evaluations": [{}],
+    "applicant.my_certificate": [{"evaluation_id": "final_evaluation_id"}],
+    "reviewer.evaluation_list": [{}],
+    "reviewer.evaluation_declaration": [{"evaluation_id": "evaluation_id"}],
+    "reviewer.evaluation_report": [{"evaluation_id": "evaluation_id"}, {"evaluation_id": "final_evaluation_id"}],
+    "reviewer.evaluation_sheet": [{"evaluation_id": "evaluation_id"}],
 }
 
 # GET endpoints the walk does not request, and why.

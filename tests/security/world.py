@@ -237,7 +237,7 @@ def _evaluations(app, round_id: int, ids: dict, users: dict) -> dict:
                             EvaluationPanel(evaluation_id=mid.id, evaluator_id=users["revC"])])
         pub = Publication(round_id=round_id, kind="evaluation", status=PublicationStatus.notice,
                           notice_start=localtime.today(), notice_end=localtime.today() + timedelta(days=7),
-                          rows=[{"evaluation_id": final.id, "proposal_id": a.proposal_id, "rank": "",
+                          rows=[{"evaluation_id": final.id, "proposal_id": a.proposal_id, "rank": "", "amount": "",
                                  "number": a.number, "project": "評估項目", "organization": "評估機構",
                                  "kind": "final", "score": "88.00", "passed": True, "reason": "", "methods": [],
                                  "refund": ""}],

@@ -126,14 +126,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_evaluation_score_evaluator_id'), ['evaluator_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evaluation_score_rubric_id'), ['rubric_id'], unique=False)
 
-    with op.batch_alter_table('publication', schema=None) as batch_op:
+    with op.batch_alter_table('publication', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=12), server_default='award', nullable=False))
         batch_op.create_index(batch_op.f('ix_publication_kind'), ['kind'], unique=False)
 
 
 
 def downgrade():
-    with op.batch_alter_table('publication', schema=None) as batch_op:
+    # recreate="never": SQLite (3.35+) drops the column in place; rebuilding ``publication`` would
+    # cascade-delete its objections
+    with op.batch_alter_table('publication', schema=None, recreate='never') as batch_op:
         batch_op.drop_index(batch_op.f('ix_publication_kind'))
         batch_op.drop_column('kind')
 
