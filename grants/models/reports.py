@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.models.base import Base, utcnow
+from grants.rules.reports import effective_due
 
 
 class ReportKind(enum.StrEnum):
@@ -102,7 +103,7 @@ class Report(Base):
 
     @property
     def effective_due_on(self) -> date:
-        return self.revision_due_on or self.extended_to or self.due_on
+        return effective_due(self.due_on, self.extended_to, self.revision_due_on)
 
 
 class ReportServed(Base):

@@ -36,9 +36,11 @@ def default_due_dates(start: date | None, end: date | None, issued_on: date) -> 
 
 
 def effective_due(due: date, extended_to: date | None = None, revision_due: date | None = None) -> date:
-    """The day the report must be in by: a revision deadline (returned report), else an extension, else
-    the due date."""
-    return revision_due or extended_to or due
+    """The day the report must be in by: a revision deadline (returned report), else the later of the due
+    date and an extension (a due date an admin moved past an earlier extension is not pulled back)."""
+    if revision_due is not None:
+        return revision_due
+    return max(due, extended_to) if extended_to is not None else due
 
 
 def is_overdue(report_status: str | None, due: date, extended_to: date | None, today: date,

@@ -37,6 +37,7 @@ def test_overdue_from_the_day_after_the_effective_due_date():
     assert r.is_overdue("draft", DUE, date(2026, 7, 15), date(2026, 7, 16))
     assert not r.is_overdue("returned", DUE, None, date(2026, 8, 1), revision_due=date(2026, 8, 1))
     assert r.effective_due(DUE, date(2026, 7, 15), date(2026, 8, 1)) == date(2026, 8, 1)
+    assert r.effective_due(date(2026, 9, 1), date(2026, 7, 15)) == date(2026, 9, 1)  # due moved past it
 
 
 def test_extension_only_before_the_due_date_with_reason_and_later_date():
