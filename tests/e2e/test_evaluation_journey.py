@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from grants.extensions import db
 from grants.models import Evaluation, Publication
 from grants.platform import localtime
+from tests.agreements import support as people
 from tests.e2e._journey_helpers import Shots, catalog, login, new_person, tiny_pdf
 from tests.factories import Factory
 from tests.reports import support as s
@@ -127,7 +128,7 @@ def test_midterm_report_to_completion_certificate(app, live_server, browser, req
     world = s.build(make, app)
     with app.app_context():
         from grants.models import User
-        reviewer_user = db.session.scalar(db.select(User).where(User.email == s.REVIEWER))
+        reviewer_user = db.session.scalar(db.select(User).where(User.email == people.REVIEWER))
         reviewer_user.name = REVIEWER_NAME
         db.session.commit()
         reviewer_id = reviewer_user.id
@@ -136,9 +137,9 @@ def test_midterm_report_to_completion_certificate(app, live_server, browser, req
     try:
         (ngo_ctx, ngo), (admin_ctx, admin), (rev_ctx, reviewer) = (new_person(browser, "zh-CN") for _ in range(3))
         contexts = [ngo_ctx, admin_ctx, rev_ctx]
-        login(ngo, live_server, s.NGO)
-        login(admin, live_server, s.ADMIN)
-        login(reviewer, live_server, s.REVIEWER)
+        login(ngo, live_server, people.NGO)
+        login(admin, live_server, people.ADMIN)
+        login(reviewer, live_server, people.REVIEWER)
         aid, rid = world.agreement_id, world.round_id
 
         _write_and_submit(ngo, live_server, aid, "midterm", final=False)
