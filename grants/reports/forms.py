@@ -62,6 +62,11 @@ class ReportForm(BaseForm):
     settlement = RowList(FormField(SettlementRow), max_entries=20)
     problems = TextAreaField(_l("Problems met and how they were handled"), validators=[Optional(), Length(max=5000)])
     changes = TextAreaField(_l("Changes to the plan"), validators=[Optional(), Length(max=5000)])
+    # evidence uploaded with the draft ("Save and upload"): what was typed is saved first, never lost;
+    # the kind is checked by the operation (a refusal, not a form error that would drop the draft)
+    evidence_kind = SelectField(_l("Kind of evidence"), choices=[SelectChoice(k, v) for k, v in FILE_KIND_LABELS.items()],
+                                validate_choice=False, validators=[Optional()])
+    evidence = FileField(_l("File (PDF, JPEG or PNG, at most 10 MB)"))
 
     def pad(self, counts: dict[str, int]) -> None:
         """As many rows as the report has (a POST that sent fewer gets blank ones)."""

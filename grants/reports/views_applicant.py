@@ -79,6 +79,7 @@ def place(form: f.ReportForm, problems) -> None:
         for entry in getattr(top, "entries", None) or [top]:
             for sub in getattr(entry, "form", None) or [entry]:
                 fields[sub.name] = sub
+    fields["kind"] = form.evidence_kind  # the evidence operation's names for the upload fields
     for problem in problems:
         target = fields.get(problem.field or "")
         if target is None:
@@ -87,12 +88,10 @@ def place(form: f.ReportForm, problems) -> None:
             target.errors = [*list(target.errors or ()), refusals.message(problem)]
 
 
-def render_form(report: Report, form: f.ReportForm, status: int = 200, evidence: f.EvidenceForm | None = None):
-    evidence = evidence or f.EvidenceForm(formdata=None)
+def render_form(report: Report, form: f.ReportForm, status: int = 200):
     if str(report.kind) != rules.FINAL:
-        evidence.kind.choices = [c for c in evidence.kind.choices if c.value != "audit"]
+        form.evidence_kind.choices = [c for c in form.evidence_kind.choices if c.value != "audit"]
     return render_template("reports/form.html", report=report, ctx=ops.report_context(report), form=form,
-                           evidence=evidence, delete_form=f.BaseForm(formdata=None),
                            overdue=ops.is_overdue(report)), status
 
 
@@ -124,17 +123,30 @@ def report(report_id: int):
         flash(_("This report was changed in another window while you were editing. Your changes were not saved: "
                 "review the current version and apply them again."), "error")
         return render_form(report, form, 409)
+    action = request.form.get("action")
     try:
         ops.save_draft(report, form.values(counts), user_id=current_user.id)
+        if action == "upload":  # the draft and its new evidence file together, or neither
+            upload = pages.upload_of(form.evidence)
+            if upload is None:
+                raise Refusal("upload_empty", field="evidence")
+            ops.add_file(report, form.evidence_kind.data or "", upload[0], upload[1], user_id=current_user.id)
         db.session.commit()
     except Refusal as exc:
         db.session.rollback()
-        refusals.flash_refusal(exc)
-        return redirect(url_for("applicant.report", report_id=report.id))
+        if action != "upload":
+            refusals.flash_refusal(exc)
+            return redirect(url_for("applicant.report", report_id=report.id))
+        flash(_("The draft was not saved: please correct the fields marked below."), "error")
+        place(form, exc.problems)
+        return render_form(report, form, 400)
     except StaleDataError:
         db.session.rollback()
         abort(409)
-    if request.form.get("action") == "confirm":
+    if action == "upload":
+        flash(_("Draft saved and file uploaded."), "success")
+        return redirect(url_for("applicant.report", report_id=report.id) + "#evidence")
+    if action == "confirm":
         problems = ops.submission_problems(report)
         if ops.is_overdue(report):
             problems = [*Refusal("report_overdue", due=report.effective_due_on).problems, *problems]

@@ -151,14 +151,19 @@ def test_final_report_needs_settlement_and_audit_report_and_evidence_is_checked(
         codes = [p.code for p in ops.submission_problems(db.session.get(Report, report_id))]
     assert codes == ["settlement_missing", "settlement_missing", "audit_report_missing"]
 
-    # evidence: a fake PDF is refused by content, a real one is stored; the audit report completes it
-    fake = c.post(f"{url}/files", data={"csrf_token": token, "kind": "audit",
-                                        "evidence": (io.BytesIO(b"not a pdf"), "審計.pdf")},
+    # evidence: a fake PDF is refused by content, and then nothing is saved, not even the draft (all typed
+    # stays on the page); a real one is stored with the draft; the audit report completes the report
+    typed = s.complete_form(token, action="upload", final=True, version=_version(app, report_id))
+    fake = c.post(url, data=typed | {"evidence_kind": "audit", "evidence": (io.BytesIO(b"not a pdf"), "審計.pdf")},
                   content_type="multipart/form-data")
-    assert fake.status_code == 302 and not _report(app, report_id).files
-    c.post(f"{url}/files", data={"csrf_token": token, "kind": "audit",
-                                 "evidence": (io.BytesIO(uploads.tiny_pdf()), "審計報告.pdf")},
-           content_type="multipart/form-data")
+    assert fake.status_code == 400 and "30000.50" in fake.get_data(as_text=True)
+    assert not _report(app, report_id).files and _report(app, report_id).settlement_total == 0
+    typed["version"] = _version(app, report_id)
+    response = c.post(url, data=typed | {"evidence_kind": "audit",
+                                         "evidence": (io.BytesIO(uploads.tiny_pdf()), "審計報告.pdf")},
+                      content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#evidence")
+    assert _report(app, report_id).settlement_total == Decimal("120000.50")
     files = _report(app, report_id).files
     assert [(str(f.kind), f.original_name) for f in files] == [("audit", "審計報告.pdf")]
     assert c.get(f"/applicant/report-files/{files[0].id}").data.startswith(b"%PDF")
