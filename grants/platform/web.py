@@ -54,6 +54,8 @@ VIEW_MODULES = (
     "grants.agreements.views_admin",
     "grants.agreements.views_applicant",
     "grants.background.views",
+    "grants.organizations.views_admin",
+    "grants.organizations.views_applicant",
 )
 
 
