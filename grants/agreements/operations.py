@@ -92,7 +92,8 @@ def save_template(rnd: Round, *, language: str, duties: str, terms: str, signing
 
 def final_publication(rnd: Round) -> Publication | None:
     return db.session.scalar(select(Publication).where(
-        Publication.round_id == rnd.id, Publication.status == PublicationStatus.final).order_by(Publication.id.desc()))
+        Publication.round_id == rnd.id, Publication.kind == "award",
+        Publication.status == PublicationStatus.final).order_by(Publication.id.desc()))
 
 
 def approved_budget(award: Award) -> dict[str, Decimal]:

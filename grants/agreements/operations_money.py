@@ -154,7 +154,8 @@ def demand_refund(agreement: Agreement, *, amount: Decimal, reason: str) -> None
 
 def record_refund(agreement: Agreement, *, amount: Decimal, paid_on: date, voucher_no: str,
                   user_id: int | None) -> Payment:
-    _signed(agreement)
+    if agreement.status != AgreementStatus.terminated:  # a refund still comes in after a failed evaluation
+        _signed(agreement)
     led = ledger_of(agreement)
     tranches.check_refund(amount, net_paid=led.net_paid, demanded=led.refund_demanded, refunded=led.refunded,
                           demand=False)

@@ -378,7 +378,7 @@ def outcomes(proposals) -> dict[int, dict]:
         return {}
     pubs: dict[int, Publication] = {}
     for pub in db.session.scalars(select(Publication).where(
-            Publication.round_id.in_(round_ids),
+            Publication.round_id.in_(round_ids), Publication.kind == "award",
             Publication.status.in_((PublicationStatus.notice, PublicationStatus.final))).order_by(Publication.id)):
         pubs[pub.round_id] = pub  # the latest visible one wins
     awards = {a.proposal_id: a for a in db.session.scalars(

@@ -28,6 +28,15 @@ from grants.models.enums import (
     ScreeningOutcome,
     Stage,
 )
+from grants.models.evaluations import (
+    Evaluation,
+    EvaluationKind,
+    EvaluationMethod,
+    EvaluationPanel,
+    EvaluationRubric,
+    EvaluationScore,
+    EvaluationState,
+)
 from grants.models.jobs import Job, OutboxMail, ReminderSent
 from grants.models.proposals import (
     ActivityRow,
@@ -83,6 +92,13 @@ __all__ = [
     "Category",
     "ConflictDeclaration",
     "District",
+    "Evaluation",
+    "EvaluationKind",
+    "EvaluationMethod",
+    "EvaluationPanel",
+    "EvaluationRubric",
+    "EvaluationScore",
+    "EvaluationState",
     "Job",
     "Objection",
     "ObjectionStatus",

@@ -18,6 +18,9 @@ class AgreementStatus(enum.StrEnum):
     ngo_signed = "ngo_signed"  # 機構已簽署: waiting for the Federation's countersignature
     signed = "signed"  # 已簽訂: under agreement
     withdrawn = "withdrawn"  # 已撤銷 (the award is withdrawn)
+    terminated = "terminated"  # 已終止: a failed evaluation (grants.evaluation); refunds can still be recorded
+    # (結項, completion, is not a status: the final tranche is still paid after it; it is a passed final
+    # Evaluation, grants.evaluation.operations.is_completed)
 
 
 class BudgetChangeStatus(enum.StrEnum):

@@ -51,6 +51,9 @@ class Publication(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("competition_round.id", ondelete="CASCADE"), index=True)
     status: Mapped[PublicationStatus] = mapped_column(Enum(PublicationStatus, native_enum=False, length=12))
+    # what is noticed: "award" (the award list, 立項公示) or "evaluation" (a round's evaluation
+    # results, grants.evaluation); every award query filters on it
+    kind: Mapped[str] = mapped_column(String(12), default="award", server_default="award", index=True)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     notice_start: Mapped[date | None]

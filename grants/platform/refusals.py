@@ -276,6 +276,12 @@ MESSAGES: dict[str, object] = {
     "sanction_too_long": _l("A bar lasts at most %(years)s years."),
     "sanction_reason_long": _l("The reason is too long (at most %(max)s characters)."),
     "sanction_already_lifted": _l("This bar has already been lifted."),
+    # ---------------------------------------------------------------- evaluation (中期評估, 結項評估)
+    "deduction_not_a_number": _l("The deduction for “%(label)s” must be a number."),
+    "deduction_out_of_range": _l("The deduction for “%(label)s” must be between %(min)s and %(max)s."),
+    "deduction_off_step": _l("The deduction for “%(label)s” must be a multiple of %(step)s."),
+    "rubric_deduction_cap_zero": _l("%(path)s: is 0, so the deduction items could never count."),
+    "rubric_pass_mark_above_max": _l("%(path)s: the pass mark %(value)s is above the highest total %(max)s."),
     # ---------------------------------------------------------------- accounts and rounds
     "email_taken": _l("This email address already has an account."),
     "uscc_taken": _l("An organization with this code is already registered. Ask its contact person for an account."),

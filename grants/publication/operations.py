@@ -70,6 +70,8 @@ CALENDAR_KEY = "work_calendar"
 #: The lists' titles, printed (and hashed into the verification code) in the round's official language.
 NOTICE_TITLE = _l("Public notice list")
 FINAL_TITLE = _l("Approved project list")
+#: ``Publication.kind`` of the award list (an evaluation-results notice is "evaluation", grants.evaluation).
+AWARD = "award"
 OPEN_OBJECTION = (ObjectionStatus.open, ObjectionStatus.investigating)
 #: A render still "rendering" after this many seconds is presumed lost (e.g. a restarted worker).
 STALE_RENDER_SECONDS = 600
@@ -236,7 +238,7 @@ def list_context(spec: dict, base_url: str) -> dict:
 
 
 def latest_publication(round_id: int, *, visible_only: bool = False) -> Publication | None:
-    query = select(Publication).where(Publication.round_id == round_id)
+    query = select(Publication).where(Publication.round_id == round_id, Publication.kind == AWARD)
     if visible_only:
         query = query.where(Publication.status.in_((PublicationStatus.notice, PublicationStatus.final)))
     return db.session.scalars(query.order_by(Publication.id.desc()).limit(1)).first()
@@ -461,18 +463,19 @@ def find_by_hash(value: str) -> tuple[Publication, str, str] | None:
     value = (value or "").strip().lower()
     if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
         return None
-    pub = db.session.scalars(select(Publication).where(Publication.pdf_sha256 == value)).first()
+    award = Publication.kind == AWARD
+    pub = db.session.scalars(select(Publication).where(award, Publication.pdf_sha256 == value)).first()
     if pub is not None:
         return pub, "notice", "file"
-    pub = db.session.scalars(select(Publication).where(Publication.final_pdf_sha256 == value)).first()
+    pub = db.session.scalars(select(Publication).where(award, Publication.final_pdf_sha256 == value)).first()
     if pub is not None:
         return pub, "final", "file"
     pub = db.session.scalars(select(Publication).where(
-        Publication.data_code == value, Publication.pdf_sha256.is_not(None))).first()
+        award, Publication.data_code == value, Publication.pdf_sha256.is_not(None))).first()
     if pub is not None:
         return pub, "notice", "code"
     pub = db.session.scalars(select(Publication).where(
-        Publication.final_code == value, Publication.final_pdf_sha256.is_not(None))).first()
+        award, Publication.final_code == value, Publication.final_pdf_sha256.is_not(None))).first()
     if pub is not None:
         return pub, "final", "code"
     return None

@@ -24,7 +24,8 @@ def period_ended_at(publication: Publication) -> datetime:
 @provider("publication.notice_ended")
 def notice_ended(now: datetime):
     publications = db.session.scalars(select(Publication).where(
-        Publication.status == PublicationStatus.notice, Publication.notice_end.is_not(None))).all()
+        Publication.kind == "award", Publication.status == PublicationStatus.notice,
+        Publication.notice_end.is_not(None))).all()
     admins = None
     for pub in publications:
         ended = period_ended_at(pub)

@@ -164,7 +164,8 @@ def hub(rnd: Round, now) -> dict:
 
     by_status = proposals_by_status(rnd.id)
     awaiting = by_status.get(ProposalStatus.submitted, 0)
-    publication = db.session.scalars(select(Publication).where(Publication.round_id == rnd.id)
+    publication = db.session.scalars(select(Publication).where(Publication.round_id == rnd.id,
+                                                              Publication.kind == "award")
                                      .order_by(Publication.id.desc()).limit(1)).first()
     visible = publication is not None and publication.status in (PublicationStatus.notice, PublicationStatus.final)
     awards = db.session.scalar(select(func.count(Award.id)).where(Award.round_id == rnd.id,

@@ -17,7 +17,7 @@ def home():
     rounds = db.session.scalars(select(Round).order_by(Round.edition.desc())).all()
     published: dict[int, Publication] = {}
     for pub in db.session.scalars(select(Publication).where(
-            Publication.status.in_((PublicationStatus.notice, PublicationStatus.final))).order_by(Publication.id)):
+            Publication.kind == "award", Publication.status.in_((PublicationStatus.notice, PublicationStatus.final))).order_by(Publication.id)):
         published[pub.round_id] = pub  # the latest visible one
     # rounds decided before publications were recorded (older editions): their proposals say so
     decided = set(db.session.scalars(select(Proposal.round_id).where(

@@ -19,6 +19,11 @@ Definitions
   means 0 (bonus items are optional).
 * ``total = base_total + bonus_total``; ``max_total(rubric, with_bonus=True)`` is the
   highest total reachable with bonus.
+* Deductions (扣分項, evaluation rubrics): each deduction value lies in
+  ``[0, item.max_points]`` on ``item.step``; ``deduction_total = min(Σ values,
+  rubric.deduction_cap)``. Evaluation totals (base + capped bonus − capped deductions,
+  floored at 0) and the pass mark (``Rubric.pass_mark``, None for review rubrics) are applied
+  by ``grants.rules.evaluation``; the review totals here ignore deductions.
 * Veto: a proposal is vetoed when any veto item is answered ``True``. A vetoed sheet
   still has a total; excluding it from the ranking is the caller's job (``is_vetoed``).
 * The *lowest band* of a criterion is the band containing 0, the *highest band* the one
@@ -52,6 +57,7 @@ __all__ = [
     "Band",
     "BonusItem",
     "Criterion",
+    "DeductionItem",
     "LocalizedText",
     "Problem",
     "Refusal",
@@ -63,6 +69,10 @@ __all__ = [
     "base_total",
     "bonus_total",
     "check_rubric",
+    "deduction_total",
+    "validate_deductions",
+    "default_final_evaluation_rubric",
+    "default_midterm_evaluation_rubric",
     "default_roadshow_rubric",
     "default_written_rubric",
     "dumps_rubric",
@@ -187,6 +197,16 @@ class BonusItem:
 
 
 @dataclass(frozen=True)
+class DeductionItem:
+    """扣分項 (evaluation rubrics): points taken off, a value in [0, max_points] on ``step``."""
+
+    key: str
+    label: LocalizedText
+    max_points: Decimal
+    step: Decimal = Decimal("1")
+
+
+@dataclass(frozen=True)
 class Rubric:
     name: LocalizedText
     version: int
@@ -194,6 +214,16 @@ class Rubric:
     veto_items: tuple[VetoItem, ...] = ()
     bonus_items: tuple[BonusItem, ...] = ()
     bonus_cap: Decimal = Decimal("0")
+    # evaluation rubrics only (the review rubrics leave the defaults, and their JSON omits them)
+    deduction_items: tuple[DeductionItem, ...] = ()
+    deduction_cap: Decimal = Decimal("0")
+    pass_mark: Decimal | None = None
+
+    def deduction_item(self, key: str) -> DeductionItem:
+        for d in self.deduction_items:
+            if d.key == key:
+                return d
+        raise KeyError(key)
 
     def criterion(self, key: str) -> Criterion:
         for c in self.criteria:
@@ -323,6 +353,52 @@ def _bonus_problem(b: BonusItem, raw: Any) -> tuple[Decimal, Problem | None]:
     if not _on_step(v, b.step):
         return Decimal(0), Problem(b.key, "bonus_off_step", {"label": b.label, "step": _num(b.step), "value": v})
     return v, None
+
+
+def _deduction_problem(d: DeductionItem, raw: Any) -> tuple[Decimal, Problem | None]:
+    try:
+        v = parse_number(raw)
+    except ValueError:
+        return Decimal(0), Problem(d.key, "deduction_not_a_number", {"label": d.label, "value": _value(raw)})
+    if v is None:
+        return Decimal(0), None
+    if not (0 <= v <= d.max_points):
+        return Decimal(0), Problem(
+            d.key,
+            "deduction_out_of_range",
+            {"label": d.label, "min": Decimal(0), "max": _num(d.max_points), "value": v},
+        )
+    if not _on_step(v, d.step):
+        return Decimal(0), Problem(d.key, "deduction_off_step", {"label": d.label, "step": _num(d.step), "value": v})
+    return v, None
+
+
+def validate_deductions(rubric: Rubric, deductions: Mapping[str, Decimal | int | str | None] | None) -> list[Problem]:
+    """Every problem with the deduction values of an evaluation sheet (blank means 0), then unknown keys."""
+    deductions = deductions or {}
+    problems = []
+    for d in rubric.deduction_items:
+        _, p = _deduction_problem(d, deductions.get(d.key))
+        if p is not None:
+            problems.append(p)
+    keys = {d.key for d in rubric.deduction_items}
+    problems.extend(Problem(str(k), "score_unknown_item", {"key": str(k)}) for k in deductions if k not in keys)
+    return problems
+
+
+def deduction_total(rubric: Rubric, deductions: Mapping[str, Decimal | int | str | None] | None = None) -> Decimal:
+    """min(Σ deduction values, deduction_cap). Raises ScoreError for an invalid value."""
+    deductions = deductions or {}
+    result = Decimal(0)
+    problems = []
+    for d in rubric.deduction_items:
+        v, p = _deduction_problem(d, deductions.get(d.key))
+        if p is not None:
+            problems.append(p)
+        result += v
+    if problems:
+        raise ScoreError.of(problems)
+    return min(result, rubric.deduction_cap)
 
 
 def _has_text(comments: Mapping[str, str], key: str) -> bool:
@@ -478,6 +554,10 @@ PROBLEM_CODES: frozenset[str] = frozenset({
     "veto_unanswered", "veto_comment_required", "bonus_not_a_number", "bonus_out_of_range", "bonus_off_step",
     "score_unknown_item",
 })
+#: Every code ``validate_deductions`` and ``deduction_total`` may give (evaluation sheets).
+DEDUCTION_PROBLEM_CODES: frozenset[str] = frozenset({
+    "deduction_not_a_number", "deduction_out_of_range", "deduction_off_step", "score_unknown_item",
+})
 
 
 # ------------------------------------------------------------------ rubric check
@@ -616,6 +696,22 @@ def check_rubric(rubric: Rubric) -> list[Problem]:
                                   _at(f"{path}.step", step=b.step, max=b.max_points)))
     if _check_decimal(rubric.bonus_cap, "bonus_cap", issues) and rubric.bonus_items and rubric.bonus_cap == 0:
         issues.append(Problem("bonus_cap", "rubric_bonus_cap_zero", _at("bonus_cap")))
+    for i, d in enumerate(rubric.deduction_items):
+        path = f"deduction_items[{i}]"
+        _check_key(d.key, f"{path}.key", seen, issues)
+        _check_text(d.label, f"{path}.label", issues)
+        max_ok = _check_decimal(d.max_points, f"{path}.max_points", issues, positive=True)
+        step_ok = _check_decimal(d.step, f"{path}.step", issues, positive=True)
+        if max_ok and step_ok and not _on_step(d.max_points, d.step):
+            issues.append(Problem(f"{path}.step", "rubric_step_divides",
+                                  _at(f"{path}.step", step=d.step, max=d.max_points)))
+    if (_check_decimal(rubric.deduction_cap, "deduction_cap", issues) and rubric.deduction_items
+            and rubric.deduction_cap == 0):
+        issues.append(Problem("deduction_cap", "rubric_deduction_cap_zero", _at("deduction_cap")))
+    if rubric.pass_mark is not None and _check_decimal(rubric.pass_mark, "pass_mark", issues) \
+            and rubric.pass_mark > max_total(rubric):
+        issues.append(Problem("pass_mark", "rubric_pass_mark_above_max",
+                              _at("pass_mark", value=rubric.pass_mark, max=max_total(rubric))))
     return issues
 
 
@@ -627,7 +723,21 @@ def _text_to_dict(t: LocalizedText) -> dict[str, str]:
 
 
 def rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
-    """A JSON-ready dict; Decimals become strings (exact), every field is written."""
+    """A JSON-ready dict; Decimals become strings (exact), every field is written (the evaluation
+    fields only when used, so a review rubric's dict is what it always was)."""
+    result = _review_rubric_to_dict(rubric)
+    if rubric.deduction_items or rubric.deduction_cap:
+        result["deduction_cap"] = str(rubric.deduction_cap)
+        result["deduction_items"] = [
+            {"key": d.key, "label": _text_to_dict(d.label), "max_points": str(d.max_points), "step": str(d.step)}
+            for d in rubric.deduction_items
+        ]
+    if rubric.pass_mark is not None:
+        result["pass_mark"] = str(rubric.pass_mark)
+    return result
+
+
+def _review_rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
     return {
         "name": _text_to_dict(rubric.name),
         "version": rubric.version,
@@ -759,7 +869,8 @@ def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
     (e.g. ``criteria[2].bands[1].max``, code ``rubric_not_number``). Numbers may be JSON
     integers, Decimals or numeric strings; floats are refused. Unknown keys are errors (typos)."""
     r = _Reader()
-    top = r.obj(data, "", ("name", "version", "criteria"), ("bonus_cap", "veto_items", "bonus_items"))
+    top = r.obj(data, "", ("name", "version", "criteria"),
+                ("bonus_cap", "veto_items", "bonus_items", "deduction_cap", "deduction_items", "pass_mark"))
     if top is None:
         raise RubricError.of(r.issues)
     criteria = []
@@ -833,7 +944,24 @@ def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
                 step=r.number(b.get("step"), f"{path}.step", default=Decimal("1")),
             )
         )
+    deductions = []
+    for i, raw in enumerate(r.items(top.get("deduction_items"), "deduction_items", required=False)):
+        path = f"deduction_items[{i}]"
+        d = r.obj(raw, path, ("key", "label", "max_points"), ("step",))
+        if d is None:
+            continue
+        deductions.append(
+            DeductionItem(
+                key=r.string(d.get("key"), f"{path}.key"),
+                label=r.text(d.get("label"), f"{path}.label"),
+                max_points=r.number(d.get("max_points"), f"{path}.max_points"),
+                step=r.number(d.get("step"), f"{path}.step", default=Decimal("1")),
+            )
+        )
     rubric = Rubric(
+        deduction_items=tuple(deductions),
+        deduction_cap=r.number(top.get("deduction_cap"), "deduction_cap", default=Decimal("0")),
+        pass_mark=(None if top.get("pass_mark") is None else r.number(top.get("pass_mark"), "pass_mark")),
         name=r.text(top.get("name"), "name"),
         version=r.integer(top.get("version"), "version"),
         criteria=tuple(criteria),
@@ -990,3 +1118,17 @@ def default_written_rubric() -> Rubric:
 def default_roadshow_rubric() -> Rubric:
     """The shipped roadshow (路演) rubric: 3 criteria, 100 points."""
     return load_rubric(_RUBRIC_DIR / "roadshow_default.json")
+
+
+@cache
+def default_midterm_evaluation_rubric() -> Rubric:
+    """The shipped mid-term evaluation (中期評估) rubric: 4 criteria, 100 points, pass at 60,
+    bonus items capped at 5, deduction items capped at 10."""
+    return load_rubric(_RUBRIC_DIR / "evaluation_midterm_default.json")
+
+
+@cache
+def default_final_evaluation_rubric() -> Rubric:
+    """The shipped final evaluation (結項評估) rubric: 4 criteria, 100 points, pass at 60,
+    bonus items capped at 5, deduction items capped at 10."""
+    return load_rubric(_RUBRIC_DIR / "evaluation_final_default.json")
