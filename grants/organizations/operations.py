@@ -23,6 +23,8 @@ from grants.models import (
     Agreement,
     AgreementStatus,
     Award,
+    Evaluation,
+    EvaluationState,
     Organization,
     Proposal,
     ProposalStatus,
@@ -135,7 +137,7 @@ class Entry:
     award: Award | None
     agreement: Agreement | None
     reports: list[Report] = field(default_factory=list)
-    evaluations: list = field(default_factory=list)
+    evaluations: list[Evaluation] = field(default_factory=list)
     paid: Decimal = Decimal(0)
     refunded: Decimal = Decimal(0)
 
@@ -184,9 +186,9 @@ def history(organization: Organization, *, for_ngo: bool) -> list[Edition]:
     round_ids = {p.round_id for p in proposals}
     publications: dict[int, Publication] = {}
     for pub in db.session.scalars(select(Publication).where(
-            Publication.round_id.in_(round_ids),
+            Publication.round_id.in_(round_ids), Publication.kind == "award",
             Publication.status.in_((PublicationStatus.notice, PublicationStatus.final))).order_by(Publication.id)):
-        publications[pub.round_id] = pub  # the latest visible one wins
+        publications[pub.round_id] = pub  # the latest visible award list wins
     awards = {a.proposal_id: a for a in db.session.scalars(select(Award).where(Award.proposal_id.in_(ids)))}
     agreements = {a.proposal_id: a for a in db.session.scalars(
         select(Agreement).where(Agreement.proposal_id.in_(ids))
@@ -196,7 +198,7 @@ def history(organization: Organization, *, for_ngo: bool) -> list[Edition]:
         for r in db.session.scalars(select(Report).where(
                 Report.agreement_id.in_([a.id for a in agreements.values()])).order_by(Report.due_on)):
             reports[r.agreement_id].append(r)
-    evaluations = _evaluations([a.id for a in agreements.values()])
+    evaluations = _evaluations([a.id for a in agreements.values()], for_ngo=for_ngo)
     scores = _published_scores(publications)
     editions: list[Edition] = []
     for p in proposals:
@@ -220,9 +222,23 @@ def history(organization: Organization, *, for_ngo: bool) -> list[Edition]:
     return editions
 
 
-def _evaluations(agreement_ids: list[int]) -> dict[int, list]:
-    """Evaluation results per agreement (none until the evaluation stage exists)."""
-    return {}
+#: What an NGO may see of its evaluations: results once they are publicly noticed (公示) or final.
+NGO_VISIBLE_EVALUATIONS = (EvaluationState.noticed, EvaluationState.final)
+DECIDED_EVALUATIONS = (EvaluationState.decided, *NGO_VISIBLE_EVALUATIONS)
+
+
+def _evaluations(agreement_ids: list[int], *, for_ngo: bool) -> dict[int, list[Evaluation]]:
+    """Evaluations per agreement, mid-term first (one query). The NGO sees results once noticed;
+    admins see every evaluation, with its state."""
+    out: dict[int, list[Evaluation]] = defaultdict(list)
+    if not agreement_ids:
+        return out
+    query = select(Evaluation).where(Evaluation.agreement_id.in_(agreement_ids))
+    if for_ngo:
+        query = query.where(Evaluation.state.in_(NGO_VISIBLE_EVALUATIONS))
+    for ev in db.session.scalars(query.order_by(Evaluation.kind.desc(), Evaluation.id)):  # midterm before final
+        out[ev.agreement_id].append(ev)
+    return out
 
 
 def totals(editions: list[Edition]) -> dict:
@@ -235,7 +251,8 @@ def totals(editions: list[Edition]) -> dict:
         "funded": sum(1 for e in entries if funded(e)),
         "granted": sum((ed.granted for ed in editions), Decimal(0)),
         "paid": sum((e.paid - e.refunded for e in entries), Decimal(0)),
-        "failed_evaluations": sum(1 for e in entries for ev in e.evaluations if getattr(ev, "passed", None) is False),
+        "failed_evaluations": sum(1 for e in entries for ev in e.evaluations
+                                  if ev.passed is False and ev.state in DECIDED_EVALUATIONS),
         "overdue_reports": sum(1 for e in entries for r in e.reports if r.overdue_at is not None),
     }
 

@@ -61,11 +61,11 @@ def problems(starts_on: date | None, ends_on: date | None, reason: str) -> list[
         if ends_on < starts_on:
             out.append(Problem("ends_on", "sanction_end_before_start"))
         elif ends_on > add_years(starts_on, MAX_YEARS):
-            out.append(Problem("ends_on", "sanction_too_long", years=MAX_YEARS))
+            out.append(Problem("ends_on", "sanction_too_long", {"years": MAX_YEARS}))
     if not (reason or "").strip():
         out.append(Problem("reason", "reason_required"))
     elif len(reason.strip()) > REASON_MAX:
-        out.append(Problem("reason", "sanction_reason_long", max=REASON_MAX))
+        out.append(Problem("reason", "sanction_reason_long", {"max": REASON_MAX}))
     return out
 
 

@@ -1,7 +1,7 @@
 """sanctions (取消資格, 禁入期): an organization barred from applying for a period, liftable with a reason
 
 Revision ID: 0012_sanctions
-Revises: 0009_reports
+Revises: 0011_evaluations (0009_reports in the brief; chained after the merged evaluation models so this branch has one head)
 Create Date: 2026-12-01 13:23:13
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_sanctions'
-down_revision = '0009_reports'
+down_revision = '0011_evaluations'
 branch_labels = None
 depends_on = None
 
