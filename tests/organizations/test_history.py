@@ -20,7 +20,9 @@ def test_history_for_admin_and_owner_and_other_ngos(app, client, auth, make):
     make.user(Role.applicant, email="a@example.org", organization_id=org.id)
     make.user(Role.applicant, email="b@example.org", organization_id=other.id)
     make.user(Role.admin, email="admin@example.org")
-    past_edition(app, make, org.id, 2021, name="巾幗創業扶持計劃", amount="120000", extra_not_funded="未獲資助的項目")
+    first = past_edition(app, make, org.id, 2021, name="巾幗創業扶持計劃", amount="120000",
+                         extra_not_funded="未獲資助的項目")
+    make.proposal(first, org.id, status=ProposalStatus.rejected, name="資格審查未通過的項目")
     past_edition(app, make, org.id, 2023, name="四點半課堂", amount="80000", passed=False, overdue=True)
     past_edition(app, make, org.id, 2024, name="尚待公示的評估", amount="50000", evaluation=EvaluationState.decided,
                  passed=False)
@@ -35,14 +37,15 @@ def test_history_for_admin_and_owner_and_other_ngos(app, client, auth, make):
     auth.login("admin@example.org")
     page = client.get(f"/admin/organizations/{org.id}/history", headers=EN).get_data(as_text=True)
     for text in ("巾幗創業扶持計劃", "四點半課堂", "未獲資助的項目", "本屆新申報", "¥120,000.00", "86.45",
-                 "Overdue", "failed", "passed", "report overdue", "早年逾期未報", "Ended", "尚待公示的評估"):
+                 "Overdue", "failed", "passed", "report overdue", "早年逾期未報", "Ended", "尚待公示的評估",
+                 "資格審查未通過的項目"):
         assert text in page, text
     assert "乙方專屬項目名稱" not in page
     assert page.index("本屆新申報") < page.index("四點半課堂") < page.index("巾幗創業扶持計劃")  # newest first
     # the screening page's summary: editions, funded count, total granted, failed evaluations
     screening = client.get(f"/admin/proposals/{submitted.id}/screening", headers=EN).get_data(as_text=True)
     summary = screening[screening.index('id="history-summary"'):]
-    assert "<dd>4</dd>" in summary and "3 / 5" in summary and "¥250,000.00" in summary
+    assert "<dd>4</dd>" in summary and "3 of 6 proposals" in summary and "¥250,000.00" in summary
     assert f"/admin/organizations/{org.id}/history" in summary
     assert '<span class="badge err">2</span>' in summary  # two failed evaluations (one not yet noticed)
     auth.logout()

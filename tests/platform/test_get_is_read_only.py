@@ -154,6 +154,10 @@ ROUTES: dict[str, list[dict]] = {
     "applicant.agreement": [{"agreement_id": "agreement_id"}, {"agreement_id": "other_agreement_id"}],
     "applicant.agreement_pdf": [{"agreement_id": "agreement_id"}],
     "applicant.agreement_file": [{"file_id": "file_id"}],
+    # organizations: org A's bars and history (world.py adds a past bar of org B); the NGO's own history
+    "admin.organization_sanctions": [{"organization_id": "organization_id"}],
+    "admin.organization_history": [{"organization_id": "organization_id"}],
+    "applicant.history": [{}],
 }
 
 # GET endpoints the walk does not request, and why.

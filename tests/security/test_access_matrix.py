@@ -199,6 +199,11 @@ EXPECT: dict[str, object] = {
     "admin.agreement_stop": ADMIN,
     "admin.agreement_refund": ADMIN,
     "admin.budget_change_decide": ADMIN,
+    # organizations across editions: bars (取消資格) and each NGO's history; an NGO sees only its own
+    "admin.organization_sanctions": ADMIN,
+    "admin.sanction_lift": ADMIN,
+    "admin.organization_history": ADMIN,
+    "applicant.history": NGOS,
 }
 # URL values that exist only once furnish() ran (the other security walks use the plain world).
 FURNISHED_IDS = {"set_password_token", "reset_password_token", "undeclared_id"}
