@@ -128,10 +128,19 @@ def test_admin_bars_and_lifts_with_reasons_audited_and_the_ngo_is_told(app, clie
     zh = client.get("/applicant/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert translate("Barred from applying until %(date)s.", "zh_Hans", date=end.isoformat()) in zh
     with app.app_context():
-        assert db.session.scalar(select(Proposal.id).where(Proposal.organization_id == org.id)) is None
+        assert db.session.scalar(select(Proposal.id).where(Proposal.organization_id == org.id)) is None  # not created
     auth.logout()
 
     auth.login("admin@example.org")
+    # screening over HTTP: the computed item and a refused pass, with the end date
+    barred_proposal = make.proposal(rnd.id, org.id, status=ProposalStatus.submitted, name="受限機構的申報")
+    screening = client.get(f"/admin/proposals/{barred_proposal.id}/screening", headers=EN).get_data(as_text=True)
+    assert f"no: barred until {end.isoformat()}" in screening and 'name="not_barred"' not in screening
+    refused = auth.post(f"/admin/proposals/{barred_proposal.id}/screening",
+                        {"outcome": "pass", "not_barred": "y"}, headers=EN).get_data(as_text=True)
+    assert f"The organization is barred until {end.isoformat()}" in refused
+    with app.app_context():
+        assert db.session.get(Proposal, barred_proposal.id).status == ProposalStatus.submitted
     no_reason = auth.post(f"/admin/sanctions/{sanction_id}/lift", {"reason": " "}, headers=EN, follow_redirects=True)
     assert "Give the reason" in no_reason.get_data(as_text=True)
     lifted = auth.post(f"/admin/sanctions/{sanction_id}/lift", {"reason": "已完成整改並退回資金"}, headers=EN,
