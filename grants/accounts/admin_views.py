@@ -12,7 +12,8 @@ from grants.accounts import operations as ops
 from grants.accounts.forms import ReviewerForm
 from grants.extensions import db
 from grants.models import Organization, ReviewerAffiliation, Role, User
-from grants.platform import refusals
+from grants.organizations import operations as org_ops
+from grants.platform import localtime, refusals
 from grants.platform.web import admin as bp
 from grants.rules.refusal import Refusal
 
@@ -20,7 +21,8 @@ from grants.rules.refusal import Refusal
 @bp.route("/organizations")
 def organizations():
     rows = db.session.scalars(select(Organization).order_by(Organization.name)).all()
-    return render_template("accounts/organizations.html", organizations=rows)
+    barred = org_ops.bars_by_organization([o.id for o in rows], localtime.today())
+    return render_template("accounts/organizations.html", organizations=rows, barred=barred)
 
 
 @bp.route("/reviewers")

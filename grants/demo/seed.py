@@ -174,7 +174,8 @@ def seed(now: datetime | None = None) -> dict:
 
 # Later features add their demo data through these, in order: proposals, then reviews, then results.
 DEMO_STEPS = ["grants.demo.history:seed", "grants.demo.intake:seed", "grants.demo.reviews:seed", "grants.demo.results:seed",
-              "grants.demo.agreements:seed", "grants.demo.outcomes:seed"]
+              "grants.demo.agreements:seed", "grants.demo.outcomes:seed",
+              "grants.demo.sanctions:seed"]
 
 
 LOGINS = {

@@ -39,6 +39,7 @@ from grants.models import (
     Round,
     TeamMember,
 )
+from grants.organizations import operations as org_ops
 from grants.platform import audit, i18n, localtime, mail, numbers, uploads
 from grants.rules import budget, lifecycle
 from grants.rules.refusal import Refusal
@@ -152,6 +153,9 @@ def create_proposal(rnd: Round, organization: Organization, actor_id: int | None
         raise Refusal("call_not_open", field="status", opens=rnd.call_opens_at)
     if not lifecycle.is_before(rnd.call_closes_at, now):
         raise Refusal("deadline_passed", field="status", deadline=rnd.call_closes_at)
+    barred = org_ops.barred_problem(organization.id, now)
+    if barred is not None:
+        raise Refusal.of([barred])
     mine = _round_proposals(rnd.id, organization.id)
     if len(counted(mine)) >= rnd.max_proposals_per_org:
         raise Refusal("quota", field="status", max=rnd.max_proposals_per_org)
@@ -249,6 +253,9 @@ def submission_problems(proposal: Proposal, now: datetime) -> list:
     refused = lifecycle.can_submit(str(proposal.status), deadline_of(proposal), now, opens_at=rnd.call_opens_at)
     if refused:
         return [refused]
+    barred = org_ops.barred_problem(proposal.organization_id, now)
+    if barred is not None:
+        return [barred]
     return budget.check_submission(data_of(proposal), rules_for(rnd))
 
 

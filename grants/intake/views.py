@@ -30,6 +30,7 @@ from grants.intake import operations as ops
 from grants.intake.documents import intake_labels, proposal_pdf_response
 from grants.intake.forms import MORE_ROWS, AttachmentForm, ConfirmSubmitForm, ProposalForm
 from grants.models import Attachment, Proposal, ProposalStatus, Round, utcnow
+from grants.organizations import operations as org_ops
 from grants.platform import downloads, localtime, refusals, uploads
 from grants.platform.permissions import can_download_attachment, owns_proposal
 from grants.platform.web import applicant as bp
@@ -82,7 +83,9 @@ def dashboard():
     open_rounds = {r.id for r in rounds if r.call_opens_at <= now < r.call_closes_at}
     active = {r.id: len(ops.counted(by_round[r.id])) for r in rounds}
     mine = [p for ps in by_round.values() for p in ps]
+    bar = org_ops.bar_in_force(organization.id, now) if organization is not None else None
     return render_template("intake/dashboard.html", organization=organization, rounds=rounds, by_round=by_round,
+                           current=bar,
                            open_rounds=open_rounds, active=active, now=now, next_action=NEXT_ACTION,
                            editable=lambda p: ops.is_editable(p, now), deadline_of=ops.deadline_of,
                            outcomes=ops.outcomes(mine), is_empty=ops.is_empty)

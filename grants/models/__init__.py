@@ -68,6 +68,7 @@ from grants.models.reviews import (
     ScoreState,
 )
 from grants.models.rounds import Category, Round
+from grants.models.sanctions import Sanction
 
 __all__ = [
     "ActivityRow",
@@ -130,6 +131,7 @@ __all__ = [
     "Role",
     "Round",
     "RubricVersion",
+    "Sanction",
     "Screening",
     "ScreeningOutcome",
     "Setting",

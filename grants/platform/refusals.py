@@ -267,6 +267,15 @@ MESSAGES: dict[str, object] = {
     "budget_over_award": _l("The budget would total %(total)s, more than the approved amount %(amount)s."),
     "budget_change_pending": _l("A budget change is already waiting for approval."),
     "budget_change_decided": _l("This budget change has already been decided."),
+    # ---------------------------------------------------------------- organizations (取消資格, 禁入期)
+    "barred": _l("Your organization is barred from applying until %(until)s (reason: %(reason)s). "
+                 "Proposals cannot be started or submitted before then."),
+    "barred_screening": _l("The organization is barred until %(until)s (reason: %(reason)s); its proposal cannot "
+                           "pass the screening."),
+    "sanction_end_before_start": _l("The bar must end on or after the day it starts."),
+    "sanction_too_long": _l("A bar lasts at most %(years)s years."),
+    "sanction_reason_long": _l("The reason is too long (at most %(max)s characters)."),
+    "sanction_already_lifted": _l("This bar has already been lifted."),
     # ---------------------------------------------------------------- evaluation (中期評估, 結項評估)
     "deduction_not_a_number": _l("The deduction for “%(label)s” must be a number."),
     "deduction_out_of_range": _l("The deduction for “%(label)s” must be between %(min)s and %(max)s."),

@@ -59,6 +59,8 @@ VIEW_MODULES = (
     "grants.evaluation.views_admin",
     "grants.evaluation.views_evaluator",
     "grants.evaluation.views_public",
+    "grants.organizations.views_admin",
+    "grants.organizations.views_applicant",
 )
 
 

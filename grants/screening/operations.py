@@ -2,9 +2,11 @@
 
 ``system_checklist`` computes what the system can know (registration code valid, request
 within the cap, required documents attached, organization not barred); the admin confirms
-or overrides each item. ``screen`` records the outcome:
+or overrides each item except the bar, which is computed (grants.organizations: barred on the
+day of screening) and stored as computed. ``screen`` records the outcome:
 
-* pass → the proposal becomes ``eligible`` (goes on to expert review);
+* pass → the proposal becomes ``eligible`` (goes on to expert review); refused while the
+  organization is barred;
 * return → ``returned`` with a reason and a revision deadline (after now); the NGO edits
   and resubmits before it (grants.intake.operations.submit_proposal);
 * reject → ``rejected`` with a reason.
@@ -23,7 +25,8 @@ from flask_babel import gettext as _
 
 from grants.extensions import db
 from grants.intake.operations import _event, _locked, rules_for
-from grants.models import Proposal, ProposalStatus, Screening, ScreeningOutcome
+from grants.models import Proposal, ProposalStatus, Screening, ScreeningOutcome, utcnow
+from grants.organizations import operations as org_ops
 from grants.platform import audit, localtime, mail
 from grants.rules import lifecycle, uscc
 from grants.rules.refusal import Refusal
@@ -37,7 +40,10 @@ OUTCOME_STATUS = {
 }
 
 
-def system_checklist(proposal: Proposal) -> dict[str, bool]:
+COMPUTED_ITEMS = ("not_barred",)  # not a box to tick: the system's answer is recorded
+
+
+def system_checklist(proposal: Proposal, now: datetime | None = None) -> dict[str, bool]:
     org = proposal.organization
     rules = rules_for(proposal.round)
     have = {str(a.kind) for a in proposal.attachments}
@@ -45,7 +51,7 @@ def system_checklist(proposal: Proposal) -> dict[str, bool]:
         "registration_valid": uscc.problem(uscc.normalize(org.uscc)) is None and org.registered_on is not None,
         "within_cap": proposal.requested is not None and 0 < proposal.requested <= rules.project_cap,
         "attachments_complete": all(kind in have for kind in rules.required_documents),
-        "not_barred": not org.barred,
+        "not_barred": org_ops.bar_in_force(org.id, now or utcnow()) is None,
     }
 
 
@@ -62,6 +68,10 @@ def screen(proposal: Proposal, outcome: ScreeningOutcome, checklist: dict, reaso
             raise Refusal("required", field="revision_deadline")
         if not lifecycle.is_before(revision_deadline, now):
             raise Refusal("deadline_in_past", field="revision_deadline")
+    barred = org_ops.barred_problem(proposal.organization_id, now, code="barred_screening")
+    if barred is not None and outcome == ScreeningOutcome.passed:
+        raise Refusal.of([barred])
+    checklist = {**checklist, "not_barred": barred is None}
     row = proposal.screening or Screening(proposal_id=proposal.id)
     row.checklist = {k: bool(checklist.get(k)) for k in CHECK_ITEMS}
     row.outcome = outcome

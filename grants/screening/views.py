@@ -25,7 +25,8 @@ from grants.models import (
     ScreeningOutcome,
     utcnow,
 )
-from grants.platform import exports, i18n, refusals
+from grants.organizations import operations as org_ops
+from grants.platform import exports, i18n, localtime, refusals
 from grants.platform.forms import BaseForm, LocalDateTimeField, parse_id
 from grants.platform.i18n import DISTRICT_LABELS, PROPOSAL_STATUS_LABELS, SCREENING_OUTCOME_LABELS
 from grants.platform.validators import text_problem
@@ -49,7 +50,6 @@ class ScreeningForm(BaseForm):
     registration_valid = BooleanField(CHECK_LABELS["registration_valid"])
     within_cap = BooleanField(CHECK_LABELS["within_cap"])
     attachments_complete = BooleanField(CHECK_LABELS["attachments_complete"])
-    not_barred = BooleanField(CHECK_LABELS["not_barred"])
     outcome = RadioField(_l("Outcome"), validators=[InputRequired(_l("Choose an outcome."))], choices=[])
     reason = TextAreaField(_l("Reason (shown to the organization)"), validators=[Optional(), Length(max=5000)])
     revision_deadline = LocalDateTimeField(_l("Revision deadline (when returning for revision)"), validators=[Optional()])
@@ -116,8 +116,10 @@ def screening_list(round_id: int):
         select(Proposal.status, func.count(Proposal.id)).where(Proposal.round_id == rnd.id).group_by(Proposal.status)
     ).all())
     args = {k: v for k, v in request.args.items() if k != "page"}
+    barred = org_ops.bars_by_organization([p.organization_id for p in shown], localtime.today())
     return render_template("screening/list.html", rnd=rnd, form=form, proposals=shown, total=total, page=page,
-                           pages=pages, args=args, complete=complete, counts=counts, labels_intake=intake_labels())
+                           pages=pages, args=args, complete=complete, counts=counts, labels_intake=intake_labels(),
+                           barred=barred)
 
 
 @bp.route("/proposals/<int:proposal_id>/screening", methods=["GET", "POST"])
@@ -125,10 +127,11 @@ def screening_detail(proposal_id: int):
     proposal = db.session.get(Proposal, proposal_id) or abort(404)
     if proposal.status == ProposalStatus.draft:
         abort(404)  # a draft is the NGO's own business until submitted
-    system = screening_ops.system_checklist(proposal)
+    system = screening_ops.system_checklist(proposal, utcnow())
     if request.method == "GET":
         current = proposal.screening
         data = dict(current.checklist) if current and current.checklist else dict(system)
+        data.pop("not_barred", None)
         form = ScreeningForm(data={**data, "outcome": current.outcome.value if current else None,
                                    "reason": current.reason if current else "",
                                    "revision_deadline": current.revision_deadline if current else None})
@@ -139,7 +142,8 @@ def screening_detail(proposal_id: int):
         if not screenable:
             flash(_("This proposal cannot be screened in its current status."), "error")
             return redirect(url_for("admin.screening_detail", proposal_id=proposal.id))
-        checklist = {k: getattr(form, k).data for k in screening_ops.CHECK_ITEMS}
+        checklist = {k: getattr(form, k).data for k in screening_ops.CHECK_ITEMS
+                     if k not in screening_ops.COMPUTED_ITEMS}
         try:
             screening_ops.screen(proposal, ScreeningOutcome(form.outcome.data), checklist, form.reason.data or "",
                                  form.revision_deadline.data, current_user.id, utcnow())
@@ -153,6 +157,7 @@ def screening_detail(proposal_id: int):
     lines = ops.lines_of(proposal)
     return render_template("screening/detail.html", proposal=proposal, rnd=proposal.round, form=form,
                            system=system, check_labels=CHECK_LABELS, screenable=screenable,
+                           history=org_ops.summary(proposal.organization, utcnow()),
                            labels_intake=intake_labels(), lines=lines, admin_share=budget.admin_share(lines),
                            deadline=ops.deadline_of(proposal))
 

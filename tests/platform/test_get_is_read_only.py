@@ -178,6 +178,10 @@ ROUTES: dict[str, list[dict]] = {
     "reviewer.evaluation_declaration": [{"evaluation_id": "evaluation_id"}],
     "reviewer.evaluation_report": [{"evaluation_id": "evaluation_id"}, {"evaluation_id": "final_evaluation_id"}],
     "reviewer.evaluation_sheet": [{"evaluation_id": "evaluation_id"}],
+    # organizations: org A's bars and history (world.py adds a past bar of org B); the NGO's own history
+    "admin.organization_sanctions": [{"organization_id": "organization_id"}],
+    "admin.organization_history": [{"organization_id": "organization_id"}],
+    "applicant.history": [{}],
 }
 
 # GET endpoints the walk does not request, and why.

@@ -26,7 +26,8 @@ from grants import ROOT
 
 GRANTS = ROOT / "grants"
 STAGES = ("accounts", "rounds", "intake", "screening", "review", "assignment", "ranking", "roadshow",
-          "allocation", "publication", "dashboards", "agreements", "background", "reports", "evaluation")
+          "allocation", "publication", "dashboards", "agreements", "background", "reports", "evaluation",
+          "organizations")
 # The assignment and allocation rules solve flows and integer programs; these libraries compute and do
 # no I/O (no web, no ORM, no files). tests/unit/test_purity.py keeps the stdlib-only list per module.
 SOLVERS = {"ortools", "numpy"}

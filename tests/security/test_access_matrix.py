@@ -237,6 +237,11 @@ EXPECT: dict[str, object] = {
     "admin.report_return": ADMIN,
     "admin.report_accept": ADMIN,
     "admin.report_file": ADMIN,
+    # organizations across editions: bars (取消資格) and each NGO's history; an NGO sees only its own
+    "admin.organization_sanctions": ADMIN,
+    "admin.sanction_lift": ADMIN,
+    "admin.organization_history": ADMIN,
+    "applicant.history": NGOS,
 }
 # URL values that exist only once furnish() ran (the other security walks use the plain world).
 FURNISHED_IDS = {"set_password_token", "reset_password_token", "undeclared_id"}

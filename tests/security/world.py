@@ -183,9 +183,24 @@ def build(make, app, *, blind: bool = True, reveal_peer_scores: bool = False, se
             Assignment.proposal_id == p.id, Assignment.reviewer_id == users["rev"]))
     ids |= _agreements(app, rnd.id, {"mine": (p.id, org_a.id), "other": (other_sub.id, org_b.id)})
     ids |= _reports(app, ids)
+    ids |= _sanction(app, org_a.id, org_b.id)
     ids |= _background_job(app)
     ids |= _evaluations(app, rnd.id, ids, users)
     return World(round_id=rnd.id, users=users, ids=ids)
+
+
+def _sanction(app, org_a_id: int, org_b_id: int) -> dict:
+    """Org A's page (its history and bars) and a past bar of org B, ended long ago (nobody is barred now)."""
+    from datetime import date
+
+    from grants.models import Sanction
+
+    with app.app_context():
+        sanction = Sanction(organization_id=org_b_id, starts_on=date(2019, 1, 1), ends_on=date(2020, 12, 31),
+                            reason="逾期未提交結項報告")
+        db.session.add(sanction)
+        db.session.commit()
+        return {"organization_id": org_a_id, "sanction_id": sanction.id}
 
 
 def _background_job(app) -> dict:

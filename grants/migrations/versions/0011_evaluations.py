@@ -2,7 +2,7 @@
 mid-term and final evaluations of funded projects; the evaluation-results notice reuses the publication table
 
 Revision ID: 0011_evaluations
-Revises: 0009_reports
+Revises: 0010_report_dues
 Create Date: 2026-12-01 13:23:12.339261
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_evaluations'
-down_revision = '0009_reports'
+down_revision = '0010_report_dues'
 branch_labels = None
 depends_on = None
 
