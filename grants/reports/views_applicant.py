@@ -145,7 +145,7 @@ def report(report_id: int):
         abort(409)
     if action == "upload":
         flash(_("Draft saved and file uploaded."), "success")
-        return redirect(url_for("applicant.report", report_id=report.id) + "#evidence")
+        return redirect(url_for("applicant.report", report_id=report.id) + "#sec-evidence")
     if action == "confirm":
         problems = ops.submission_problems(report)
         if ops.is_overdue(report):
@@ -215,7 +215,7 @@ def report_upload(report_id: int):
             flash(_("File uploaded."), "success")
     else:
         flash(_("Choose the kind of evidence and a file."), "error")
-    return redirect(url_for("applicant.report", report_id=report.id) + "#evidence")
+    return redirect(url_for("applicant.report", report_id=report.id) + "#sec-evidence")
 
 
 @bp.route("/report-files/<int:report_file_id>/delete", methods=["POST"])
@@ -232,7 +232,7 @@ def report_file_delete(report_file_id: int):
     else:
         db.session.commit()
         flash(_("File removed."), "success")
-    return redirect(url_for("applicant.report", report_id=report_id) + "#evidence")
+    return redirect(url_for("applicant.report", report_id=report_id) + "#sec-evidence")
 
 
 @bp.route("/report-files/<int:report_file_id>")

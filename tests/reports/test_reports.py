@@ -162,12 +162,22 @@ def test_final_report_needs_settlement_and_audit_report_and_evidence_is_checked(
     response = c.post(url, data=typed | {"evidence_kind": "audit",
                                          "evidence": (io.BytesIO(uploads.tiny_pdf()), "審計報告.pdf")},
                       content_type="multipart/form-data")
-    assert response.status_code == 302 and response.headers["Location"].endswith("#evidence")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#sec-evidence")
     assert _report(app, report_id).settlement_total == Decimal("120000.50")
     files = _report(app, report_id).files
     assert [(str(f.kind), f.original_name) for f in files] == [("audit", "審計報告.pdf")]
     assert c.get(f"/applicant/report-files/{files[0].id}").data.startswith(b"%PDF")
     assert _actions(app, ADMIN).client.get(f"/admin/report-files/{files[0].id}").status_code == 200
+
+    # a photo through the evidence route, then removed again
+    c.post(f"{url}/files", data={"csrf_token": token, "kind": "photo",
+                                 "evidence": (io.BytesIO(uploads.tiny_pdf()), "活動照片.pdf")},
+           content_type="multipart/form-data")
+    photo = _report(app, report_id).files[-1]
+    assert photo.original_name == "活動照片.pdf"
+    removed = c.post(f"/applicant/report-files/{photo.id}/delete", data={"csrf_token": token})
+    assert removed.status_code == 302 and removed.headers["Location"].endswith(f"{url}#sec-evidence")
+    assert [f.original_name for f in _report(app, report_id).files] == ["審計報告.pdf"]
 
     c.post(url, data=s.complete_form(token, final=True, version=_version(app, report_id)))
     c.post(f"{url}/submit", data={"csrf_token": token, "version": _version(app, report_id)})
