@@ -36,6 +36,7 @@ from grants.models import (
     EvaluationScore,
     EvaluationState,
     Objection,
+    ObjectionStatus,
     Publication,
     PublicationStatus,
     Report,
@@ -534,6 +535,26 @@ def publish_results(rnd: Round, *, today: date | None = None, user_id: int | Non
     pub.audit_head = audit.head_hash()
     db.session.flush()
     return pub
+
+
+def reopen(e: Evaluation, *, user_id: int | None = None) -> None:
+    """After an upheld objection against it, take an evaluation out of its notice and back to scoring:
+    its decision is cleared (the sheets stay; evaluators may revise them), the notice is made final
+    without it, and it is decided and noticed again later."""
+    if e.state != EvaluationState.noticed or e.publication_id is None:
+        raise Refusal("evaluation_not_noticed")
+    upheld = db.session.scalar(select(Objection.id).where(
+        Objection.publication_id == e.publication_id, Objection.proposal_id == e.proposal_id,
+        Objection.status == ObjectionStatus.upheld))
+    if upheld is None:
+        raise Refusal("evaluation_no_upheld_objection")
+    audit.record("reopen_evaluation", e, objection_id=upheld, publication_id=e.publication_id,
+                 score=str(e.score), passed=e.passed, user_id=user_id)
+    e.state = EvaluationState.scoring
+    e.publication_id = None
+    e.score, e.passed, e.reason, e.refund_amount, e.decided_at = None, None, "", None, None
+    e.aggregate_rule, e.sheets = "", 0
+    db.session.flush()
 
 
 def open_objections(pub: Publication) -> int:

@@ -148,6 +148,20 @@ def evaluation_decide(evaluation_id: int):
     return redirect(url_for("admin.evaluations", round_id=e.round_id, kind=e.kind.value))
 
 
+@bp.route("/evaluations/<int:evaluation_id>/reopen", methods=["POST"])
+def evaluation_reopen(evaluation_id: int):
+    e = _evaluation(evaluation_id)
+    try:
+        ops.reopen(e, user_id=current_user.id)
+    except Refusal as exc:
+        db.session.rollback()
+        refusals.flash_refusal(exc)
+        return redirect(url_for("admin.evaluation_detail", evaluation_id=e.id))
+    db.session.commit()
+    flash(_("The evaluation is reopened: the evaluators may revise their sheets, then decide it again."), "success")
+    return redirect(url_for("admin.evaluation_detail", evaluation_id=e.id))
+
+
 @bp.route("/rounds/<int:round_id>/evaluation-rubric/<kind>", methods=["GET", "POST"])
 def evaluation_rubric(round_id: int, kind: str):
     rnd = _round(round_id)

@@ -325,6 +325,8 @@ MESSAGES: dict[str, object] = {
     "evaluation_refund_negative": _l("The refund cannot be negative."),
     "evaluation_notice_running": _l("The round's evaluation results are already in public notice. Make them final first."),
     "evaluation_nothing_decided": _l("No decided evaluation is waiting for the public notice."),
+    "evaluation_not_noticed": _l("Only an evaluation in public notice can be reopened."),
+    "evaluation_no_upheld_objection": _l("An evaluation is reopened only after an objection against it was upheld."),
     # ---------------------------------------------------------------- accounts and rounds
     "email_taken": _l("This email address already has an account."),
     "uscc_taken": _l("An organization with this code is already registered. Ask its contact person for an account."),

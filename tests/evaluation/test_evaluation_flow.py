@@ -201,8 +201,26 @@ def test_overdue_fails_and_terminates_with_refund_and_conflicts_are_enforced(app
     with app.app_context():
         objection_id = db.session.scalar(select(Objection.id))
     assert client.get(f"/admin/objections/{objection_id}").status_code == 200
-    assert auth.post(f"/admin/objections/{objection_id}", {"status": "dismissed", "investigation": "查無實據",
-                                                           "decision": "維持評估結果"}).status_code == 302
+    assert auth.post(f"/admin/evaluations/{eid}/reopen").status_code == 302  # refused: nothing upheld yet
+    assert _eval(app, eid).state == EvaluationState.noticed
+    assert auth.post(f"/admin/objections/{objection_id}", {"status": "upheld", "investigation": "屬實",
+                                                           "decision": "重新評估", "withdraw_award": "y"}
+                     ).status_code == 302
+    with app.app_context():  # an objection to an evaluation notice never withdraws the award
+        from grants.models import Award
+
+        assert not db.session.scalar(select(Award).where(Award.proposal_id == e.proposal_id)).withdrawn
+    auth.post(f"/admin/evaluations/{eid}/reopen")
+    e = _eval(app, eid)
+    assert e.state == EvaluationState.scoring and e.passed is None and e.publication_id is None
+    auth.post(f"/admin/rounds/{w.round_id}/evaluations/finalise")  # the old notice, now without it
+    with app.app_context():
+        old = db.session.scalar(select(Publication).where(Publication.kind == "evaluation"))
+        assert old.status == "final" and old.final_rows == []
+    # decided again (the report is still overdue), noticed again, final
+    auth.post(f"/admin/evaluations/{eid}/decide", {"refund": ""})
+    auth.post(f"/admin/rounds/{w.round_id}/evaluations/publish")
+    s.end_notice(app, w.round_id)
     auth.post(f"/admin/rounds/{w.round_id}/evaluations/finalise")
     e = _eval(app, eid)
     assert e.state == EvaluationState.final

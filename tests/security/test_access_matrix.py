@@ -214,6 +214,7 @@ EXPECT: dict[str, object] = {
     "admin.evaluation_detail": ADMIN,
     "admin.evaluation_unassign": ADMIN,
     "admin.evaluation_decide": ADMIN,
+    "admin.evaluation_reopen": ADMIN,  # refused (nothing upheld): a redirect with the reason
     "admin.evaluation_rubric": ADMIN,
     "admin.evaluation_publish": ADMIN,
     "admin.evaluation_retry": ADMIN,
