@@ -39,7 +39,7 @@ from grants.models import Category, Organization, Proposal, ProposalStatus, Scor
 from grants.ranking import operations as ranking_ops
 from grants.rules import ranking_fast, scoring
 
-_CACHE_SIZE = 8
+_CACHE_SIZE = 8  # entries (a round x basis x settings); older versions of a round are dropped at once
 _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()  # request threads of one worker share the cache (no thread is started here)
 _ACTIVE = frozenset(str(s) for s in ranking_ops.ACTIVE_STATUSES)
@@ -105,7 +105,12 @@ def page_data(rnd, basis: str | None) -> PageData | None:
             _cache.move_to_end(key)
     if computed is None:
         computed = _compute(rnd.id, config, inputs)
+        if not state[0]:  # built before the token existed (or by code that does not write it): never kept
+            key = None
+    if key is not None:
         with _lock:
+            for old in [k for k in _cache if k[0] == rnd.id and k[1] != state[0]]:
+                del _cache[old]  # an older version of this round can never be served again
             _cache[key] = computed
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)

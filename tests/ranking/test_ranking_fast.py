@@ -149,4 +149,27 @@ def test_page_rows_equal_the_reference_and_the_cache_follows_every_change(app, m
             fast_lines(rnd, "trimmed", "written", "")
         assert any("score_aggregate" in q for q in miss)
         assert old and old != "x"
+        # a round built before the token existed ("" from the migration): computed on every view, never kept
+        db.session.execute(update(ScoreState).where(ScoreState.round_id == round_id).values(version=""))
+        for _ in range(2):
+            with counting_queries(app) as seen:
+                assert fast_lines(rnd, "trimmed", "written", "") == reference_lines(rnd, "trimmed", "written", "")
+            assert any("score_aggregate" in q for q in seen)
         db.session.rollback()
+
+
+def test_a_revision_writes_a_new_version_token_in_its_own_transaction(app, make):
+    from tests.ranking.test_score_aggregates import _review, _seed
+
+    round_id, ps, revs = _seed(app, make)
+    with app.test_request_context("/"):
+        rnd = db.session.get(Round, round_id)
+        before_lines = fast_lines(rnd, "mean", "written", "")  # cached under the current token
+        before = db.session.get(ScoreState, round_id).version
+        review = _review(revs[1], ps[2])
+        review.total = Decimal("99.00")
+        db.session.commit()
+        after = db.session.get(ScoreState, round_id).version
+        assert after and after != before
+        lines = fast_lines(rnd, "mean", "written", "")
+        assert lines != before_lines and lines == reference_lines(rnd, "mean", "written", "")
