@@ -64,7 +64,8 @@ borders, same rows, fonts and size, WeasyPrint defaults, same child-process engi
 smallest; the parallel file carries one font subset pair per part (~+280 KiB).
 
 Issue 18, like for like (same process, same GC tuning, the plain table with the same furniture),
-after step 5, CPU seconds at load 9-11: 600 rows ours 5.65 s vs plain 11.88 s = 2.10x (target 3x);
+after step 5, CPU seconds at load 9-14: 600 rows ours 5.65 s vs plain 11.88 s = 2.10x, 3,000 rows
+30.24 s vs 56.09 s = 1.85x (target 3x);
 the parallel file is 1.40x the plain one at 600 rows (target 1.3x).  See docs/notes/issue-18-perf-b.md.
 """
 
