@@ -167,9 +167,10 @@ def main() -> int:
         cpu_one, _ = timed_cpu(lambda h=ours_html: pdf.render_in_process(h, check_fonts=False), args.repeat)
         cpu_plain, _ = timed_cpu(lambda h=plain_html: pdf.render_in_process(h, check_fonts=False), 1)
         print(f"  CPU in this process: ours {cpu_one:.2f} s, plain {cpu_plain:.2f} s")
-        t_ours, ours = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env), args.repeat)
+        t_ours, ours = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, timeout=1800), args.repeat)
         print(describe("ours", t_ours, ours))
-        t_one, one = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, workers=1), args.repeat)
+        t_one, one = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, workers=1, timeout=1800),
+                            args.repeat)
         print(describe("ours/1 proc", t_one, one))
         t_plain, plain = timed(lambda h=plain_html: pdf.html_to_pdf(h, timeout=600), 1)
         print(describe("plain (+gc)", t_plain, plain))
