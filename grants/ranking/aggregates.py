@@ -34,12 +34,13 @@ exact whatever order they are taken in.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import delete, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from grants.models import (
@@ -222,7 +223,16 @@ def rebuild(session: Session, round_id: int) -> None:
             session.execute(insert(ReviewerScale), [
                 {"round_id": round_id, "stage": st, "reviewer_id": rid, "n": n, "points_sum": str(s),
                  "points_sum2": str(s2)} for rid, (n, s, s2) in sums.items()])
-    session.execute(insert(ScoreState), [{"round_id": round_id}])
+    session.execute(insert(ScoreState), [{"round_id": round_id, "version": new_version()}])
+
+
+def new_version() -> str:
+    """The token ``ScoreState.version`` takes on every change of a round's rows (the ranking page's cache key)."""
+    return uuid.uuid4().hex
+
+
+def _bump(session: Session, round_id: int) -> None:
+    session.execute(update(ScoreState).where(ScoreState.round_id == round_id).values(version=new_version()))
 
 
 def refresh(session: Session, round_id: int, stage: Stage, reviewer_ids: Iterable[int],
@@ -233,6 +243,7 @@ def refresh(session: Session, round_id: int, stage: Stage, reviewer_ids: Iterabl
     if session.get(ScoreState, round_id) is None:
         rebuild(session, round_id)
         return
+    _bump(session, round_id)  # whatever follows changes the round's rows: no cached page may be served again
     reviewer_ids, proposal_ids = sorted(set(reviewer_ids)), set(proposal_ids)
     if reviewer_ids:
         theirs = _review_rows(session, round_id, stage=stage, reviewer_ids=reviewer_ids)

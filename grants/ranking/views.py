@@ -19,6 +19,7 @@ from grants.platform.forms import BaseForm
 from grants.platform.web import admin as bp
 from grants.ranking import exports as ranking_exports
 from grants.ranking import operations as ranking_ops
+from grants.ranking import page as ranking_page
 
 BASIS_LABELS = {
     "trimmed": _l("Trimmed mean (drop the highest and the lowest)"),
@@ -50,8 +51,11 @@ def ranking(round_id: int):
     basis = request.args.get("basis")
     basis = basis if basis in ranking_ops.BASES else rnd.score_basis
     stage = request.args.get("stage") if request.args.get("stage") in ranking_ops.STAGES else "written"
-    data = ranking_ops.round_scores(rnd, basis)
     category = request.args.get("category", "")
+    fast = ranking_page.page_data(rnd, basis)
+    if fast is not None:
+        return _fast_page(rnd, fast, basis, stage, category)
+    data = ranking_ops.round_scores(rnd, basis)  # the round's aggregates are not built yet: from the reviews
     names = {name for _cid, name in data.categories}
     if category and category in names:
         rows = data.category_rows(category)
@@ -82,6 +86,30 @@ def ranking(round_id: int):
         reviewers=reviewers, reviewer_columns=reviewer_columns,
         explanations=explanations, basis_labels=BASIS_LABELS, stage_labels=STAGE_LABELS,
         basis_form=BasisForm(basis=basis), threshold=data.config.disagreement_threshold,
+    )
+
+
+def _fast_page(rnd: Round, data: ranking_page.PageData, basis: str, stage: str, category: str):
+    """The page from ``grants.ranking.page`` (stored aggregates, fast ranking, cached per round version)."""
+    if category not in {name for _cid, name in data.categories}:
+        category = ""
+    lang = _lang()
+    c = data.computed
+    decided = {line.category_decided_by if category else line.decided_by
+               for line in (c.ranking.by_category.get(category, []) if category else c.ranking.ranked)}
+    decided.add(None)
+    why = {key: ranking_ops.explain(key, data.rubrics, lang) for key in decided}
+    words = {"dq": _("DQ"), "veto_title": _("Vetoed"), "why": why,
+             "categories": {cat.name: i18n.label(cat) for cat in rnd.categories}}
+    reviewers = data.reviewers.get(stage, [])
+    lines = ranking_page.row_lines(data, stage, category, words)
+    # one Markup for the table body: every text in it was escaped by row_lines
+    body = Markup("".join(lines))  # noqa: S704  # nosec B704
+    return render_template(
+        "ranking/ranking.html", rnd=rnd, data=data, rows=lines, lines=[body], stage=stage, basis=basis,
+        category=category, reviewers=reviewers, reviewer_columns=len(reviewers) <= 12,
+        basis_labels=BASIS_LABELS, stage_labels=STAGE_LABELS, basis_form=BasisForm(basis=basis),
+        threshold=data.config.disagreement_threshold,
     )
 
 

@@ -253,3 +253,20 @@ def test_estimate_holds_for_wide_latin_names(monkeypatch) -> None:
     assert all(f"第{n}頁，共{len(texts)}頁" in t for n, t in enumerate(texts, start=1))
     joined = "".join(texts)
     assert all(squash(r["project"]) in joined for r in rows)
+
+
+def test_join_tail_keeps_the_last_two_cjk_characters_together_without_a_span():
+    wj = award_list.WORD_JOINER
+    assert award_list.join_tail("惠州市惠城區陽光婦女兒童服務中心") == f"惠州市惠城區陽光婦女兒童服務中{wj}心"
+    assert award_list.join_tail("服務計劃092") == f"服務計{wj.join('劃092')}"  # a short number tail stays with 劃
+    assert award_list.join_tail("Huizhou Care") == "Huizhou Care"
+    assert award_list.join_tail("服務計劃 Lab") == "服務計劃 Lab"  # a space: the line may break there
+    assert award_list.join_tail("中心") == "中心"
+    html = award_list.award_list_html(context(make_rows(12)))
+    assert 'class="nw"' not in html and f"中{wj}心" in html
+
+
+def test_the_word_joiner_is_not_in_the_pdf_text(single_pdf):
+    text = "".join(page_texts(single_pdf))
+    assert award_list.WORD_JOINER not in text
+    assert squash(ROWS[11]["organization"]) in text and ROWS[11]["organization"].endswith("中心")  # found whole

@@ -111,6 +111,9 @@ def assert_fresh(app, round_id: int, bases=("trimmed", "mean", "median", "standa
             assert got.overall == want.overall, basis
             assert got.by_category == want.by_category, basis
             assert got.unscored == want.unscored, basis
+    from tests.ranking.test_ranking_fast import assert_page_equal
+
+    assert_page_equal(app, round_id, bases, every_view=False)  # the ranking page's fast path (and its cache)
 
 
 def _review(rid: int, pid: int, stage=Stage.written) -> Review:
