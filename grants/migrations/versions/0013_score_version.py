@@ -1,7 +1,7 @@
 """score_state.version: a token changed with every change of a round's score aggregates (the ranking page's cache key)
 
-Revision ID: 0015_perfb
-Revises: 0009_reports
+Revision ID: 0013_score_version
+Revises: 0012_sanctions
 Create Date: 2026-12-01 13:24:34
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_perfb'
-down_revision = '0009_reports'
+revision = '0013_score_version'
+down_revision = '0012_sanctions'
 branch_labels = None
 depends_on = None
 
