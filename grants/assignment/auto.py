@@ -13,8 +13,10 @@ import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -166,11 +168,20 @@ def fingerprint(built: Built) -> str:
         "proposals": sorted((x.id, x.category, x.organization_id) for x in p.proposals),
         "reviewers": sorted((r.id, r.max_load, sorted(r.expertise), r.organization_id, sorted(r.affiliations))
                             for r in p.reviewers),
-        "declared": sorted(p.declared_conflicts),
-        "existing": sorted(built.existing),
-        "locked": sorted(built.locked),
     }
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    # the pair sets (400,000 declarations in a province-size round) as sorted int64 arrays, not JSON
+    for name, pairs in (("declared", p.declared_conflicts), ("existing", built.existing), ("locked", built.locked)):
+        digest.update(f"|{name}:{len(pairs)}|".encode())
+        digest.update(_sorted_pairs(pairs))
+    return digest.hexdigest()
+
+
+def _sorted_pairs(pairs) -> bytes:
+    """The integer pairs, sorted, as bytes (the same set gives the same bytes in any order)."""
+    n = len(pairs)
+    arr = np.fromiter(chain.from_iterable(pairs), dtype=np.int64, count=2 * n).reshape(n, 2)
+    return arr[np.lexsort((arr[:, 1], arr[:, 0]))].tobytes()
 
 
 @dataclass
@@ -273,7 +284,9 @@ def write(pl: Plan) -> None:
         now, actor = utcnow(), actor_id()
         rows = [{"round_id": b.round_id, "proposal_id": pid, "reviewer_id": rid, "stage": STAGE, "source": "auto",
                  "created_at": now, "created_by_id": actor} for pid, rid in pl.insert]
-        db.session.execute(insert(Assignment), rows)
+        # a Core executemany on the table (no ORM bulk bookkeeping per row); assignments are no input of the
+        # stored score aggregates (grants.ranking.aggregates watches reviews and proposals only)
+        db.session.execute(insert(Assignment.__table__), rows)
     audit.record("auto_assign", object_type="competition_round", object_id=b.round_id, category_id=b.category_id,
                  k=b.k, max_load=b.max_load, incremental=b.incremental, added=len(pl.insert),
                  removed=[list(p) for p in pl.remove], kept_conflicted=[list(p) for p in pl.kept_conflicted],
@@ -294,6 +307,7 @@ def notify_reviewers(rnd: Round, pl: Plan) -> int:
         by_reviewer[rid].append(pid)
     link = _dashboard_url()
     default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    messages = []
     for rid, pids in sorted(by_reviewer.items()):
         info = pl.built.reviewers[rid]
         lines = []
@@ -305,7 +319,8 @@ def notify_reviewers(rnd: Round, pl: Plan) -> int:
             body = _("Dear %(name)s,\n\nYou have been assigned %(count)d new proposals to review in %(round)s:\n"
                      "%(list)s\n\nOpen your reviewer dashboard to start: %(link)s",
                      name=info["name"], count=len(pids), round=i18n.label(rnd), list="\n".join(lines), link=link)
-        mail.queue(info["email"], subject, body)
+        messages.append((info["email"], subject, body))
+    mail.queue_many(messages)  # one flush for the outbox rows, one for their jobs
     return len(by_reviewer)
 
 
