@@ -20,7 +20,8 @@ import numpy as np
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import Integer, delete, func, insert, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from grants.assignment.common import STAGE, actor_id, lock_round, submitted_pairs
 from grants.extensions import db
@@ -281,17 +282,33 @@ def write(pl: Plan) -> None:
         for start in range(0, len(ids), 500):
             db.session.execute(delete(Assignment).where(Assignment.id.in_(ids[start:start + 500])))
     if pl.insert:
-        now, actor = utcnow(), actor_id()
-        rows = [{"round_id": b.round_id, "proposal_id": pid, "reviewer_id": rid, "stage": STAGE, "source": "auto",
-                 "created_at": now, "created_by_id": actor} for pid, rid in pl.insert]
-        # a Core executemany on the table (no ORM bulk bookkeeping per row); assignments are no input of the
-        # stored score aggregates (grants.ranking.aggregates watches reviews and proposals only)
-        db.session.execute(insert(Assignment.__table__), rows)
+        _insert_rows(b.round_id, pl.insert, utcnow(), actor_id())
     audit.record("auto_assign", object_type="competition_round", object_id=b.round_id, category_id=b.category_id,
                  k=b.k, max_load=b.max_load, incremental=b.incremental, added=len(pl.insert),
                  removed=[list(p) for p in pl.remove], kept_conflicted=[list(p) for p in pl.kept_conflicted],
                  objective=pl.result.objective, fingerprint=b.fingerprint)
     db.session.flush()
+
+
+def _insert_rows(round_id: int, pairs: list[tuple[int, int]], now, actor: int | None) -> None:
+    """The new assignment rows, source "auto".  Assignments are no input of the stored score aggregates
+    (grants.ranking.aggregates watches reviews and proposals only), so a statement needs no ORM unit of work.
+    PostgreSQL: ONE ``INSERT ... SELECT unnest(proposal ids), unnest(reviewer ids)`` (100,000 rows of a
+    province-size round in one round trip); elsewhere a Core executemany on the table."""
+    table = Assignment.__table__
+    c = table.c
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = ARRAY(Integer)
+        source = select(literal(round_id, c.round_id.type), func.unnest(literal([p for p, _r in pairs], ids)),
+                        func.unnest(literal([r for _p, r in pairs], ids)), literal(STAGE, c.stage.type),
+                        literal("auto", c.source.type), literal(now, c.created_at.type),
+                        literal(actor, c.created_by_id.type))
+        db.session.execute(insert(table).from_select(
+            [c.round_id, c.proposal_id, c.reviewer_id, c.stage, c.source, c.created_at, c.created_by_id], source))
+        return
+    db.session.execute(insert(table), [
+        {"round_id": round_id, "proposal_id": pid, "reviewer_id": rid, "stage": STAGE, "source": "auto",
+         "created_at": now, "created_by_id": actor} for pid, rid in pairs])
 
 
 def _dashboard_url() -> str:
