@@ -548,7 +548,7 @@ def _aggregate(
     scale = -exp
     distinct = {}
     for v in set(pts):
-        if v < 0:
+        if v.is_signed():  # negative, or -0 (published as "-0.00" by the reference)
             return _aggregate_reference(reviews, stage, config)
         distinct[v] = int(v.scaleb(scale))
     ip = [distinct[v] for v in pts]

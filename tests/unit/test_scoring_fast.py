@@ -89,6 +89,7 @@ def test_sd_exactly_on_a_half_cent_rounds_as_the_reference(basis):
 def test_negative_and_many_decimal_points_take_the_reference_path():
     assert_same([ReviewScore("a", "r1", D("-3.5")), ReviewScore("a", "r2", D("2"))], RoundConfig())
     assert_same([ReviewScore("a", "r1", D("1.23456789")), ReviewScore("a", "r2", D("2"))], RoundConfig())
+    assert_same([ReviewScore("a", "r1", D("-0")), ReviewScore("a", "r2", D("-0.0"))], RoundConfig())
 
 
 def test_duplicate_review_is_refused_as_before():
