@@ -20,7 +20,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grants.rules.allocation import Candidate, allocate_in_rank_order, allocate_max_score  # noqa: E402
-from grants.rules.scoring import ProposalInfo, ReviewScore, RoundConfig, score_round  # noqa: E402
+from grants.rules.scoring import (  # noqa: E402
+    ProposalInfo,
+    ReviewScore,
+    RoundConfig,
+    aggregate,
+    reference_aggregate,
+    score_round,
+)
 
 AGG_TARGETS = ((5000, 0.2), (20000, 1.0))  # proposals (x 5 reviews) -> seconds
 ALLOC_TARGET_S = 2.0
@@ -115,6 +122,13 @@ def main() -> int:
         )
         flagged = sum(a.flagged for a in result.aggregates["written"].values())
         print(f"  ranked {len(result.overall)} rows, {flagged} flagged, top: {result.overall[0]}")
+        # like for like in this process: the fixed-point aggregation against the plain Decimal reference
+        _w, fast_cpu, fast = best_of(3, lambda r=reviews: aggregate(r, config))
+        _w, ref_cpu, ref = best_of(3, lambda r=reviews: reference_aggregate(r, config))
+        same = fast == ref and all(repr(fast[k]) == repr(ref[k]) for k in ref)
+        ok_agg &= same
+        print(f"  aggregate(): {fast_cpu:.3f} s CPU vs the Decimal reference {ref_cpu:.3f} s CPU "
+              f"({ref_cpu / fast_cpu:.2f}x); results {'identical' if same else 'DIFFERENT (FAIL)'}")
 
     cands = build_candidates()
     pool = Decimal("2700000")
