@@ -68,7 +68,7 @@ def rounds(draw):
     return reviews, config
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rounds())
 def test_fast_aggregation_equals_the_reference_on_random_rounds(case):
     reviews, config = case
