@@ -368,6 +368,8 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
         fixed_count = len(ngo_queue)
 
         def on_start(self):
+            if not ngo_queue:  # a replacement user after a failed start: nobody left to play
+                raise StopUser()
             self.account = ngo_queue.pop()
             self.client.headers["Accept-Language"] = "en"
             self.sign_in()
@@ -410,6 +412,8 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
         fixed_count = len(reviewer_queue)
 
         def on_start(self):
+            if not reviewer_queue:
+                raise StopUser()
             self.account = reviewer_queue.pop()
             self.client.headers["Accept-Language"] = "en"
             self.sign_in()
@@ -477,6 +481,16 @@ def _phase(*args: str, env: dict) -> str:
     if done.returncode != 0:
         raise SystemExit(f"phase {args[0]} failed:\n{done.stderr[-3000:]}")
     return done.stdout
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, then up to 2 minutes for the requests still queued (an overloaded box), then SIGKILL."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(30)
 
 
 def _children_cpu() -> float:
@@ -576,8 +590,7 @@ def main() -> int:
         results: dict = {"proposals": [], "reviews": []}
         stats = run_load(base, plan, args.duration, results)
         (work / "acknowledged.json").write_text(json.dumps(results), encoding="utf-8")
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(30)
+        _stop(gunicorn)
         log.close()
         server_errors = sum(1 for line in (work / "gunicorn.log").read_text(errors="replace").splitlines()
                             if "Traceback" in line or '" 500 ' in line)
@@ -631,8 +644,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
         if gunicorn is not None and gunicorn.poll() is None:
-            gunicorn.send_signal(signal.SIGTERM)
-            gunicorn.wait(30)
+            _stop(gunicorn)
         _phase("drop", name, env=env)
         if args.keep_log:
             print(f"work folder kept: {work}")
