@@ -95,6 +95,9 @@ def seed(db, k: int, rng: random.Random) -> int:
     return rnd.id
 
 
+PROFILE = False  # --profile: CPU profile of the timed path (top functions printed)
+
+
 def run(url: str, label: str, k: int, seed_value: int) -> bool:
     from flask_migrate import upgrade
 
@@ -117,28 +120,52 @@ def run(url: str, label: str, k: int, seed_value: int) -> bool:
 
     with app.app_context():
         rnd = db.session.get(Round, round_id)
-        t0 = time.perf_counter()
+        clock = []  # (wall, CPU of this process) after each step
+
+        def tick():
+            clock.append((time.perf_counter(), time.process_time()))
+
+        profiler = None
+        if PROFILE:
+            import cProfile
+
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
+        tick()
         built = ops.build_problem(rnd)
-        t1 = time.perf_counter()
+        tick()
         plan = ops.plan(built)
-        t2 = time.perf_counter()
+        tick()
         ops.write(plan)
+        tick()
         ops.notify_reviewers(rnd, plan)
+        tick()
         db.session.commit()
-        t3 = time.perf_counter()
+        tick()
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        t0, t1, t2, t3 = clock[0][0], clock[1][0], clock[2][0], clock[5][0]
+        cpu = [b[1] - a[1] for a, b in zip(clock, clock[1:], strict=False)]
+        wall = [b[0] - a[0] for a, b in zip(clock, clock[1:], strict=False)]
         total = t3 - t0
         stored = db.session.scalar(select(func.count(Assignment.id)).where(Assignment.round_id == round_id))
         errors = check(plan.result, built.problem)
         s = ops.summary(plan)
     ok_rows = stored == k * N_PROPOSALS
     print(f"[{label}] k={k}, max load {built.max_load} (ceil({k * N_PROPOSALS}/{N_REVIEWERS}) + {ops.DEFAULT_SLACK})")
-    print(f"[{label}] build_problem {t1 - t0:6.2f} s")
-    print(f"[{label}] solve         {t2 - t1:6.2f} s   (solver's own: {plan.result.stats.get('seconds', 0):.2f} s, "
+    print(f"[{label}] build_problem {t1 - t0:6.2f} s   ({cpu[0]:.2f} s CPU)")
+    print(f"[{label}] solve         {t2 - t1:6.2f} s   ({cpu[1]:.2f} s CPU; solver's own: {plan.result.stats.get('seconds', 0):.2f} s, "
           f"{int(plan.result.stats.get('arcs', 0)):,} arcs, solved on {int(plan.result.stats.get('flow_arcs', 0)):,}; "
           f"prepare {plan.result.stats.get('build_seconds', 0):.2f} s, flow + proof {plan.result.stats.get('flow_seconds', 0):.2f} s)")
-    print(f"[{label}] apply         {t3 - t2:6.2f} s   ({len(plan.insert)} rows inserted, "
-          f"{len({r for _p, r in plan.insert})} e-mails queued, commit included)")
-    print(f"[{label}] total         {total:6.2f} s   objective {plan.result.objective}, "
+    print(f"[{label}] apply         {t3 - t2:6.2f} s   ({sum(cpu[2:]):.2f} s CPU: {len(plan.insert)} rows inserted "
+          f"{wall[2]:.2f} s ({cpu[2]:.2f} CPU), {len({r for _p, r in plan.insert})} e-mails queued {wall[3]:.2f} s "
+          f"({cpu[3]:.2f} CPU), commit {wall[4]:.2f} s ({cpu[4]:.2f} CPU))")
+    print(f"[{label}] total         {total:6.2f} s   ({sum(cpu):.2f} s CPU of this process; the database server's "
+          f"own CPU is not in it), load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"[{label}] objective {plan.result.objective}, "
           f"expertise match {s['expertise_share']:.1%}, loads {min(plan.result.loads.values())}–"
           f"{max(plan.result.loads.values())}")
     print(f"[{label}] check(): {'ok' if not errors else errors[:5]}; rows in DB: {stored} "
@@ -156,7 +183,11 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=5, help="reviewers per proposal (default 5, as the pure benchmark)")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--province", action="store_true", help="20,000 proposals x 1,000 reviewers, target 20 s")
+    parser.add_argument("--profile", action="store_true", help="print a CPU profile of the timed path")
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL (with --pg)")
     args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.profile
     if args.province:
         global N_PROPOSALS, N_REVIEWERS, N_ORGS, TARGET_SECONDS, CATEGORIES
         N_PROPOSALS, N_REVIEWERS, N_ORGS, TARGET_SECONDS = 20_000, 1_000, 6_000, 20.0
@@ -165,7 +196,8 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("GRANTS_INSTANCE_PATH", tmp)
-        results.append(run("sqlite:///" + os.path.join(tmp, "bench.sqlite"), "sqlite", args.k, args.seed))
+        if not (args.pg and args.no_sqlite):
+            results.append(run("sqlite:///" + os.path.join(tmp, "bench.sqlite"), "sqlite", args.k, args.seed))
     if args.pg:
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         name = f"grants_bench_{uuid.uuid4().hex[:8]}"

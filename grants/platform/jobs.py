@@ -127,6 +127,42 @@ def enqueue(kind: str, args: dict | None = None, *, key: str | None = None, owne
     return job
 
 
+def enqueue_many(kind: str, items: list[tuple[dict | None, str | None]], *, owner_id: int | None = None) -> list[Job]:
+    """:func:`enqueue` for many jobs of one kind, ``(args, key)`` each, with one query for the keys and one
+    flush (a run that queues a thousand mails).  A key that already has a job goes through :func:`enqueue`
+    (returned as it is, or started again).  Meant for keys no other transaction can be enqueuing at the same
+    moment (made from rows this transaction created, e.g. ``mail:<outbox id>``): a clash raises at the flush
+    instead of returning the other transaction's job."""
+    spec = HANDLERS[kind]
+    now = utcnow()
+    keys = sorted({key for _args, key in items if key is not None})
+    taken: set[str] = set()
+    for start in range(0, len(keys), 500):
+        taken.update(db.session.scalars(select(Job.key).where(Job.key.in_(keys[start:start + 500]))))
+    out: list[Job] = []
+    fresh: list[Job] = []
+    by_key: dict[str, Job] = {}
+    for args, key in items:
+        if key is not None and key in by_key:
+            out.append(by_key[key])
+            continue
+        if key is not None and key in taken:
+            job = enqueue(kind, args, key=key, owner_id=owner_id)
+        else:
+            job = Job(kind=kind, key=key, args=args or {}, status=WAITING, max_attempts=spec.max_attempts,
+                      owner_id=owner_id, created_at=now, run_at=now, error="", progress=0)
+            fresh.append(job)
+        if key is not None:
+            by_key[key] = job
+        out.append(job)
+    if fresh:
+        db.session.add_all(fresh)
+        db.session.flush()
+        for job in fresh:
+            _pending(job.id)
+    return out
+
+
 def retry(job: Job) -> bool:
     """Start a failed job again (the admin's retry button); False when it is not failed."""
     if job.status != FAILED:

@@ -41,6 +41,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from types import MappingProxyType
 from typing import Any
 
@@ -182,10 +183,36 @@ class _Prepared:
     k: np.ndarray  # (P,) required reviewers per proposal
     eligible: np.ndarray  # (P, R) bool: no conflict and not kept (new arc allowed, ignoring room)
     conflict: np.ndarray  # (P, R) bool
-    aff: np.ndarray  # (P, R) int64
+    aff: np.ndarray  # (P, R) int32 (int64 when preferences are huge)
     kept_mask: np.ndarray  # (P, R) bool
     kept_pairs: list[tuple[Id, Id]]
     released: list[tuple[Id, Id]]
+
+
+def _declared_indices(declared, proposals, reviewers, pidx, ridx) -> tuple[np.ndarray, np.ndarray]:
+    """(proposal index, reviewer index) of every declared conflict between known items (declarations
+    about withdrawn items are harmless and dropped).  Integer ids are matched in numpy (the ids are
+    sorted, so a binary search finds them), others through the index dictionaries."""
+    n = len(declared)
+    pids = [p.id for p in proposals]
+    rids = [r.id for r in reviewers]
+    if n and all(type(x) is int for x in pids) and all(type(x) is int for x in rids):
+        try:
+            arr = np.fromiter(chain.from_iterable(declared), dtype=np.int64, count=2 * n).reshape(n, 2)
+            keys_p, keys_r = np.array(pids, dtype=np.int64), np.array(rids, dtype=np.int64)
+        except (TypeError, ValueError, OverflowError):  # not all int64: the dictionaries below
+            arr = None
+        if arr is not None and pids and rids:
+            out = []
+            for keys, col in ((keys_p, 1), (keys_r, 0)):
+                pos = np.searchsorted(keys, arr[:, col])
+                found = keys[np.minimum(pos, len(keys) - 1)] == arr[:, col]
+                out.append((pos, found))
+            ok = out[0][1] & out[1][1]
+            return out[0][0][ok], out[1][0][ok]
+    pairs = [(pidx[pid], ridx[rid]) for rid, pid in declared if pid in pidx and rid in ridx]
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
 
 
 def _prepare(problem: AssignmentProblem) -> _Prepared:
@@ -219,20 +246,22 @@ def _prepare(problem: AssignmentProblem) -> _Prepared:
             rows = by_org.get(org)
             if rows:
                 conflict[rows, j] = True
-    for rid, pid in problem.declared_conflicts:
-        if rid in ridx and pid in pidx:  # declarations about withdrawn items are harmless
-            conflict[pidx[pid], ridx[rid]] = True
+    ii, jj = _declared_indices(problem.declared_conflicts, proposals, reviewers, pidx, ridx)
+    conflict[ii, jj] = True
 
     # Affinity: expertise tag == category, plus admin preferences.
     cats = sorted({p.category for p in proposals})
     cidx = {c: n for n, c in enumerate(cats)}
-    tags = np.zeros((R, len(cats)), dtype=np.int64)
+    # int32 when every affinity fits (half the memory of int64; every use widens before scaling)
+    wmax = abs(int(problem.expertise_weight)) + sum(abs(int(w)) for w in problem.preferences.values())
+    dtype = np.int32 if wmax < 2**31 else np.int64
+    tags = np.zeros((len(cats), R), dtype=dtype)  # category x reviewer: the row of a proposal's category
     for j, r in enumerate(reviewers):
         for t in r.expertise:
             if t in cidx:
-                tags[j, cidx[t]] = problem.expertise_weight
+                tags[cidx[t], j] = problem.expertise_weight
     pcat = np.array([cidx[p.category] for p in proposals], dtype=np.int64)
-    aff = tags[:, pcat].T.copy() if P and R else np.zeros((P, R), dtype=np.int64)
+    aff = tags[pcat] if P and R else np.zeros((P, R), dtype=dtype)  # (P, R), C-contiguous, no transpose copy
     for (rid, pid), w in problem.preferences.items():
         if rid in ridx and pid in pidx:
             aff[pidx[pid], ridx[rid]] += int(w)
@@ -526,7 +555,7 @@ def solve(problem: AssignmentProblem, *, candidates: int | None = None) -> Assig
 
     def flow(ii, jj):
         return _min_cost_flow(P + R + 1, ii.astype(np.int32), (P + jj).astype(np.int32),
-                              (-pre.aff[ii, jj] * scale).astype(np.int64), unit_tails, unit_heads, unit_cost, supplies)
+                              -pre.aff[ii, jj].astype(np.int64) * scale, unit_tails, unit_heads, unit_cost, supplies)
 
     width = candidates if candidates is not None else (PRUNE_CANDIDATES if n_arcs > PRUNE_ABOVE_ARCS else 0)
     t1 = time.perf_counter()
@@ -552,11 +581,13 @@ def solve(problem: AssignmentProblem, *, candidates: int | None = None) -> Assig
     new_mask[ii[chosen], jj[chosen]] = True
     full = new_mask | pre.kept_mask
     loads_arr = full.sum(axis=0)
-    objective = int(pre.aff[full].sum())
+    objective = int(pre.aff[full].sum(dtype=np.int64))
+    pids = [p.id for p in pre.proposals]
+    rids = [r.id for r in pre.reviewers]
     pi, rj = np.nonzero(full)
-    assignments = tuple((pre.proposals[i].id, pre.reviewers[j].id) for i, j in zip(pi.tolist(), rj.tolist(), strict=True))
+    assignments = tuple(zip(map(pids.__getitem__, pi.tolist()), map(rids.__getitem__, rj.tolist()), strict=True))
     ni, nj = np.nonzero(new_mask)
-    new = tuple((pre.proposals[i].id, pre.reviewers[j].id) for i, j in zip(ni.tolist(), nj.tolist(), strict=True))
+    new = tuple(zip(map(pids.__getitem__, ni.tolist()), map(rids.__getitem__, nj.tolist()), strict=True))
     loads = {r.id: int(loads_arr[j]) for j, r in enumerate(pre.reviewers)}
     stats["seconds"] = time.perf_counter() - t0
     return AssignmentResult(ok=True, assignments=assignments, new=new, kept=tuple(pre.kept_pairs),

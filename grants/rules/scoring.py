@@ -69,6 +69,7 @@ the row above it (``None`` for the first row).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +96,7 @@ __all__ = [
     "parts",
     "rank_aggregates",
     "rank_from",
+    "reference_aggregate",
     "reviewer_scale",
     "score_round",
     "spread",
@@ -496,7 +498,203 @@ def _finish(pid, stage, p, g_mean, g_sd, config) -> ProposalAggregate:
     )
 
 
+def reference_aggregate(
+    reviews: Iterable[ReviewScore], config: RoundConfig | None = None
+) -> dict[ProposalId, ProposalAggregate]:
+    """:func:`aggregate` computed the plain way (:func:`parts` + :func:`finish` per proposal, all
+    in Decimal): the reference the fixed-point fast path is checked against, equal bit for bit."""
+    config = config or RoundConfig()
+    reviews = list(reviews)
+    if not reviews:
+        return {}
+    stages = {r.stage for r in reviews}
+    if len(stages) != 1:
+        raise ValueError(f"aggregate() takes reviews of one stage, got {sorted(stages)}")
+    with localcontext(_CTX):
+        return _aggregate_reference(reviews, next(iter(stages)), config)
+
+
+_MAX_SCALE = 6  # points with more decimals than this take the reference path
+_CENTS: dict[int, Decimal] = {}  # published figures as shared Decimal objects, by integer cents
+
+
+def _cents(c: int) -> Decimal:
+    """The Decimal ``c / 100`` with exponent -2, exactly what ``quantize(CENT)`` returns."""
+    d = _CENTS.get(c)
+    if d is None:
+        d = Decimal(c).scaleb(-2)
+        if len(_CENTS) < 200_000:
+            _CENTS[c] = d
+    return d
+
+
 def _aggregate(
+    reviews: list[ReviewScore], stage: str, config: RoundConfig
+) -> dict[ProposalId, ProposalAggregate]:
+    """The fast path: points as exact integers in units of 10^-D (D = the most decimals any point
+    carries), published figures rounded half-up from exact integer ratios (and the population sd by
+    an integer square root), Decimal only where the result keeps its digits (reviewer scales,
+    z-scores, the standardised score, the unrounded score used for blending).  Equal bit for bit to
+    :func:`reference_aggregate` (checked by a property test): a rational with a small denominator
+    lies either exactly on a half cent (then the 40-digit Decimal quotient is exact too) or far
+    further from it than 40 digits can err; an sd exactly on a half cent (where the reference's
+    rounded mean could tip it) takes the reference path for that proposal, as do negative,
+    non-finite or many-decimal points and duplicate reviews (which raise there)."""
+    pts = [r.total + r.bonus for r in reviews]
+    s_all = sum(pts, ZERO)  # exponent = min(0, every point's exponent): the reference's exact sum
+    exp = s_all.as_tuple().exponent
+    if not isinstance(exp, int) or -exp > _MAX_SCALE or len(s_all.as_tuple().digits) > 30:
+        return _aggregate_reference(reviews, stage, config)
+    scale = -exp
+    distinct = {}
+    for v in set(pts):
+        if v.is_signed():  # negative, or -0 (published as "-0.00" by the reference)
+            return _aggregate_reference(reviews, stage, config)
+        distinct[v] = int(v.scaleb(scale))
+    ip = [distinct[v] for v in pts]
+    unit = 10**scale
+
+    by_reviewer: dict[Hashable, list[int]] = defaultdict(list)
+    by_proposal: dict[ProposalId, list[int]] = defaultdict(list)
+    for i, r in enumerate(reviews):
+        by_reviewer[r.reviewer_id].append(i)
+        by_proposal[r.proposal_id].append(i)
+    rids = [r.reviewer_id for r in reviews]
+    for idxs in by_proposal.values():
+        if len(idxs) > 1 and len({rids[i] for i in idxs}) != len(idxs):
+            return _aggregate_reference(reviews, stage, config)  # raises on the first duplicate
+
+    # z-scores: Decimal, from the same (mu, sd) values as the reference, one per distinct point of a reviewer
+    z = [ZERO] * len(pts)
+    zq = Z_QUANTUM
+    for idxs in by_reviewer.values():
+        n_r = len(idxs)
+        if n_r < 2:
+            continue
+        s_r = s2_r = 0
+        for i in idxs:
+            v = ip[i]
+            s_r += v
+            s2_r += v * v
+        scale_r = _reviewer_scale(n_r, Decimal(s_r).scaleb(-scale), Decimal(s2_r).scaleb(-2 * scale))
+        if scale_r is None:
+            continue
+        mu, sd = scale_r
+        memo: dict[int, Decimal] = {}
+        for i in idxs:
+            v = ip[i]
+            zi = memo.get(v)
+            if zi is None:
+                zi = memo[v] = ((pts[i] - mu) / sd).quantize(zq)
+            z[i] = zi
+
+    s2_all = 0
+    for v in ip:
+        s2_all += v * v
+    g_mean, g_sd = _spread(len(pts), s_all, Decimal(s2_all).scaleb(-2 * scale))
+
+    min_trim = config.min_for_trim
+    majority = config.veto_policy == "majority"
+    basis = config.basis
+    max_points = config.max_points
+    threshold = config.disagreement_threshold
+    by_sd = config.disagreement_measure == "sd"
+    q, up = CENT, ROUND_HALF_UP
+    u100, u2 = 100, 2 * unit
+    crit_memo: dict[tuple[Decimal, int], Decimal] = {}
+    isqrt = math.isqrt
+    out: dict[ProposalId, ProposalAggregate] = {}
+    for pid, idxs in by_proposal.items():
+        n = len(idxs)
+        vals = sorted([ip[i] for i in idxs])
+        s = sum(vals)
+        lo, hi = vals[0], vals[-1]
+        # published = round half up of num / den = (2 num + den) // (2 den), num >= 0
+        mean_c = (2 * u100 * s + n * unit) // (2 * n * unit)
+        half = n // 2
+        if n % 2:
+            med_c = (2 * u100 * vals[half] + unit) // u2
+        else:
+            med_c = (u100 * (vals[half - 1] + vals[half]) + unit) // u2
+        trimmed = n >= min_trim
+        if trimmed:
+            tn = s - lo - hi
+            tmean_c = (2 * u100 * tn + (n - 2) * unit) // (2 * (n - 2) * unit)
+        else:
+            tmean_c = mean_c
+        rng_c = (2 * u100 * (hi - lo) + unit) // u2
+        # sd: 200 * sqrt(var) = sqrt(40000 * a / b) with var = a / b; published = (floor of that + 1) // 2
+        a = 0
+        for v in vals:
+            a += v * v
+        a = n * a - s * s
+        b = n * n * unit * unit
+        num = 40000 * a
+        m = isqrt(num // b)
+        if m % 2 and m * m * b == num:  # exactly on a half cent: round as the reference does
+            sd_pub = _parts([pts[i] for i in idxs], [ZERO], 0, ()).sd.quantize(q, rounding=up)
+        else:
+            sd_pub = _cents((m + 1) // 2)
+        zsum = sum([z[i] for i in idxs], ZERO)
+        std = g_mean + (zsum / n) * g_sd
+        if std < 0:
+            std = ZERO
+        elif std > max_points:
+            std = max_points
+        std_pub = std.quantize(q, rounding=up)
+        vetoes = 0
+        crit_sum: dict[str, Decimal] = {}
+        crit_n: dict[str, int] = {}
+        for i in idxs:
+            r = reviews[i]
+            if r.vetoed:
+                vetoes += 1
+            for k, v in r.criteria.items():
+                if k in crit_sum:
+                    crit_sum[k] += v
+                    crit_n[k] += 1
+                else:
+                    crit_sum[k] = v
+                    crit_n[k] = 1
+        if crit_sum:
+            crit_mean = {}
+            for k, cs in crit_sum.items():
+                key = (cs, crit_n[k])
+                cm = crit_memo.get(key)
+                if cm is None:
+                    cm = crit_memo[key] = (cs / key[1]).quantize(q, rounding=up)
+                crit_mean[k] = cm
+        else:
+            crit_mean = _EMPTY
+        mean_pub = _cents(mean_c)
+        tmean_pub = _cents(tmean_c)
+        med_pub = _cents(med_c)
+        if basis == "trimmed" or basis == "mean":
+            ps = sum([pts[i] for i in idxs], ZERO)
+            if basis == "mean" or not trimmed:
+                exact = ps / n
+                score = mean_pub
+            else:
+                sv = sorted([pts[i] for i in idxs])
+                exact = (ps - sv[0] - sv[-1]) / (n - 2)
+                score = tmean_pub
+        elif basis == "median":
+            sv = sorted([pts[i] for i in idxs])
+            exact = sv[half] if n % 2 else (sv[half - 1] + sv[half]) / 2
+            score = med_pub
+        else:
+            exact = std
+            score = std_pub
+        rng_pub = _cents(rng_c)
+        flagged = threshold is not None and (sd_pub if by_sd else rng_pub) > threshold
+        out[pid] = ProposalAggregate(
+            pid, stage, n, mean_pub, med_pub, tmean_pub, trimmed, std_pub, rng_pub, sd_pub, flagged,
+            vetoes, (2 * vetoes > n) if majority else vetoes > 0, score, crit_mean, exact,
+        )
+    return out
+
+
+def _aggregate_reference(
     reviews: list[ReviewScore], stage: str, config: RoundConfig
 ) -> dict[ProposalId, ProposalAggregate]:
     pts = [r.total + r.bonus for r in reviews]
@@ -601,29 +799,44 @@ def rank(
     tiebreak_criterion: str | None = None,
 ) -> tuple[RankedRow, ...]:
     """Rank rows with the documented chain; names only label ``decided_by``."""
-    names = (
+    keyed = _keyed(rows)
+    keyed.sort(key=_first)
+    return _ranked(keyed, _key_names(tiebreak_stage, tiebreak_criterion))
+
+
+def _key_names(tiebreak_stage: str | None, tiebreak_criterion: str | None) -> tuple[str, ...]:
+    return (
         *_KEY_NAMES_BASE,
         f"stage:{tiebreak_stage or 'tiebreak'}",
         f"criterion:{tiebreak_criterion or 'tiebreak'}",
         "submitted_at",
         "proposal_id",
     )
-    no_time = (1, datetime.min)
-    missing = (1, ZERO)
-    keyed = []
-    for r in rows:
-        st, cs, at = r.stage_score, r.criterion_score, r.submitted_at
-        key = (
-            r.disqualified,
-            not r.complete,
-            -r.score,
-            missing if st is None else (0, -st),
-            missing if cs is None else (0, -cs),
-            no_time if at is None else (0, at),
-            r.proposal_id,
-        )
-        keyed.append((key, r))
-    keyed.sort(key=lambda kr: kr[0])
+
+
+def _first(kr: tuple) -> tuple:
+    return kr[0]
+
+
+_NO_TIME = (1, datetime.min)
+_MISSING = (1, ZERO)
+
+
+def _keyed(rows: Iterable[RankInput]) -> list[tuple[tuple, RankInput]]:
+    """(sort key of the chain, row) per row, unsorted."""
+    no_time, missing = _NO_TIME, _MISSING
+    return [
+        ((r.disqualified, not r.complete, -r.score,
+          missing if r.stage_score is None else (0, -r.stage_score),
+          missing if r.criterion_score is None else (0, -r.criterion_score),
+          no_time if r.submitted_at is None else (0, r.submitted_at),
+          r.proposal_id), r)
+        for r in rows
+    ]
+
+
+def _ranked(keyed: Sequence[tuple[tuple, RankInput]], names: tuple[str, ...]) -> tuple[RankedRow, ...]:
+    """Rank numbers and ``decided_by`` of rows already sorted by their keys."""
     out: list[RankedRow] = []
     append = out.append
     prev_key = None
@@ -709,36 +922,31 @@ def rank_aggregates(
 
     crit = config.tiebreak_criterion
     tb_stage = config.tiebreak_stage
+    stage_aggs = [aggregates[stage] for stage in weights if stage in aggregates]
     rank_inputs: list[RankInput] = []
+    append = rank_inputs.append
     for pid, b in blended.items():
-        disq = any(aggs[pid].disqualified for aggs in aggregates.values() if pid in aggs)
+        disq = False
         crit_score = None
-        if crit is not None:
-            for stage in weights:
-                a = aggregates.get(stage, {}).get(pid)
-                if a is not None and crit in a.criteria_mean:
-                    crit_score = a.criteria_mean[crit]
-                    break
+        for aggs in stage_aggs:
+            a = aggs.get(pid)
+            if a is not None:
+                if a.disqualified:
+                    disq = True
+                if crit_score is None and crit is not None:
+                    crit_score = a.criteria_mean.get(crit)
         p = info[pid]
-        rank_inputs.append(
-            RankInput(
-                proposal_id=pid,
-                category=p.category,
-                score=b.score,
-                complete=b.complete,
-                disqualified=disq,
-                stage_score=b.stage_scores.get(tb_stage) if tb_stage else None,
-                criterion_score=crit_score,
-                submitted_at=p.submitted_at,
-            )
-        )
-    overall = rank(rank_inputs, tiebreak_stage=tb_stage, tiebreak_criterion=crit)
-    cats: dict[str, list[RankInput]] = defaultdict(list)
-    for ri in rank_inputs:
-        cats[ri.category].append(ri)
-    by_category = {
-        c: rank(rs, tiebreak_stage=tb_stage, tiebreak_criterion=crit) for c, rs in sorted(cats.items())
-    }
+        append(RankInput(pid, p.category, b.score, b.complete, disq,
+                         b.stage_scores.get(tb_stage) if tb_stage else None, crit_score, p.submitted_at))
+    # one sort: a category's rows in the overall order are its own ranking (the chain is a total order)
+    names = _key_names(tb_stage, crit)
+    keyed = _keyed(rank_inputs)
+    keyed.sort(key=_first)
+    overall = _ranked(keyed, names)
+    cats: dict[str, list[tuple[tuple, RankInput]]] = defaultdict(list)
+    for kr in keyed:
+        cats[kr[1].category].append(kr)
+    by_category = {c: _ranked(rs, names) for c, rs in sorted(cats.items())}
     unscored = tuple(pid for pid in info if pid not in blended)
     return RoundResult(
         aggregates=aggregates,

@@ -214,6 +214,11 @@ def test_auto_preview_then_confirm_and_emails(app, client, auth, make, admin):
     assert "Automatic assignment applied: 12 assignments added" in resp.get_data(as_text=True)
     got = pairs(app, rnd.id)
     assert len(got) == 12 and set(got.values()) == {"auto"}
+    with app.app_context():  # one INSERT ... SELECT unnest(...) on PostgreSQL, an executemany elsewhere: same rows
+        boss = db.session.scalar(select(User.id).where(User.email == "boss@fulian.example"))
+        rows = db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)).all()
+        assert {(a.stage, a.created_by_id) for a in rows} == {(Stage.written, boss)}
+        assert all(abs((utcnow() - a.created_at).total_seconds()) < 120 for a in rows)
     per_p = {p.id: sum(1 for (pp, _r) in got if pp == p.id) for p in ps}
     assert set(per_p.values()) == {2}
     # expertise first: the 財務 reviewer gets nothing while the 兒童關愛 experts have room

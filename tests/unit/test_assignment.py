@@ -434,3 +434,22 @@ def test_potentials_prove_optimality_and_catch_a_non_optimal_flow():
         a, b, cc = (h, t, -c) if u else (t, h, c)
         assert cc + good[a] - good[b] >= 0
     assert potentials(3, tails, heads, costs, np.array([1, 0, 0])) is None  # 0->2->1 then back 1->0: -3 cycle
+
+
+def test_declared_conflicts_are_found_the_same_way_for_integer_and_other_ids():
+    # integer ids go through numpy (binary search), others through dictionaries: the same pairs,
+    # and declarations about unknown items (withdrawn proposals, former reviewers) are ignored
+    from grants.rules.assignment import _declared_indices
+
+    rng = random.Random(7)
+    pids, rids = sorted(rng.sample(range(1, 10_000), 40)), sorted(rng.sample(range(10_000, 20_000), 12))
+    declared = {(rng.choice(rids), rng.choice(pids)) for _ in range(120)} | {(rids[0], 99_999), (5, pids[0])}
+    for cast in (int, str):
+        props = sorted((Proposal(id=cast(p), category="A") for p in pids), key=lambda p: (type(p.id).__name__, p.id))
+        revs = sorted((Reviewer(id=cast(r), max_load=9) for r in rids), key=lambda r: (type(r.id).__name__, r.id))
+        pidx = {p.id: i for i, p in enumerate(props)}
+        ridx = {r.id: j for j, r in enumerate(revs)}
+        ii, jj = _declared_indices(frozenset((cast(r), cast(p)) for r, p in declared), props, revs, pidx, ridx)
+        found = {(revs[j].id, props[i].id) for i, j in zip(ii.tolist(), jj.tolist(), strict=True)}
+        expected = {(cast(r), cast(p)) for r, p in declared if p in pids and r in rids}
+        assert found == expected and len(ii) == len(expected)
