@@ -49,6 +49,43 @@ def _share_url_builders() -> None:
 
 _share_url_builders()
 
+#: The session's test databases (``database_url``): the apps of a process share one engine for each.
+_SHARED_URLS: set[str] = set()
+_ENGINES: dict[tuple, object] = {}
+
+
+def _share_engines() -> None:
+    """An app per test made its own engine, so every test compiled its SQL statements again
+    (SQLAlchemy caches the compiled SQL per engine) and set the dialect up on its first
+    connection. The apps on a session database now share the engine; each test still ends with
+    ``engine.dispose()``, so no connection outlives the test that opened it."""
+    from flask_sqlalchemy import SQLAlchemy
+
+    make_engine = SQLAlchemy._make_engine
+    if getattr(make_engine, "shared", False):
+        return
+
+    def shared(self, bind_key, options, app):
+        url = make_url(options["url"]).render_as_string(hide_password=False)
+        if url not in _SHARED_URLS:
+            return make_engine(self, bind_key, options, app)
+        key = (url, bind_key, repr(sorted((k, repr(v)) for k, v in options.items() if k != "url")))
+        if key not in _ENGINES:
+            _ENGINES[key] = make_engine(self, bind_key, options, app)
+        return _ENGINES[key]
+
+    shared.shared = True
+    SQLAlchemy._make_engine = shared
+
+
+_share_engines()
+
+
+def _forget_engines(url: str) -> None:
+    _SHARED_URLS.discard(url)
+    for key in [k for k in _ENGINES if k[0] == url]:
+        _ENGINES.pop(key).dispose()
+
 
 def pytest_addoption(parser):
     parser.addoption("--db", default=os.environ.get("GRANTS_TEST_DBS", "sqlite,postgresql"),
@@ -90,18 +127,27 @@ def database_url(backend, tmp_path_factory):
     if backend == "sqlite":
         url = "sqlite:///" + os.path.join(instance, "test.sqlite")
         _migrate(url, instance)
+        _SHARED_URLS.add(make_url(url).render_as_string(hide_password=False))
         yield url
+        _forget_engines(make_url(url).render_as_string(hide_password=False))
         return
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"grants_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # A commit returns without waiting for the WAL to reach the disk (a factory commits
+            # every row: 10-20 ms each on this shared disk). What every session sees is the same;
+            # only a crash of the PostgreSQL server itself could lose the last commits, and no test
+            # crashes the server (tests/reliability kills the app's processes).
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception as exc:  # pragma: no cover - the run must fail loudly, never skip
         pytest.fail(f"PostgreSQL is required for the postgresql backend and could not be reached: {exc}")
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     _migrate(url, instance)
+    _SHARED_URLS.add(url)
     yield url
+    _forget_engines(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
