@@ -54,6 +54,8 @@ def defaults(instance_path: str) -> dict:
         "PUBLIC_BASE_URL": DEV_PUBLIC_BASE_URL,
         "RESET_LIMIT_PER_ACCOUNT": "3 per hour",  # password-reset mails to one address
         "RESET_LIMIT_PER_ADDRESS": "10 per hour",  # reset requests from one IP address
+        # The test suite only: argon2id at a trivial cost (grants.platform.passwords); ignored unless TESTING.
+        "PASSWORD_HASH_FAST_FOR_TESTS": False,
     }
 
 

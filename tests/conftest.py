@@ -13,11 +13,78 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+import jinja2
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 PG_ADMIN_URL = os.environ.get("GRANTS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _share_url_builders() -> None:
+    """An app per test compiled the same ~120 URL builders again each time (werkzeug turns every
+    rule into generated Python code): most of ``create_app``. A builder is a plain function of
+    the rule's parsed parts (it reaches its converters through the rule it is bound to), so the
+    test process keeps one per distinct rule. Rules whose defaults fill a variable part (the
+    builder then holds a converted value) are compiled as before."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    if getattr(compile_builder, "shared", False):
+        return
+    builders: dict[tuple, object] = {}
+
+    def shared(self, append_unknown=True):
+        defaults = self.defaults or {}
+        if any(dynamic and data in defaults for dynamic, data in self._trace):
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), tuple(str(k) for k in defaults), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    shared.shared = True
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
+
+#: The session's test databases (``database_url``): the apps of a process share one engine for each.
+_SHARED_URLS: set[str] = set()
+_ENGINES: dict[tuple, object] = {}
+
+
+def _share_engines() -> None:
+    """An app per test made its own engine, so every test compiled its SQL statements again
+    (SQLAlchemy caches the compiled SQL per engine) and set the dialect up on its first
+    connection. The apps on a session database now share the engine; each test still ends with
+    ``engine.dispose()``, so no connection outlives the test that opened it."""
+    from flask_sqlalchemy import SQLAlchemy
+
+    make_engine = SQLAlchemy._make_engine
+    if getattr(make_engine, "shared", False):
+        return
+
+    def shared(self, bind_key, options, app):
+        url = make_url(options["url"]).render_as_string(hide_password=False)
+        if url not in _SHARED_URLS:
+            return make_engine(self, bind_key, options, app)
+        key = (url, bind_key, repr(sorted((k, repr(v)) for k, v in options.items() if k != "url")))
+        if key not in _ENGINES:
+            _ENGINES[key] = make_engine(self, bind_key, options, app)
+        return _ENGINES[key]
+
+    shared.shared = True
+    SQLAlchemy._make_engine = shared
+
+
+_share_engines()
+
+
+def _forget_engines(url: str) -> None:
+    _SHARED_URLS.discard(url)
+    for key in [k for k in _ENGINES if k[0] == url]:
+        _ENGINES.pop(key).dispose()
 
 
 def pytest_addoption(parser):
@@ -60,30 +127,51 @@ def database_url(backend, tmp_path_factory):
     if backend == "sqlite":
         url = "sqlite:///" + os.path.join(instance, "test.sqlite")
         _migrate(url, instance)
+        _SHARED_URLS.add(make_url(url).render_as_string(hide_password=False))
         yield url
+        _forget_engines(make_url(url).render_as_string(hide_password=False))
         return
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"grants_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # A commit returns without waiting for the WAL to reach the disk (a factory commits
+            # every row: 10-20 ms each on this shared disk). What every session sees is the same;
+            # only a crash of the PostgreSQL server itself could lose the last commits, and no test
+            # crashes the server (tests/reliability kills the app's processes).
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception as exc:  # pragma: no cover - the run must fail loudly, never skip
         pytest.fail(f"PostgreSQL is required for the postgresql backend and could not be reached: {exc}")
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     _migrate(url, instance)
+    _SHARED_URLS.add(url)
     yield url
+    _forget_engines(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
 def _empty_tables(db) -> None:
+    """Every table empty and every id sequence back at its start, as after the migrations.
+
+    PostgreSQL: a TRUNCATE of all tables gives each table and index new files, synced at commit
+    (0.3-1.5 s a test here); a test writes a few tables, so only those are emptied, children
+    first, and only the sequences that were used restart (as ``TRUNCATE ... RESTART IDENTITY``).
+    """
     from grants.models import Base
 
     tables = [t.name for t in Base.metadata.sorted_tables]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            filled = set(conn.execute(text(" UNION ALL ".join(
+                f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables))).scalars())
+            for table in reversed(tables):
+                if table in filled:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+            for (sequence,) in conn.execute(text(_USED_SEQUENCES), {"tables": tables}):
+                conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         else:
             for table in reversed(tables):
                 conn.execute(text(f'DELETE FROM "{table}"'))
@@ -92,12 +180,67 @@ def _empty_tables(db) -> None:
             ).first() else None
 
 
+# The sequences owned by our tables' columns (serial or identity) that have handed out a value.
+_USED_SEQUENCES = """
+SELECT q.sequencename FROM pg_sequences q
+WHERE q.schemaname = current_schema() AND q.last_value IS NOT NULL AND EXISTS (
+    SELECT 1 FROM pg_class s
+    JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype IN ('a', 'i')
+    JOIN pg_class t ON t.oid = d.refobjid
+    WHERE s.relname = q.sequencename AND s.relnamespace = t.relnamespace AND t.relname = ANY(:tables))
+"""
+
+
+class SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates shared by the apps of one test process (an app per test would compile
+    every template it renders again). Jinja checks each entry against the template's source; the
+    key also carries the environment's compile options, so a differently set-up environment never
+    gets another's code."""
+
+    def __init__(self):
+        self.store: dict[tuple, bytes] = {}
+
+    @staticmethod
+    def _key(bucket) -> tuple:
+        env = bucket.environment
+
+        def named(value):  # Flask's autoescape is a method of the app: the same code in every app
+            function = getattr(value, "__func__", value)
+            return f"{function.__module__}.{function.__qualname__}" if callable(function) else value
+
+        return (bucket.key, tuple(sorted(env.extensions)), env.trim_blocks, env.lstrip_blocks,
+                env.keep_trailing_newline, env.newline_sequence, env.optimized, named(env.autoescape),
+                env.block_start_string, env.variable_start_string, env.comment_start_string,
+                env.line_statement_prefix, env.line_comment_prefix, named(env.finalize))
+
+    def load_bytecode(self, bucket) -> None:
+        data = self.store.get(self._key(bucket))
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[self._key(bucket)] = bucket.bytecode_to_string()
+
+
+BYTECODE = SharedBytecode()
+
+#: What every test app adds to its configuration for speed alone (nothing a test asserts on).
+FAST = {"PASSWORD_HASH_FAST_FOR_TESTS": True}
+
+
+def speed_up(app):
+    """Share compiled templates between the process's apps (call before the first render)."""
+    app.jinja_env.bytecode_cache = BYTECODE
+    return app
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     from grants import create_app
     from grants.extensions import db
 
-    app = create_app({
+    app = speed_up(create_app({
+        **FAST,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
@@ -105,7 +248,7 @@ def app(database_url, tmp_path):
         "RATELIMIT_STORAGE_URI": "memory://",
         # jobs run at hand-over (tests of what jobs do); tests/jobs runs real workers on both queues
         "QUEUE_URL": "immediate",
-    })
+    }))
     yield app
     with app.app_context():
         db.session.remove()

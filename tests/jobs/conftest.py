@@ -57,9 +57,10 @@ def app(database_url, tmp_path, queue_url):
     """The conftest app, but on a real queue: jobs wait for a worker process."""
     from grants import create_app
     from grants.extensions import db
-    from tests.conftest import _empty_tables
+    from tests.conftest import FAST, _empty_tables, speed_up
 
-    app = create_app({
+    app = speed_up(create_app({
+        **FAST,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
@@ -67,7 +68,7 @@ def app(database_url, tmp_path, queue_url):
         "RATELIMIT_STORAGE_URI": "memory://",
         "QUEUE_URL": queue_url,
         "JOBS_BACKOFF_SCALE": 0.01,
-    })
+    }))
     yield app
     with app.app_context():
         db.session.remove()
@@ -81,11 +82,11 @@ def inprocess_app(database_url, tmp_path):
     job does (the clock can be frozen here, not in a worker); a module uses it as its ``app``."""
     from grants import create_app
     from grants.extensions import db
-    from tests.conftest import _empty_tables
+    from tests.conftest import FAST, _empty_tables, speed_up
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "UPLOAD_FOLDER": str(tmp_path / "uploads"), "PDF_FOLDER": str(tmp_path / "pdfs"),
-                      "RATELIMIT_STORAGE_URI": "memory://", "QUEUE_URL": "immediate"})
+    app = speed_up(create_app({**FAST, "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                               "UPLOAD_FOLDER": str(tmp_path / "uploads"), "PDF_FOLDER": str(tmp_path / "pdfs"),
+                               "RATELIMIT_STORAGE_URI": "memory://", "QUEUE_URL": "immediate"}))
     yield app
     with app.app_context():
         db.session.remove()
