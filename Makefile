@@ -41,12 +41,15 @@ serve-prod: setup   ## gunicorn + job workers + PostgreSQL + Redis (rate limits,
 	@scripts/serve-prod.sh
 
 benchmarks: setup   ## every benchmarks/bench_*.py (each prints PASS/FAIL); fails when any fails
+	@scripts/ensure-postgres.sh
 	@failed=""; for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || failed="$$failed $$f"; done; \
+	echo "== province-size assignment through the app (SQLite and PostgreSQL)"; \
+	$(PY) benchmarks/bench_assignment_app.py --province --pg || failed="$$failed bench_assignment_app.py--province"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all benchmarks PASS"
 
-load-test: setup   ## the deadline rush: gunicorn + PostgreSQL, 200 NGOs + 30 reviewers (locust), ~2 minutes
+load-test: setup   ## the deadline rush: gunicorn + PostgreSQL + job workers on Redis, 500 NGOs + 100 reviewers (locust), ~4 minutes
 	@scripts/ensure-postgres.sh
-	@$(PY) benchmarks/load_deadline_rush.py
+	@$(PY) benchmarks/load_deadline_rush.py --large
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

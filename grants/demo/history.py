@@ -36,13 +36,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
+from grants.agreements import operations as agreement_ops
 from grants.demo.seed import CATEGORIES, CATEGORY_LABELS, DESCRIPTION, demo_uscc, round_labels
 from grants.extensions import db
 from grants.models import (
     Agreement,
     AgreementStatus,
     Award,
+    BudgetVersion,
     Category,
     District,
     Evaluation,
@@ -77,6 +80,8 @@ NOT_FUNDED = [34, 41, 46, 50, 53, 57, 62]  # received but not funded (rejected a
 PROJECT_CAP = [50_000, 50_000, 60_000, 60_000, 70_000, 80_000, 80_000]
 GROWTH = [1.0, 1.06, 1.12, 1.2, 1.26, 1.33, 1.4]  # average money and reach per project, relative to edition 1
 MAX_PER_ORG = 4
+# how a past project's approved budget splits over the categories (percent; the last takes the rest)
+BUDGET_SHARES = [("personnel", 30), ("activities", 45), ("materials", 12), ("publicity", 5), ("administration", 8)]
 FAILED_MIDTERM = [1, 1, 2, 1, 2, 2, 1]  # projects per edition that failed the mid-term evaluation (terminated)
 FAILED_FINAL = [0, 1, 0, 1, 1, 0, 1]  # ... and the final evaluation
 
@@ -415,7 +420,7 @@ def _projects(rng: random.Random, rounds: dict, proposal_rows: list[dict], ids: 
             "midterm_report_due": date(year + 1, 1, 15), "final_report_due": date(year + 1, 7, 31),
             "bank_account_name": "", "bank_name": "", "bank_account": "",
             "bank_confirmed_at": localtime.at(signed, time(9)), "ngo_signed_at": localtime.at(signed, time(9)),
-            "signed_budget_version": None, "countersigned_on": signed,
+            "signed_budget_version": 1, "countersigned_on": signed,
             "stopped_at": localtime.at(dates["mid_final" if fail == "midterm" else "final_final"], time(17))
             if fail else None,
             "stop_reason": {"midterm": "中期評估不合格，停止後續撥款，終止項目。",
@@ -429,6 +434,16 @@ def _projects(rng: random.Random, rounds: dict, proposal_rows: list[dict], ids: 
     db.session.execute(insert(Agreement), agreement_rows)
     agreement_of = dict(db.session.execute(
         select(Agreement.proposal_id, Agreement.id).where(Agreement.round_id.in_(list(rounds)))).all())
+
+    # every agreement has its approved budget (version 1), as grants.agreements.operations issues it
+    version_rows = []
+    for pid, (_number, _rnd, amount, _fail, dates) in facts.items():
+        shares = {k: (amount * Decimal(p) / 100).quantize(Decimal("0.01")) for k, p in BUDGET_SHARES[:-1]}
+        shares[BUDGET_SHARES[-1][0]] = amount - sum(shares.values())
+        version_rows.append({"agreement_id": agreement_of[pid], "number": 1, "change_id": None,
+                             "lines": {k: str(v) for k, v in shares.items()},
+                             "created_at": localtime.at(dates["paid1"] - timedelta(days=10), time(10))})
+    db.session.execute(insert(BudgetVersion), version_rows)
 
     tranche_rows = []
     for pid, (_number, _rnd, amount, fail, dates) in facts.items():
@@ -525,3 +540,10 @@ def _projects(rng: random.Random, rounds: dict, proposal_rows: list[dict], ids: 
         })
     db.session.execute(insert(ReportServed), served_rows)
     db.session.execute(insert(Evaluation), evaluation_rows)
+    # each agreement's verification code, as issuing one sets it (its PDF prints it; /verify finds it)
+    for agreement in db.session.scalars(
+            select(Agreement).where(Agreement.id.in_(list(agreement_of.values())))
+            .options(selectinload(Agreement.tranches), selectinload(Agreement.budget_versions),
+                     joinedload(Agreement.round), joinedload(Agreement.organization), joinedload(Agreement.proposal))):
+        agreement_ops.refresh_code(agreement)
+    db.session.flush()

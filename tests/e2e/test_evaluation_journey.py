@@ -54,13 +54,13 @@ def _write_and_submit(ngo: Page, base: str, agreement_id: int, kind: str, *, fin
     ngo.locator(f"#report-{kind}").get_by_role("button").first.click()
     expect(ngo.locator("#report-form")).to_be_visible()
     _fill_report(ngo, final=final)
-    ngo.get_by_role("button", name=t("Save draft")).click()
+    ngo.get_by_role("button", name=t("Save draft"), exact=True).click()
     expect(ngo.locator("#report-form")).to_be_visible()
     if final:
-        ngo.locator("#evidence-form select").select_option("audit")
-        ngo.locator("#evidence-form input[type=file]").set_input_files(files=[{
+        ngo.locator("#sec-evidence select").select_option("audit")
+        ngo.locator("#sec-evidence input[type=file]").set_input_files(files=[{
             "name": "审计报告.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf("audit")}])
-        ngo.locator("#evidence-form button[type=submit]").click()
+        ngo.get_by_role("button", name=t("Save the draft and upload the file")).click()
         expect(ngo.locator("#evidence-files")).to_contain_text("审计报告.pdf")
     ngo.get_by_role("button", name=t("Check and submit")).click()
     ngo.get_by_role("button", name=t("Yes, submit the report")).click()
