@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app run
 STAMP  := $(VENV)/.installed
+# pytest-xdist workers: one more than the 2 cores here, since many tests wait on PostgreSQL, a browser or a server
+TEST_WORKERS ?= 3
 
 .PHONY: run test setup setup-test db serve-prod i18n benchmarks load-test clean
 
@@ -16,7 +18,7 @@ test: setup-test
 	@scripts/ensure-postgres.sh
 	$(VENV)/bin/ruff check grants tests benchmarks scripts run.py
 	$(VENV)/bin/bandit -q -c pyproject.toml -r grants -ll
-	$(VENV)/bin/pytest --db sqlite,postgresql -n auto --dist load
+	$(VENV)/bin/pytest --db sqlite,postgresql -n $(TEST_WORKERS) --dist load
 
 setup: $(STAMP) i18n
 	@scripts/system-deps.sh app

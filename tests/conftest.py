@@ -108,6 +108,20 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql_only: run on PostgreSQL only (a race SQLite's locking rules out)")
 
 
+# The longest tests, started first: pytest-xdist's ``--dist load`` hands out its first tests one per
+# worker in collection order, so these begin at once on different workers instead of one of them
+# (the screenshot walk alone takes ~5 min) running on after every other test has finished.
+SLOW_FIRST = ("tests/e2e/test_walk.py", "tests/security/test_bad_input_fuzz.py", "tests/reliability/test_crash_safety.py",
+              "tests/e2e/", "tests/reliability/", "tests/jobs/")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each group is kept
+
+
 def _migrate(url: str, instance: str) -> None:
     from flask_migrate import upgrade
 
