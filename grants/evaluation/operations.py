@@ -47,7 +47,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, localtime, mail, numbers
+from grants.platform import audit, conflicts, localtime, mail, numbers
 from grants.publication import operations as publication_ops
 from grants.rules import evaluation as rules
 from grants.rules import rubric as rubric_core
@@ -57,7 +57,6 @@ from grants.rules.refusal import Problem, Refusal
 #: ``Publication.kind`` of a round's evaluation-results notice.
 NOTICE_KIND = "evaluation"
 KINDS = (ReportKind.midterm, ReportKind.final)
-CONFLICT_RELATIONS = ("employment", "board", "family", "donation", "collaboration", "other")
 DRAFT_TOLERATED = frozenset({"score_missing", "score_comment_required"})
 OPEN_STATES = (EvaluationState.panel, EvaluationState.scoring, EvaluationState.decided)
 
@@ -194,8 +193,7 @@ def report_of(evaluation: Evaluation) -> Report | None:
 
 def declaration_of(user: User, evaluation: Evaluation) -> ConflictDeclaration | None:
     """The evaluator's 回避聲明 for the project (the review stage's table: one per person and proposal)."""
-    return db.session.scalar(select(ConflictDeclaration).where(
-        ConflictDeclaration.reviewer_id == user.id, ConflictDeclaration.proposal_id == evaluation.proposal_id))
+    return conflicts.declaration_of(user.id, evaluation.proposal_id)
 
 
 def is_conflicted(user: User, evaluation: Evaluation) -> bool:
@@ -284,17 +282,9 @@ def declare(user: User, evaluation: Evaluation, *, has_conflict: bool, relation:
             note: str = "") -> ConflictDeclaration:
     """Record the evaluator's 回避聲明 for the project.  A conflict takes them off the panel, drops
     their draft sheet (audited) and mails the admins."""
-    if has_conflict and relation not in CONFLICT_RELATIONS:
+    if has_conflict and relation not in conflicts.CONFLICT_RELATIONS:
         raise Refusal("evaluation_relation_required", field="relation")
-    d = declaration_of(user, evaluation)
-    if d is None:
-        d = ConflictDeclaration(reviewer_id=user.id, proposal_id=evaluation.proposal_id, has_conflict=has_conflict)
-        db.session.add(d)
-    d.has_conflict = has_conflict
-    d.relation = relation if has_conflict else ""
-    d.note = (note or "").strip() if has_conflict else ""
-    d.declared_at = utcnow()
-    db.session.flush()
+    d = conflicts.record(user.id, evaluation.proposal_id, has_conflict=has_conflict, relation=relation, note=note)
     if not has_conflict:
         audit.record("evaluation_no_conflict", evaluation, evaluator_id=user.id)
         return d

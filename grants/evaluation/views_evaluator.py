@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.evaluation import operations as ops
-from grants.evaluation.forms import METHOD_LABELS, RELATION_LABELS, DeclarationForm, sheet_form_class
+from grants.evaluation.forms import METHOD_LABELS, DeclarationForm, sheet_form_class
 from grants.evaluation.forms import bonus as bonus_name
 from grants.evaluation.forms import comment as comment_name
 from grants.evaluation.forms import deduction as deduction_name
@@ -88,8 +88,7 @@ def evaluation_declaration(evaluation_id: int):
             flash(_("Thank you. You can now read the report and score the project."), "success")
             return redirect(url_for("reviewer.evaluation_sheet", evaluation_id=e.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("evaluation/declaration.html", e=e, form=form, relations=RELATION_LABELS,
-                           existing=existing), status
+    return render_template("evaluation/declaration.html", e=e, form=form, existing=existing), status
 
 
 @bp.route("/evaluations/<int:evaluation_id>")

@@ -6,46 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-from grants.platform import refusals
+from grants.platform import conflicts, refusals
 from grants.platform.forms import BaseForm, bounded_int
 from grants.review.operations import SheetInput
 from grants.rules import rubric as rubric_core
 from grants.rules.refusal import Problem, Refusal
 
-RELATION_LABELS = {
-    "employment": _l("Employment (I work or worked for the organization)"),
-    "board": _l("Board or committee seat"),
-    "family": _l("Family tie with its staff or board"),
-    "donation": _l("Donation to or from the organization"),
-    "collaboration": _l("Earlier collaboration on a project"),
-    "other": _l("Other"),
-}
 
-
-class DeclarationForm(BaseForm):
-    answer = RadioField(
-        _l("Your declaration"),
-        choices=[SelectChoice("none", _l("I have no conflict of interest with this organization")),
-                 SelectChoice("conflict", _l("I have a conflict of interest and cannot review this proposal"))],
-        validators=[InputRequired(_l("Please choose one of the two answers."))],
-    )
-    relation = SelectField(
-        _l("Relation"),
-        choices=[SelectChoice("", _l("(choose)"))] + [SelectChoice(k, v) for k, v in RELATION_LABELS.items()],
-        validators=[Optional()],
-    )
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
-
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        if self.answer.data == "conflict" and self.relation.data not in RELATION_LABELS:
-            self.relation.errors = [*self.relation.errors, _l("Please say what ties you to the organization.")]
-            ok = False
-        return ok
+class DeclarationForm(conflicts.DeclarationForm):
+    answer = conflicts.answer_field(_l("I have a conflict of interest and cannot review this proposal"))
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,11 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.platform import audit, i18n, mail
+from grants.platform import audit, conflicts, i18n, mail
 from grants.platform.permissions import review_window_open
 from grants.rules import rubric as rubric_core
 from grants.rules.refusal import Refusal
 
-CONFLICT_RELATIONS = ("employment", "board", "family", "donation", "collaboration", "other")
 # Problems a draft may still have: a draft is incomplete by nature, but never malformed.
 DRAFT_TOLERATED = frozenset({"score_missing", "score_comment_required", "veto_unanswered", "veto_comment_required"})
 
@@ -43,16 +42,8 @@ def declare(reviewer: User, proposal: Proposal, *, has_conflict: bool, relation:
     """Record the reviewer's 回避聲明. A conflict releases the written-stage assignment and
     drops the reviewer's review of the proposal (kept in the audit log), and the admins are
     emailed. The declaration itself is kept."""
-    declaration = db.session.scalar(select(ConflictDeclaration).where(
-        ConflictDeclaration.reviewer_id == reviewer.id, ConflictDeclaration.proposal_id == proposal.id))
-    if declaration is None:
-        declaration = ConflictDeclaration(reviewer_id=reviewer.id, proposal_id=proposal.id, has_conflict=has_conflict)
-        db.session.add(declaration)
-    declaration.has_conflict = has_conflict
-    declaration.relation = relation if has_conflict else ""
-    declaration.note = (note or "").strip() if has_conflict else ""
-    declaration.declared_at = utcnow()
-    db.session.flush()
+    declaration = conflicts.record(reviewer.id, proposal.id, has_conflict=has_conflict, relation=relation,
+                                   note=note)
     if not has_conflict:
         audit.record("declare_no_conflict", declaration, proposal_id=proposal.id, reviewer_id=reviewer.id)
         return declaration

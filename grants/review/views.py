@@ -32,7 +32,7 @@ from grants.platform.permissions import (
 from grants.platform.web import reviewer as bp
 from grants.review import operations as review_ops
 from grants.review import rubrics as rubric_ops
-from grants.review.forms import RELATION_LABELS, DeclarationForm, names, score_form_class
+from grants.review.forms import DeclarationForm, names, score_form_class
 from grants.review.score_sheets import pdf_response, score_sheet_pdf
 from grants.rules import rubric as rubric_core
 from grants.rules.refusal import Refusal
@@ -166,7 +166,7 @@ def declaration(proposal_id: int):
         flash(_("Thank you. You can now read and score the proposal."), "success")
         return redirect(url_for("reviewer.proposal", proposal_id=proposal.id))
     return render_template("review/declaration.html", proposal=proposal, form=form,
-                           blind=proposal.round.blind_review, relations=RELATION_LABELS, existing=existing)
+                           blind=proposal.round.blind_review, existing=existing)
 
 
 # ------------------------------------------------------------------ proposal
