@@ -15,7 +15,6 @@ from grants.models import Organization, ReviewerAffiliation, Role, User
 from grants.organizations import operations as org_ops
 from grants.platform import localtime, refusals
 from grants.platform.web import admin as bp
-from grants.rules.refusal import Refusal
 
 
 @bp.route("/organizations")
@@ -41,16 +40,9 @@ def reviewer_new():
     form = ReviewerForm()
     form.affiliations.choices = [SelectChoice(org_id, name) for org_id, name in db.session.execute(
         select(Organization.id, Organization.name).order_by(Organization.name))]
-    if form.validate_on_submit():
-        try:
-            ops.create_reviewer(email=form.email.data, name=form.name.data, title=form.title.data,
-                                employer=form.employer.data, expertise=form.expertise.data,
-                                affiliation_ids=form.affiliations.data)
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The reviewer account has been created and a link to set the password has been sent."), "success")
-            return redirect(url_for("admin.reviewers"))
+    if refusals.carry_out(form, lambda: ops.create_reviewer(
+            email=form.email.data, name=form.name.data, title=form.title.data, employer=form.employer.data,
+            expertise=form.expertise.data, affiliation_ids=form.affiliations.data)):
+        flash(_("The reviewer account has been created and a link to set the password has been sent."), "success")
+        return redirect(url_for("admin.reviewers"))
     return render_template("accounts/reviewer_form.html", form=form)

@@ -137,14 +137,7 @@ def file_response(row: AgreementFile):
 def act(agreement: Agreement, audience: str, form_name: str, form, action, done: str):
     """A project-page form: validate ``form``, run ``action``, commit and go back to the page; on a
     refusal roll back and re-render the page with the message by the field (what was typed stays)."""
-    if form.validate_on_submit():
-        try:
-            action()
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for(f"{audience}.agreement", agreement_id=agreement.id))
+    if refusals.carry_out(form, action):
+        flash(done, "success")
+        return redirect(url_for(f"{audience}.agreement", agreement_id=agreement.id))
     return render_project(agreement, audience, status=400, **{form_name: form})

@@ -71,22 +71,14 @@ def evaluation_declaration(evaluation_id: int):
     if existing is not None and existing.has_conflict:
         abort(403)
     form = DeclarationForm()
-    if form.validate_on_submit():
-        conflict = form.answer.data == "conflict"
-        try:
-            ops.declare(current_user, e, has_conflict=conflict, relation=form.relation.data or "",
-                        note=form.note.data or "")
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            if conflict:
-                flash(_("Your conflict of interest has been recorded and the administrators informed. "
-                        "You are no longer on this evaluation panel."), "success")
-                return redirect(url_for("reviewer.evaluation_list"))
-            flash(_("Thank you. You can now read the report and score the project."), "success")
-            return redirect(url_for("reviewer.evaluation_sheet", evaluation_id=e.id))
+    if refusals.carry_out(form, lambda: ops.declare(current_user, e, has_conflict=form.answer.data == "conflict",
+                                                    relation=form.relation.data or "", note=form.note.data or "")):
+        if form.answer.data == "conflict":
+            flash(_("Your conflict of interest has been recorded and the administrators informed. "
+                    "You are no longer on this evaluation panel."), "success")
+            return redirect(url_for("reviewer.evaluation_list"))
+        flash(_("Thank you. You can now read the report and score the project."), "success")
+        return redirect(url_for("reviewer.evaluation_sheet", evaluation_id=e.id))
     status = 400 if request.method == "POST" else 200
     return render_template("evaluation/declaration.html", e=e, form=form, existing=existing), status
 

@@ -24,18 +24,11 @@ from grants.rules.refusal import Refusal
 def organization_sanctions(organization_id: int):
     organization = db.session.get(Organization, organization_id) or abort(404)
     form = BarForm()
-    if form.validate_on_submit():
-        try:
-            ops.bar(organization, form.starts_on.data, form.ends_on.data, form.reason.data or "",
-                    current_user.id, utcnow())
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The organization has been barred."), "success")
-            return redirect(url_for("admin.organization_sanctions", organization_id=organization.id))
-    elif not form.is_submitted():
+    if refusals.carry_out(form, lambda: ops.bar(organization, form.starts_on.data, form.ends_on.data,
+                                                form.reason.data or "", current_user.id, utcnow())):
+        flash(_("The organization has been barred."), "success")
+        return redirect(url_for("admin.organization_sanctions", organization_id=organization.id))
+    if not form.is_submitted():
         today = localtime.today()
         form.starts_on.data = today
         form.ends_on.data = rules.add_years(today, 3) - timedelta(days=1)

@@ -433,3 +433,22 @@ def _find_field(form, name: str | None):
                 if found is not None:
                     return found
     return None
+
+
+def carry_out(form, action) -> bool:
+    """The POST half of a form view: when ``form`` validates, run ``action()`` and commit; a ``Refusal``
+    rolls back (a refused request changes no row) and puts its messages next to the fields. True when
+    the action was done and committed: the view then says so and redirects; False: render the form again
+    (status 400 on a POST)."""
+    from grants.extensions import db
+
+    if not form.validate_on_submit():
+        return False
+    try:
+        action()
+    except Refusal as exc:
+        db.session.rollback()
+        attach(form, exc)
+        return False
+    db.session.commit()
+    return True

@@ -67,16 +67,10 @@ def agreement_reports(agreement_id: int):
 def report_dues(agreement_id: int):
     agreement = pages.load_agreement(agreement_id)
     form = f.DueDatesForm()
-    if form.validate_on_submit():
-        try:
-            ops.set_due_dates(agreement, midterm=form.midterm_report_due.data, final=form.final_report_due.data)
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The report due dates are saved."), "success")
-            return redirect(url_for("admin.agreement_reports", agreement_id=agreement.id))
+    if refusals.carry_out(form, lambda: ops.set_due_dates(agreement, midterm=form.midterm_report_due.data,
+                                                          final=form.final_report_due.data)):
+        flash(_("The report due dates are saved."), "success")
+        return redirect(url_for("admin.agreement_reports", agreement_id=agreement.id))
     return render_agreement(agreement, status=400, dues=form)
 
 
@@ -86,17 +80,10 @@ def report_extension(agreement_id: int, kind: str):
     if kind not in rules.KINDS:
         abort(404)
     form = f.ExtensionForm()
-    if form.validate_on_submit():
-        try:
-            ops.grant_extension(agreement, kind, new_date=form.extended_to.data, reason=form.reason.data,
-                                user_id=current_user.id)
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The extension is granted; the organization has been told."), "success")
-            return redirect(url_for("admin.agreement_reports", agreement_id=agreement.id))
+    if refusals.carry_out(form, lambda: ops.grant_extension(agreement, kind, new_date=form.extended_to.data,
+                                                            reason=form.reason.data, user_id=current_user.id)):
+        flash(_("The extension is granted; the organization has been told."), "success")
+        return redirect(url_for("admin.agreement_reports", agreement_id=agreement.id))
     return render_agreement(agreement, status=400, **{kind: form})
 
 
@@ -116,17 +103,11 @@ def report(report_id: int):
 def report_return(report_id: int):
     report = pages.load_report(report_id)
     form = f.ReturnForm()
-    if form.validate_on_submit():
-        try:
-            ops.return_for_revision(report, reason=form.reason.data, revision_due=form.revision_due.data,
-                                    user_id=current_user.id)
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The report is returned for revision; the organization has been told."), "success")
-            return redirect(url_for("admin.report", report_id=report.id))
+    if refusals.carry_out(form, lambda: ops.return_for_revision(report, reason=form.reason.data,
+                                                                revision_due=form.revision_due.data,
+                                                                user_id=current_user.id)):
+        flash(_("The report is returned for revision; the organization has been told."), "success")
+        return redirect(url_for("admin.report", report_id=report.id))
     return render_report(report, status=400, return_form=form)
 
 

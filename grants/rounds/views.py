@@ -52,16 +52,9 @@ def round_new():
     if request.method == "GET":
         while len(form.categories) < 4:
             form.categories.append_entry()
-    if form.validate_on_submit():
-        try:
-            ops.create_round(**form.round_settings())
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The round has been created."), "success")
-            return redirect(url_for("admin.rounds"))
+    if refusals.carry_out(form, lambda: ops.create_round(**form.round_settings())):
+        flash(_("The round has been created."), "success")
+        return redirect(url_for("admin.rounds"))
     return render_template("rounds/round_form.html", form=form, rnd=None)
 
 

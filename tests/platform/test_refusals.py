@@ -99,3 +99,41 @@ def test_attach_puts_messages_next_to_fields(text_app):
         form = F()
         refusals.attach(form, Refusal("required", field="name"))
         assert form.name.errors == ["This field is required."]
+
+
+def test_carry_out_commits_done_work_and_rolls_back_refused_work(app, make):
+    """The POST half of a form view: a refused action changes no row and its message goes next to the
+    field; a done action is committed."""
+    from sqlalchemy import func, select
+    from wtforms import StringField
+
+    from grants.extensions import db
+    from grants.models import Organization
+    from grants.platform.forms import BaseForm
+
+    org = make.organization(name="原來的名字")
+
+    class NameForm(BaseForm):
+        name = StringField()
+
+    def rename(new: str, refuse: bool):
+        row = db.session.get(Organization, org.id)
+        row.name = new
+        db.session.flush()
+        if refuse:
+            raise Refusal("required", field="name")
+
+    for refuse, expected in ((True, "原來的名字"), (False, "新名字")):
+        with app.test_request_context("/", method="POST", data={"name": "新名字"}):
+            form = NameForm(meta={"csrf": False})
+            done = refusals.carry_out(form, lambda form=form, refuse=refuse: rename(form.name.data, refuse))
+            assert done is (not refuse)
+            assert bool(form.name.errors) is refuse
+            assert db.session.get(Organization, org.id).name == expected  # rolled back within the request too
+        with app.app_context():
+            assert db.session.scalar(select(Organization.name).where(Organization.id == org.id)) == expected
+            assert db.session.scalar(select(func.count()).select_from(Organization)) == 1
+
+    with app.test_request_context("/", method="GET"):
+        form = NameForm(meta={"csrf": False})
+        assert refusals.carry_out(form, lambda: pytest.fail("not submitted: nothing runs")) is False
