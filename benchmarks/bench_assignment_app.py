@@ -68,7 +68,7 @@ def seed(db, k: int, rng: random.Random) -> int:
         {"name": f"社會組織{i}", "uscc": uscc.make(f"52441302MJ{i:06d}X"), "org_type": OrgType.social_service,
          "registered_on": date(2018, 1, 1), "rating": Rating.a3, "address": "惠州市", "district": District.huicheng,
          "contact_name": "聯絡人", "contact_phone": "13800000000", "contact_email": f"org{i}@example.org",
-         "barred": False, "created_at": now} for i in range(N_ORGS)])
+         "created_at": now} for i in range(N_ORGS)])
     org_ids = db.session.scalars(select(Organization.id).order_by(Organization.id)).all()
     db.session.execute(insert(User), [
         {"email": f"r{j}@expert.example", "name": f"專家{j:03d}", "role": Role.reviewer, "password_hash": None,

@@ -96,7 +96,7 @@ def seed(app, n_proposals: int, per: int, n_reviewers: int) -> int:
             {"name": f"惠州市第{i}社會工作服務中心", "uscc": make_uscc(f"52441302MJ{i:06d}X"),
              "org_type": "social_service", "registered_on": now.date(), "rating": "3A", "address": "惠州市",
              "district": "huicheng", "contact_name": "聯絡人", "contact_phone": "13800000000",
-             "contact_email": f"org{i}@bench.example", "barred": False, "created_at": now} for i in range(n_orgs)])
+             "contact_email": f"org{i}@bench.example", "created_at": now} for i in range(n_orgs)])
         db.session.flush()
         from sqlalchemy import select
 

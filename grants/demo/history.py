@@ -231,7 +231,7 @@ def seed(context: dict) -> None:
             "registered_on": registered, "rating": RATINGS[k % len(RATINGS)],
             "address": f"{PLACE[district]}{core}路{rng.randint(1, 188)}號", "district": district,
             "contact_name": rng.choice(SURNAMES) + rng.choice(GIVEN), "contact_phone": f"1382752{k:04d}",
-            "contact_email": f"contact{k:02d}@history-ngo.demo", "barred": False,
+            "contact_email": f"contact{k:02d}@history-ngo.demo",
             "created_at": _local(max(first_year, registered.year + 1), 2, 1, 8),
         })
     db.session.execute(insert(Organization), org_rows)

@@ -26,7 +26,6 @@ class Organization(Base):
     contact_name: Mapped[str] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(11))
     contact_email: Mapped[str] = mapped_column(String(254))
-    barred: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="organization")
