@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -31,10 +32,12 @@ from grants.models import (
     Publication,
     PublicationStatus,
     Report,
+    Role,
     Round,
     Sanction,
+    User,
 )
-from grants.platform import audit, localtime, numbers
+from grants.platform import audit, localtime, mail, numbers
 from grants.rules import sanctions as rules
 from grants.rules.refusal import Problem, Refusal
 
@@ -105,6 +108,12 @@ def bar(organization: Organization, starts_on: date | None, ends_on: date | None
     db.session.flush()
     audit.record("bar_organization", row, actor_id=actor_id, organization_id=organization.id,
                  starts_on=starts_on, ends_on=ends_on, reason=reason)
+    _tell(organization, _l("Your organization is barred from applying: %(name)s"),
+          _l("%(name)s is barred from applying to the competition from %(start)s to %(end)s.\n"
+             "Reason: %(reason)s\n"
+             "While the bar is in force the organization cannot start or submit a proposal. "
+             "If you think this is a mistake, please contact the Women's Federation."),
+          name=organization.name, start=starts_on, end=ends_on, reason=reason)
     return row
 
 
@@ -121,7 +130,36 @@ def lift(sanction: Sanction, reason: str, actor_id: int | None, now: datetime) -
     db.session.flush()
     audit.record("lift_bar", sanction, actor_id=actor_id, organization_id=sanction.organization_id,
                  reason=reason)
+    organization = db.session.get(Organization, sanction.organization_id)
+    _tell(organization, _l("The bar on your organization is lifted: %(name)s"),
+          _l("The bar on %(name)s (from %(start)s to %(end)s) was lifted on %(day)s.\n"
+             "Reason: %(reason)s\n"
+             "The organization may apply again."),
+          name=organization.name, start=sanction.starts_on, end=sanction.ends_on,
+          day=localtime.local_date(now), reason=reason)
     return sanction
+
+
+class _Notice:
+    """A lazy msgid with its values, written in the recipient's language when ``mail.queue`` calls ``str()``
+    (dates as yyyy-MM-dd, as the pages show them)."""
+
+    def __init__(self, msg, params):
+        self.msg, self.params = msg, params
+
+    def __str__(self) -> str:
+        from flask_babel import format_date
+
+        return str(self.msg) % {k: format_date(v, "yyyy-MM-dd") if isinstance(v, date) else v
+                                for k, v in self.params.items()}
+
+
+def _tell(organization: Organization, subject, body, **params) -> None:
+    """Mail the organization's active applicant accounts (else its contact address)."""
+    recipients = list(db.session.scalars(select(User.email).where(
+        User.organization_id == organization.id, User.role == Role.applicant, User.active.is_(True))))
+    for to in recipients or [organization.contact_email]:
+        mail.queue(to, _Notice(subject, params), _Notice(body, params))
 
 
 # ------------------------------------------------------------------ history across editions

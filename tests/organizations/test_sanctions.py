@@ -13,6 +13,7 @@ from grants.intake import operations as intake_ops
 from grants.models import (
     AuditEntry,
     Organization,
+    OutboxMail,
     Proposal,
     ProposalStatus,
     Role,
@@ -21,6 +22,7 @@ from grants.models import (
     ScreeningOutcome,
 )
 from grants.organizations import operations as org_ops
+from grants.platform import localtime
 from grants.rules.refusal import Refusal
 from grants.screening import operations as screening_ops
 from tests.conftest import translate
@@ -113,6 +115,10 @@ def test_admin_bars_and_lifts_with_reasons_audited_and_the_ngo_is_told(app, clie
         assert entry.object_id == sanction.id and entry.details["reason"] == "中期評估不合格，違約"
         assert entry.details["ends_on"] == end.isoformat()
         sanction_id = sanction.id
+        told = db.session.scalars(select(OutboxMail).where(OutboxMail.to == ngo.email)).one()  # in their language (the default: none chosen)
+        assert told.subject == translate("Your organization is barred from applying: %(name)s", "zh_Hant",
+                                         name="受限機構")
+        assert end.isoformat() in told.body and "中期評估不合格，違約" in told.body
     page = client.get(url, headers=EN).get_data(as_text=True)
     assert f"Barred from applying until {end.isoformat()}." in page and "In force" in page
     listing = client.get("/admin/organizations", headers=EN).get_data(as_text=True)
@@ -146,6 +152,11 @@ def test_admin_bars_and_lifts_with_reasons_audited_and_the_ngo_is_told(app, clie
     lifted = auth.post(f"/admin/sanctions/{sanction_id}/lift", {"reason": "已完成整改並退回資金"}, headers=EN,
                        follow_redirects=True).get_data(as_text=True)
     assert "The bar has been lifted." in lifted and "已完成整改並退回資金" in lifted and "Not barred" in lifted
+    with app.app_context():
+        mails = db.session.scalars(select(OutboxMail).where(OutboxMail.to == ngo.email).order_by(OutboxMail.id)).all()
+        assert len(mails) == 2 and mails[1].subject == translate(
+            "The bar on your organization is lifted: %(name)s", "zh_Hant", name="受限機構")
+        assert "已完成整改並退回資金" in mails[1].body and localtime.today().isoformat() in mails[1].body  # Beijing day
     again = auth.post(f"/admin/sanctions/{sanction_id}/lift", {"reason": "再次"}, headers=EN, follow_redirects=True)
     assert "This bar has already been lifted." in again.get_data(as_text=True)
     with app.app_context():
