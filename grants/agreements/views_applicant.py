@@ -13,9 +13,10 @@ from grants.agreements import operations as ops
 from grants.agreements import operations_money as money
 from grants.agreements import pages
 from grants.extensions import db
-from grants.models import Agreement
+from grants.models import Agreement, AgreementStatus
 from grants.platform import refusals
 from grants.platform.web import applicant as bp
+from grants.reports import operations as report_ops
 from grants.rules.refusal import Refusal
 
 
@@ -23,8 +24,16 @@ from grants.rules.refusal import Refusal
 def agreements():
     rows = db.session.scalars(select(Agreement).where(Agreement.organization_id == current_user.organization_id)
                               .order_by(Agreement.id.desc())).all() if current_user.organization_id else []
-    return render_template("agreements/mine.html", rows=[(a, money.next_due(a), ops.is_overdue(a)) for a in rows],
-                           status_labels=pages.STATUS_LABELS)
+    return render_template("agreements/mine.html", rows=[(a, money.next_due(a), ops.is_overdue(a), _next_report(a))
+                                                         for a in rows], status_labels=pages.STATUS_LABELS)
+
+
+def _next_report(agreement: Agreement) -> dict | None:
+    """The report the organization has to write next (not started, a draft or returned), for a signed agreement."""
+    if agreement.status != AgreementStatus.signed:
+        return None
+    return next((r for r in report_ops.summary(agreement) if r["status"] in ("not_started", "draft", "returned")),
+                None)
 
 
 @bp.route("/agreements/<int:agreement_id>")

@@ -285,3 +285,13 @@ def test_admin_edits_due_dates_before_they_pass_and_grants_extensions_through_th
     assert any(to == NGO for to, _s in _mails(app))
     html = admin.client.get(f"/admin/rounds/{world.round_id}/reports?status=extended").get_data(as_text=True)
     assert f"row-{world.agreement_id}-midterm" in html and f"row-{world.agreement_id}-final" not in html
+
+
+def test_my_agreements_shows_the_next_report_due(app, make):
+    """The NGO's agreements list says which report is due next and by when (before: only the project page)."""
+    world = s.build(make, app)
+    ngo = _actions(app, NGO)
+    html = ngo.client.get("/applicant/agreements", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    midterm_due = s.upcoming()[0]
+    assert f"Due by {midterm_due.isoformat()}" in html and f"/applicant/agreements/{world.agreement_id}/reports" in html
+    assert "Mid-term report" in html
