@@ -63,6 +63,7 @@ sys.path.insert(0, str(ROOT))  # the phases import this checkout's grants (not a
 VENV_BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("GRANTS_LOAD_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = "redis://127.0.0.1:6379/15"
+KEEPALIVE = 5  # gunicorn's keep-alive timeout in the run (GUNICORN_KEEPALIVE, gunicorn.conf.py's default)
 QUEUE_REDIS = "redis://127.0.0.1:6379/2"  # the job queue during the rush (flushed first)
 PASSWORD = "Deadline-Rush-Load-2026"  # noqa: S105  (throwaway accounts in a throwaway database)
 ELIGIBLE = 100
@@ -379,13 +380,26 @@ def run_load(base: str, plan: dict, duration: float, results: dict, spawn_rate: 
         abstract = True
         wait_time = constant(0)
         account: dict
+        last_used = 0.0
+
+        def request(self, method: str, path: str, **kwargs):
+            """A request on the user's keep-alive connection -- unless it sat idle past the server's keep-alive
+            timeout (minus 1 s): gunicorn closes such a connection, and a request sent on it just as it closes
+            is reset ("status 0"). A browser retries such a request on a new connection; this client instead
+            opens a new connection first, so no request is retried and none is lost."""
+            if time.monotonic() - self.last_used > KEEPALIVE - 1:
+                self.client.close()  # drop the idle pooled connection; the next request connects afresh
+            try:
+                return self.client.request(method, path, **kwargs)
+            finally:
+                self.last_used = time.monotonic()
 
         def sign_in(self):
-            with self.client.get("/login", name="GET /login", catch_response=True) as r:
+            with self.request("GET", "/login", name="GET /login", catch_response=True) as r:
                 if not expect(r, 200):
                     raise StopUser()
                 token = _csrf(r.text)
-            with self.client.post("/login", data={"csrf_token": token, "email": self.account["email"],
+            with self.request("POST", "/login", data={"csrf_token": token, "email": self.account["email"],
                                                   "password": PASSWORD}, allow_redirects=False,
                                   name="POST /login", catch_response=True) as r:
                 if not expect(r, 302):
@@ -403,7 +417,7 @@ def run_load(base: str, plan: dict, duration: float, results: dict, spawn_rate: 
 
         def open_form(self):
             step()
-            with self.client.get(f"/applicant/proposals/{self.account['proposal']}/edit", allow_redirects=False,
+            with self.request("GET", f"/applicant/proposals/{self.account['proposal']}/edit", allow_redirects=False,
                                  name="GET edit", catch_response=True) as r:
                 if not expect(r, 200):
                     raise StopUser()
@@ -422,7 +436,7 @@ def run_load(base: str, plan: dict, duration: float, results: dict, spawn_rate: 
                 gevent.sleep(think(NGO_TYPING))  # typing into the form
                 data = _form(self.account["category"], f"save-{pid}-{k}", rng)
                 data.update({"csrf_token": token, "version": version, "action": "save"})
-                with self.client.post(f"/applicant/proposals/{pid}/edit", data=data, allow_redirects=False,
+                with self.request("POST", f"/applicant/proposals/{pid}/edit", data=data, allow_redirects=False,
                                       name="POST save draft", catch_response=True) as r:
                     expect(r, 302, location="/edit")
             gevent.sleep(max(0.0, submit_at - time.monotonic()))
@@ -430,11 +444,11 @@ def run_load(base: str, plan: dict, duration: float, results: dict, spawn_rate: 
             gevent.sleep(think(NGO_TYPING) / 3)  # a last look, then submit
             data = _form(self.account["category"], f"final-{pid}", rng)
             data.update({"csrf_token": token, "version": version, "action": "submit"})
-            with self.client.post(f"/applicant/proposals/{pid}/edit", data=data, allow_redirects=False,
+            with self.request("POST", f"/applicant/proposals/{pid}/edit", data=data, allow_redirects=False,
                                   name="POST submit", catch_response=True) as r:
                 if expect(r, 302, location="/submitted"):
                     results["proposals"].append(pid)
-            with self.client.get(f"/applicant/proposals/{pid}/submitted", name="GET submitted",
+            with self.request("GET", f"/applicant/proposals/{pid}/submitted", name="GET submitted",
                                  catch_response=True) as r:
                 expect(r, 200)
             raise StopUser()  # done: this NGO leaves
@@ -451,7 +465,7 @@ def run_load(base: str, plan: dict, duration: float, results: dict, spawn_rate: 
 
         def open_review(self, pid):
             step()
-            with self.client.get(f"/reviewer/proposals/{pid}/review", allow_redirects=False,
+            with self.request("GET", f"/reviewer/proposals/{pid}/review", allow_redirects=False,
                                  name="GET review", catch_response=True) as r:
                 if not expect(r, 200):
                     raise StopUser()
@@ -470,7 +484,7 @@ def run_load(base: str, plan: dict, duration: float, results: dict, spawn_rate: 
                     data.update({f"score_{k}": str(v) for k, v in scores.items()})
                     data.update({f"veto_{k}": "no" for k in ("charges_beneficiaries", "political_religious",
                                                              "falsified_materials", "duplicate_funding")})
-                    with self.client.post(f"/reviewer/proposals/{pid}/review", data=data, allow_redirects=False,
+                    with self.request("POST", f"/reviewer/proposals/{pid}/review", data=data, allow_redirects=False,
                                           name=f"POST review {action}", catch_response=True) as r:
                         if expect(r, 302) and action == "submit":
                             results["reviews"].append(pid)
@@ -623,6 +637,7 @@ def main() -> int:
     env.update({"DATABASE_URL": _db_url(name), "SECRET_KEY": secrets.token_urlsafe(48),
                 "UPLOAD_FOLDER": str(uploads_dir), "PDF_FOLDER": str(pdfs_dir), "GRANTS_INSTANCE_PATH": str(instance),
                 "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(args.workers),
+                "GUNICORN_KEEPALIVE": str(KEEPALIVE),
                 "RATELIMIT_STORAGE_URI": REDIS if redis_ok else "memory://",
                 # the job queue (receipts and other mails): Redis db 2 when Redis answers, else a SQLite file
                 "GRANTS_QUEUE_URL": QUEUE_REDIS if redis_ok else f"sqlite:///{instance / 'jobs.sqlite'}"})

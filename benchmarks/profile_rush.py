@@ -95,7 +95,7 @@ def run(url: str, uploads: str, instance: str, plan: dict, args) -> None:
 
     def count(conn, cursor, statement, *rest):
         queries[0] += 1
-        statements.append(" ".join(statement.split())[:160])
+        statements.append(" ".join(statement.split())[:160] + " ... " + " ".join(statement.split())[-60:])
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
