@@ -2,9 +2,21 @@
 before the call closes while 30 experts score, against gunicorn + PostgreSQL on 127.0.0.1.
 
 Run:  .venv/bin/python benchmarks/load_deadline_rush.py [--duration 90] [--users 200 --reviewers 30]
-      .venv/bin/python benchmarks/load_deadline_rush.py --large     # issue 18: 500 NGOs, 100 experts
+      .venv/bin/python benchmarks/load_deadline_rush.py --large     # issue 18: 500 NGOs, 100 experts, 300 s
+      [--spawn-rate N]  sign-ins per second (default: everybody signed in within the first fifth of the window)
 (about duration + 40 s: database, migration, seeding and the check take ~30–40 s around the run; --large
-about duration + 90 s).
+about duration + 90 s, i.e. ~6.5 minutes).
+
+The load shape, said plainly: every NGO signs in (spread over the first fifth of the window, so most are
+signed in well before the deadline), then opens its form, types for 6–20 s, saves, 2–4 times, and
+submits at a random moment between 40% and 90% of the window; every expert opens each assigned
+review, reads and scores for 6–20 s, saves a draft, checks it for 2–6 s and submits (think times are
+for a 300-s window and scale with --duration). --large: 600 users, ~9,300 requests = ~31 requests/s,
+500 submissions inside 5 minutes (100 a minute). That is still far beyond a real call: a city round's
+500 proposals, like a province round's 20,000, arrive over days, with a peak on the last day, not in
+five minutes. The offered load (users, sign-ins/s, requests/s) is printed beside the results. The
+earlier shape (all 600 signed in within 15 s, no think time between opening a form and saving it,
+500 submissions in 90 s: ~75 requests/s) needed more CPU than the 2 cores of the test machine have.
 
 Targets: 0 errors, 0 lost, no failed or unfinished job, and p95 latency <= --p95-ms (default 1000 ms,
 issue 18) -- "on a quiet machine": the load average is printed before and after, and a p95 miss at a
@@ -21,10 +33,14 @@ What it does, self-contained (no pytest):
    Secure session cookies, which a plain-http client never sends back, so every request after
    the login would be anonymous.) Rate limits are kept, stored in Redis at
    redis://127.0.0.1:6379/15 when it answers (only FAILED sign-ins count, so nobody is throttled);
-3. drives it with locust (library mode, headless): each NGO signs in, saves its draft 2–4 times
-   (CSRF token and version read from the edit page each time) and submits in the last part of
-   the run; each expert opens each assigned review, saves a draft, then submits;
-4. prints requests/s, p50/p95/p99 latency, errors (must be 0), then checks IN THE DATABASE that
+3. drives it with locust (library mode, headless) as above (CSRF token and version read from the
+   page each time). A user's connection is reused (keep-alive) unless it sat idle past gunicorn's
+   keep-alive timeout minus 1 s: then the client connects afresh, as gunicorn is closing that
+   connection (a request sent on it just then was reset: the "status 0" failures of earlier runs).
+   A failure without any HTTP response prints its exception;
+4. prints requests/s, p50/p95/p99 latency, errors (must be 0), the CPU seconds of gunicorn and
+   of PostgreSQL during the load per request (what the server needs; the rest of the latency is
+   queueing), the machine's busy CPU and the load average, then checks IN THE DATABASE that
    every submission that got its success response is there and complete: "lost: 0";
 5. runs ``--job-workers`` (default 2) ``flask worker`` processes beside gunicorn on the job queue
    (Redis db 2, else a SQLite file): every receipt mail of a submission is a job. After the load it
