@@ -49,7 +49,7 @@ benchmarks: setup   ## every benchmarks/bench_*.py (each prints PASS/FAIL); fail
 	$(PY) benchmarks/bench_assignment_app.py --province --pg || failed="$$failed bench_assignment_app.py--province"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all benchmarks PASS"
 
-load-test: setup   ## the deadline rush: gunicorn + PostgreSQL + job workers on Redis, 500 NGOs + 100 reviewers (locust), ~4 minutes
+load-test: setup   ## the deadline rush: gunicorn + PostgreSQL + job workers on Redis, 500 NGOs + 100 reviewers within 5 minutes (locust), ~6.5 minutes
 	@scripts/ensure-postgres.sh
 	@$(PY) benchmarks/load_deadline_rush.py --large
 

@@ -13,7 +13,11 @@ workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count()
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # above the longest request (a proposal PDF, an export)
 graceful_timeout = 30
-keepalive = 5
+# Seconds an idle keep-alive connection stays open. 5 suits clients connected directly; behind a reverse
+# proxy that keeps upstream connections open (nginx "keepalive" in an upstream block), set it ABOVE the
+# proxy's idle timeout, or the proxy may send a request on a connection gunicorn is just closing and get
+# a reset (the load test's "status 0" failures were this race, on its own client).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 max_requests = 2000  # recycle workers now and then
 max_requests_jitter = 200
 accesslog = "-"

@@ -2,9 +2,21 @@
 before the call closes while 30 experts score, against gunicorn + PostgreSQL on 127.0.0.1.
 
 Run:  .venv/bin/python benchmarks/load_deadline_rush.py [--duration 90] [--users 200 --reviewers 30]
-      .venv/bin/python benchmarks/load_deadline_rush.py --large     # issue 18: 500 NGOs, 100 experts
+      .venv/bin/python benchmarks/load_deadline_rush.py --large     # issue 18: 500 NGOs, 100 experts, 300 s
+      [--spawn-rate N]  sign-ins per second (default: everybody signed in within the first fifth of the window)
 (about duration + 40 s: database, migration, seeding and the check take ~30–40 s around the run; --large
-about duration + 90 s).
+about duration + 90 s, i.e. ~6.5 minutes).
+
+The load shape, said plainly: every NGO signs in (spread over the first fifth of the window, so most are
+signed in well before the deadline), then opens its form, types for 6–20 s, saves, 2–4 times, and
+submits at a random moment between 40% and 90% of the window; every expert opens each assigned
+review, reads and scores for 6–20 s, saves a draft, checks it for 2–6 s and submits (think times are
+for a 300-s window and scale with --duration). --large: 600 users, ~9,300 requests = ~31 requests/s,
+500 submissions inside 5 minutes (100 a minute). That is still far beyond a real call: a city round's
+500 proposals, like a province round's 20,000, arrive over days, with a peak on the last day, not in
+five minutes. The offered load (users, sign-ins/s, requests/s) is printed beside the results. The
+earlier shape (all 600 signed in within 15 s, no think time between opening a form and saving it,
+500 submissions in 90 s: ~75 requests/s) needed more CPU than the 2 cores of the test machine have.
 
 Targets: 0 errors, 0 lost, no failed or unfinished job, and p95 latency <= --p95-ms (default 1000 ms,
 issue 18) -- "on a quiet machine": the load average is printed before and after, and a p95 miss at a
@@ -21,10 +33,14 @@ What it does, self-contained (no pytest):
    Secure session cookies, which a plain-http client never sends back, so every request after
    the login would be anonymous.) Rate limits are kept, stored in Redis at
    redis://127.0.0.1:6379/15 when it answers (only FAILED sign-ins count, so nobody is throttled);
-3. drives it with locust (library mode, headless): each NGO signs in, saves its draft 2–4 times
-   (CSRF token and version read from the edit page each time) and submits in the last part of
-   the run; each expert opens each assigned review, saves a draft, then submits;
-4. prints requests/s, p50/p95/p99 latency, errors (must be 0), then checks IN THE DATABASE that
+3. drives it with locust (library mode, headless) as above (CSRF token and version read from the
+   page each time). A user's connection is reused (keep-alive) unless it sat idle past gunicorn's
+   keep-alive timeout minus 1 s: then the client connects afresh, as gunicorn is closing that
+   connection (a request sent on it just then was reset: the "status 0" failures of earlier runs).
+   A failure without any HTTP response prints its exception;
+4. prints requests/s, p50/p95/p99 latency, errors (must be 0), the CPU seconds of gunicorn and
+   of PostgreSQL during the load per request (what the server needs; the rest of the latency is
+   queueing), the machine's busy CPU and the load average, then checks IN THE DATABASE that
    every submission that got its success response is there and complete: "lost: 0";
 5. runs ``--job-workers`` (default 2) ``flask worker`` processes beside gunicorn on the job queue
    (Redis db 2, else a SQLite file): every receipt mail of a submission is a job. After the load it
@@ -63,6 +79,7 @@ sys.path.insert(0, str(ROOT))  # the phases import this checkout's grants (not a
 VENV_BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("GRANTS_LOAD_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = "redis://127.0.0.1:6379/15"
+KEEPALIVE = 5  # gunicorn's keep-alive timeout in the run (GUNICORN_KEEPALIVE, gunicorn.conf.py's default)
 QUEUE_REDIS = "redis://127.0.0.1:6379/2"  # the job queue during the rush (flushed first)
 PASSWORD = "Deadline-Rush-Load-2026"  # noqa: S105  (throwaway accounts in a throwaway database)
 ELIGIBLE = 100
@@ -320,7 +337,28 @@ def _version(html: str) -> str | None:
     return (m.group(1) if m.group(1) is not None else m.group(2)) if m else None
 
 
-def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
+#: Think times (seconds) of a user over a 300-second window; scaled by duration / 300 for other windows.
+THINK_WINDOW = 300.0
+NGO_TYPING = (6.0, 20.0)  # GET edit -> typing -> POST save (or submit)
+EXPERT_READING = (6.0, 20.0)  # GET review -> reading the proposal and scoring -> POST draft
+EXPERT_CHECKING = (2.0, 6.0)  # the page after the draft -> checking it -> POST submit
+NGO_SAVES = (2, 4)
+
+
+def offered_load(plan: dict, duration: float, spawn_rate: float) -> dict:
+    """What the run asks of the server: users, requests, sign-ins/s, requests/s over the window."""
+    ngos = len(plan["ngos"])
+    experts = [r for r in plan["reviewers"] if r["proposals"]]
+    saves = sum(NGO_SAVES) / 2
+    ngo_requests = ngos * (2 + 2 * saves + 3)  # sign in, (GET edit + POST save) x saves, GET edit + submit + submitted
+    expert_requests = sum(2 + 4 * len(r["proposals"]) for r in experts)  # sign in, (GET + POST) x 2 per review
+    users = ngos + len(experts)
+    return {"users": users, "requests": ngo_requests + expert_requests, "rps": (ngo_requests + expert_requests) / duration,
+            "sign_ins_per_s": spawn_rate, "sign_in_s": users / spawn_rate, "submissions": ngos,
+            "submissions_per_min": ngos / duration * 60, "reviews": sum(len(r["proposals"]) for r in experts)}
+
+
+def run_load(base: str, plan: dict, duration: float, results: dict, spawn_rate: float = 40.0) -> dict:
     import gevent
     from locust import HttpUser, constant, events, task
     from locust.env import Environment
@@ -331,6 +369,10 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
     reviewer_queue = [r for r in plan["reviewers"] if r["proposals"]]
     started = time.monotonic()
     failures: list[str] = []
+    scale = duration / THINK_WINDOW
+
+    def think(bounds: tuple[float, float]) -> float:
+        return rng.uniform(*bounds) * scale
     stopping = []  # set at the end of the run: users leave at their next step, no request is cut off
 
     def step():
@@ -342,6 +384,8 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
         ok = response.status_code in codes and (location is None or location in response.headers.get("Location", ""))
         if not ok:
             msg = f"{response.request.method} {response.request.path_url} -> {response.status_code}"
+            if getattr(response, "error", None) is not None:  # status 0: no HTTP response at all; say why
+                msg += f" ({type(response.error).__name__}: {response.error}; {time.monotonic() - started:.1f} s into the run)"
             failures.append(msg)
             response.failure(msg)
         else:
@@ -352,13 +396,26 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
         abstract = True
         wait_time = constant(0)
         account: dict
+        last_used = 0.0
+
+        def request(self, method: str, path: str, **kwargs):
+            """A request on the user's keep-alive connection -- unless it sat idle past the server's keep-alive
+            timeout (minus 1 s): gunicorn closes such a connection, and a request sent on it just as it closes
+            is reset ("status 0"). A browser retries such a request on a new connection; this client instead
+            opens a new connection first, so no request is retried and none is lost."""
+            if time.monotonic() - self.last_used > KEEPALIVE - 1:
+                self.client.close()  # drop the idle pooled connection; the next request connects afresh
+            try:
+                return self.client.request(method, path, **kwargs)
+            finally:
+                self.last_used = time.monotonic()
 
         def sign_in(self):
-            with self.client.get("/login", name="GET /login", catch_response=True) as r:
+            with self.request("GET", "/login", name="GET /login", catch_response=True) as r:
                 if not expect(r, 200):
                     raise StopUser()
                 token = _csrf(r.text)
-            with self.client.post("/login", data={"csrf_token": token, "email": self.account["email"],
+            with self.request("POST", "/login", data={"csrf_token": token, "email": self.account["email"],
                                                   "password": PASSWORD}, allow_redirects=False,
                                   name="POST /login", catch_response=True) as r:
                 if not expect(r, 302):
@@ -376,7 +433,7 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
 
         def open_form(self):
             step()
-            with self.client.get(f"/applicant/proposals/{self.account['proposal']}/edit", allow_redirects=False,
+            with self.request("GET", f"/applicant/proposals/{self.account['proposal']}/edit", allow_redirects=False,
                                  name="GET edit", catch_response=True) as r:
                 if not expect(r, 200):
                     raise StopUser()
@@ -385,25 +442,29 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
         @task
         def deadline_rush(self):
             pid = self.account["proposal"]
-            saves = rng.randint(2, 4)
-            submit_at = started + duration * rng.uniform(0.55, 0.93)  # the last minutes before the deadline
+            saves = rng.randint(*NGO_SAVES)
+            submit_at = started + duration * rng.uniform(0.4, 0.9)  # the last minutes before the deadline
             for k in range(saves):
-                gevent.sleep(max(0.0, (submit_at - time.monotonic()) * rng.uniform(0.1, 0.6)))
+                # the rest of the time to the submission, shared among the saves still to come (with jitter)
+                gevent.sleep(max(0.0, (submit_at - time.monotonic()) / (saves - k + 1) * rng.uniform(0.2, 1.0)
+                                 - think(NGO_TYPING)))
                 token, version = self.open_form()
+                gevent.sleep(think(NGO_TYPING))  # typing into the form
                 data = _form(self.account["category"], f"save-{pid}-{k}", rng)
                 data.update({"csrf_token": token, "version": version, "action": "save"})
-                with self.client.post(f"/applicant/proposals/{pid}/edit", data=data, allow_redirects=False,
+                with self.request("POST", f"/applicant/proposals/{pid}/edit", data=data, allow_redirects=False,
                                       name="POST save draft", catch_response=True) as r:
                     expect(r, 302, location="/edit")
             gevent.sleep(max(0.0, submit_at - time.monotonic()))
             token, version = self.open_form()
+            gevent.sleep(think(NGO_TYPING) / 3)  # a last look, then submit
             data = _form(self.account["category"], f"final-{pid}", rng)
             data.update({"csrf_token": token, "version": version, "action": "submit"})
-            with self.client.post(f"/applicant/proposals/{pid}/edit", data=data, allow_redirects=False,
+            with self.request("POST", f"/applicant/proposals/{pid}/edit", data=data, allow_redirects=False,
                                   name="POST submit", catch_response=True) as r:
                 if expect(r, 302, location="/submitted"):
                     results["proposals"].append(pid)
-            with self.client.get(f"/applicant/proposals/{pid}/submitted", name="GET submitted",
+            with self.request("GET", f"/applicant/proposals/{pid}/submitted", name="GET submitted",
                                  catch_response=True) as r:
                 expect(r, 200)
             raise StopUser()  # done: this NGO leaves
@@ -420,7 +481,7 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
 
         def open_review(self, pid):
             step()
-            with self.client.get(f"/reviewer/proposals/{pid}/review", allow_redirects=False,
+            with self.request("GET", f"/reviewer/proposals/{pid}/review", allow_redirects=False,
                                  name="GET review", catch_response=True) as r:
                 if not expect(r, 200):
                     raise StopUser()
@@ -429,26 +490,25 @@ def run_load(base: str, plan: dict, duration: float, results: dict) -> dict:
         @task
         def score_all(self):
             for pid in self.account["proposals"]:
-                gevent.sleep(rng.uniform(0.5, 2.5))  # reading the proposal
                 scores = {"need": rng.randint(12, 17), "design": rng.randint(16, 21), "innovation": rng.randint(9, 12),
                           "budget": rng.randint(9, 12), "capacity": rng.randint(9, 12),
                           "sustainability": rng.randint(6, 8)}
                 for action in ("draft", "submit"):
                     token, version = self.open_review(pid)
+                    gevent.sleep(think(EXPERT_READING if action == "draft" else EXPERT_CHECKING))
                     data = {"csrf_token": token, "version": version, "action": action, "bonus_matching_funds": "2"}
                     data.update({f"score_{k}": str(v) for k, v in scores.items()})
                     data.update({f"veto_{k}": "no" for k in ("charges_beneficiaries", "political_religious",
                                                              "falsified_materials", "duplicate_funding")})
-                    with self.client.post(f"/reviewer/proposals/{pid}/review", data=data, allow_redirects=False,
+                    with self.request("POST", f"/reviewer/proposals/{pid}/review", data=data, allow_redirects=False,
                                           name=f"POST review {action}", catch_response=True) as r:
                         if expect(r, 302) and action == "submit":
                             results["reviews"].append(pid)
-                    gevent.sleep(rng.uniform(0.3, 1.5))
             raise StopUser()
 
     env = Environment(user_classes=[Ngo, Expert], host=base, events=events)
     runner = env.create_local_runner()
-    runner.start(user_count=Ngo.fixed_count + Expert.fixed_count, spawn_rate=40)
+    runner.start(user_count=Ngo.fixed_count + Expert.fixed_count, spawn_rate=spawn_rate)
     deadline = started + duration
     while time.monotonic() < deadline and (runner.user_count > 0 or time.monotonic() - started < 10):
         gevent.sleep(0.5)
@@ -500,6 +560,50 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds of a process and of its reaped children (Linux /proc), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                head, tail = (entry / "stat").read_text().rsplit(")", 1)
+            except OSError:
+                continue
+            out.append((int(entry.name), int(tail.split()[1]), head.split("(", 1)[1]))
+    return out
+
+
+def _tree_cpu(roots: list[int]) -> float:
+    """CPU seconds of the given processes and their live children (gunicorn's workers, the PDF processes)."""
+    procs = _processes()
+    pids, frontier = set(roots), set(roots)
+    while frontier:
+        frontier = {pid for pid, ppid, _name in procs if ppid in frontier} - pids
+        pids |= frontier
+    return sum(_cpu_of(pid) for pid in pids)
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every postgres process, the exited backends included (in the postmaster's children's time).
+    The server is shared: other users' queries during the run are counted too."""
+    return sum(_cpu_of(pid) for pid, _ppid, name in _processes() if name.startswith("postgres"))
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (all users), from /proc/stat."""
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+
+
 def _redis_up() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
@@ -511,7 +615,11 @@ def _redis_up() -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=float, default=90.0, help="seconds of load (default 90)")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="seconds of load: the window in which every NGO submits (default 90; --large 300)")
+    parser.add_argument("--spawn-rate", type=float, default=None,
+                        help="sign-ins per second while the users arrive (default: all signed in within the first "
+                             "fifth of the window)")
     parser.add_argument("--users", type=int, default=200, help="NGOs (default 200)")
     parser.add_argument("--reviewers", type=int, default=30, help="experts (default 30)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
@@ -525,6 +633,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.large:
         args.users, args.reviewers, args.eligible = max(args.users, 500), max(args.reviewers, 100), max(args.eligible, 300)
+    if args.duration is None:
+        args.duration = 300.0 if args.large else 90.0
+    if args.spawn_rate is None:
+        args.spawn_rate = (args.users + args.reviewers) / (args.duration / 5)
     load_before = os.getloadavg()
     cpu_before = _children_cpu()
 
@@ -541,6 +653,7 @@ def main() -> int:
     env.update({"DATABASE_URL": _db_url(name), "SECRET_KEY": secrets.token_urlsafe(48),
                 "UPLOAD_FOLDER": str(uploads_dir), "PDF_FOLDER": str(pdfs_dir), "GRANTS_INSTANCE_PATH": str(instance),
                 "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(args.workers),
+                "GUNICORN_KEEPALIVE": str(KEEPALIVE),
                 "RATELIMIT_STORAGE_URI": REDIS if redis_ok else "memory://",
                 # the job queue (receipts and other mails): Redis db 2 when Redis answers, else a SQLite file
                 "GRANTS_QUEUE_URL": QUEUE_REDIS if redis_ok else f"sqlite:///{instance / 'jobs.sqlite'}"})
@@ -588,7 +701,20 @@ def main() -> int:
         else:
             raise SystemExit("gunicorn did not start; see " + str(work / "gunicorn.log"))
         results: dict = {"proposals": [], "reviews": []}
-        stats = run_load(base, plan, args.duration, results)
+        offered = offered_load(plan, args.duration, args.spawn_rate)
+        print(f"offered load: {offered['users']} users signing in at {offered['sign_ins_per_s']:.1f}/s (all in "
+              f"{offered['sign_in_s']:.0f} s), about {offered['requests']:.0f} requests = {offered['rps']:.1f} requests/s "
+              f"over {args.duration:.0f} s; {offered['submissions']} submissions "
+              f"({offered['submissions_per_min']:.0f}/min), {offered['reviews']} reviews; think times "
+              f"(x{args.duration / THINK_WINDOW:.2f}): typing {NGO_TYPING[0]:.0f}-{NGO_TYPING[1]:.0f} s per save, "
+              f"reading {EXPERT_READING[0]:.0f}-{EXPERT_READING[1]:.0f} s per review")
+        load_start = os.getloadavg()
+        cpu0 = (_tree_cpu([gunicorn.pid]), _tree_cpu([w.pid for w in job_workers]), _postgres_cpu(),
+                time.process_time(), _machine_busy())
+        stats = run_load(base, plan, args.duration, results, args.spawn_rate)
+        cpu1 = (_tree_cpu([gunicorn.pid]), _tree_cpu([w.pid for w in job_workers]), _postgres_cpu(),
+                time.process_time(), _machine_busy())
+        load_end = os.getloadavg()
         (work / "acknowledged.json").write_text(json.dumps(results), encoding="utf-8")
         _stop(gunicorn)
         log.close()
@@ -604,7 +730,15 @@ def main() -> int:
             time.sleep(2)
         errors = stats["failures"]
         lost = len(check["lost"]) + len(check["incomplete"]) + check["duplicate_numbers"] + check["reviews_missing"]
-        print(f"ran {stats['elapsed']:.1f} s: {stats['requests']} requests, {stats['rps']:.1f} requests/s")
+        print(f"ran {stats['elapsed']:.1f} s: {stats['requests']} requests, {stats['rps']:.1f} requests/s "
+              f"(offered ~{offered['rps']:.1f}); users still active at the end: {stats['users_left']}")
+        web, jobs_cpu, pg, driver, machine = (b - a for a, b in zip(cpu0, cpu1, strict=True))
+        n = max(stats["requests"], 1)
+        print(f"CPU during the load: gunicorn {web:.1f} s = {web / n * 1000:.1f} ms/request; PostgreSQL {pg:.1f} s = "
+              f"{pg / n * 1000:.1f} ms/request (the server is shared); job workers {jobs_cpu:.1f} s; load driver "
+              f"{driver:.1f} s; whole machine {machine:.1f} s of {stats['elapsed'] * (os.cpu_count() or 1):.0f} "
+              f"({machine / (stats['elapsed'] * (os.cpu_count() or 1)) * 100:.0f}% busy, other users included); "
+              f"load average at the start {load_start[0]:.2f}, at the end {load_end[0]:.2f}")
         print(f"latency ms: p50 {stats['p50']:.0f}  p95 {stats['p95']:.0f}  p99 {stats['p99']:.0f}  "
               f"max {stats['max']:.0f}")
         for label, (n, p50, p95) in sorted(stats["by_name"].items()):

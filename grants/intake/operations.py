@@ -82,10 +82,19 @@ def is_editable(proposal: Proposal, now: datetime) -> bool:
 
 
 def _locked(proposal: Proposal) -> Proposal:
-    """Re-read the proposal row under a row lock (PostgreSQL), fresh from the database."""
-    return db.session.execute(
-        select(Proposal).where(Proposal.id == proposal.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    """Re-read the proposal row under a row lock (PostgreSQL), fresh from the database.
+
+    The object is expired, then loaded by the locking SELECT (which fills expired attributes), rather
+    than read with ``populate_existing``: that option carries over to the lazy loads that follow, so the
+    round and its categories (in the session already, not changed by this request) were read again on
+    every save and submission. The round is held meanwhile: the session keeps objects only weakly,
+    and a round nothing refers to any more would be read again too."""
+    proposal_id, rnd = proposal.id, proposal.round
+    db.session.expire(proposal)
+    locked = db.session.execute(select(Proposal).where(Proposal.id == proposal_id).with_for_update()).scalar_one()
+    if locked.round is not rnd:  # from the session (no query) while ``rnd`` holds it
+        raise RuntimeError("a proposal's round never changes")
+    return locked
 
 
 def _event(proposal: Proposal, actor_id: int | None, note: str = "", at: datetime | None = None) -> None:

@@ -173,7 +173,7 @@ def proposal_edit(proposal_id: int):
             abort(409)
         if problems:
             return _show_problems(proposal, form, problems)
-        return redirect(url_for("applicant.proposal_submit", proposal_id=proposal.id))
+        return redirect(url_for("applicant.proposal_submit", proposal_id=proposal_id))
     if action == "submit":  # one-step submission (no confirmation page): kept for scripted clients
         try:
             ops.submit_proposal(proposal, current_user.id, now)
@@ -185,7 +185,7 @@ def proposal_edit(proposal_id: int):
         except StaleDataError:
             db.session.rollback()
             abort(409)
-        return redirect(url_for("applicant.proposal_submitted", proposal_id=proposal.id))
+        return redirect(url_for("applicant.proposal_submitted", proposal_id=proposal_id))
     try:
         db.session.commit()
     except StaleDataError:
@@ -193,13 +193,14 @@ def proposal_edit(proposal_id: int):
         abort(409)
     if action == "attachments":
         flash(_("Draft saved at %(time)s.", time=localtime.stamp(now, "%H:%M:%S")), "success")
-        return redirect(url_for("applicant.proposal_attachments", proposal_id=proposal.id))
+        return redirect(url_for("applicant.proposal_attachments", proposal_id=proposal_id))
     if action == "add_rows":
         flash(_("Draft saved. More blank rows have been added."), "success")
         anchor = section if section in ("activities", "outcomes", "team") else "budget"
-        return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id, extra=MORE_ROWS) + "#sec-" + anchor)
+        return redirect(url_for("applicant.proposal_edit", proposal_id=proposal_id, extra=MORE_ROWS) + "#sec-" + anchor)
     flash(_("Draft saved at %(time)s.", time=localtime.stamp(now, "%H:%M:%S")), "success")
-    return redirect(url_for("applicant.proposal_edit", proposal_id=proposal.id))
+    # proposal_id, not proposal.id: after the commit that would read the row again just for the address
+    return redirect(url_for("applicant.proposal_edit", proposal_id=proposal_id))
 
 
 def _show_problems(proposal: Proposal, form: ProposalForm, problems):

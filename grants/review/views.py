@@ -271,6 +271,8 @@ def review(proposal_id: int):
     try:
         saved = review_ops.save_review(current_user.id, proposal, rv, form.sheet_input(), submit=submit,
                                        existing=existing, expected_version=form.expected_version())
+        # read before the commit expires them (after it, each would be read again from the database)
+        submitted_now, total = saved.status == ReviewStatus.submitted, saved.total
         db.session.commit()
     except StaleDataError:
         return _conflict_view(proposal, rubric, form)
@@ -281,9 +283,9 @@ def review(proposal_id: int):
         form.attach(exc)
         return _render_review(proposal, review_ops.find_review(current_user.id, proposal.id), rubric, form,
                               status=400)
-    if saved.status == ReviewStatus.submitted:
+    if submitted_now:
         flash(_("Your review has been submitted (total %(total)s). You can revise it until the review window closes.",
-                total=saved.total), "success")
+                total=total), "success")
     else:
         flash(_("Your draft has been saved."), "success")
     if action.endswith("_next"):
@@ -292,7 +294,7 @@ def review(proposal_id: int):
             return redirect(url_for("reviewer.review", proposal_id=nxt))
         flash(_("You have no more unfinished proposals."), "success")
         return redirect(url_for("reviewer.dashboard"))
-    return redirect(url_for("reviewer.review", proposal_id=proposal.id))
+    return redirect(url_for("reviewer.review", proposal_id=proposal_id))
 
 
 # --------------------------------------------------------------- score sheets
