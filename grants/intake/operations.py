@@ -21,7 +21,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from grants.extensions import db
@@ -229,29 +229,37 @@ def save_draft(proposal: Proposal, values: dict, actor_id: int | None, now: date
 # ------------------------------------------------------------------ submit, withdraw, reopen
 
 def _assign_number(proposal: Proposal, rnd: Round) -> None:
-    """HZ-<deadline year>-<edition>-<sequence>; the round row is locked while numbering (PostgreSQL),
-    and the unique constraint plus a retry covers SQLite's single writer."""
+    """HZ-<deadline year>-<edition>-<sequence>, the sequence one more than the round's ``last_sequence``
+    (one row read, however many proposals the round has); the round row is locked while numbering
+    (PostgreSQL), and the unique constraint plus a retry covers SQLite's single writer. A number already
+    taken (given outside this path: an import, test data) resyncs the sequence from the round's numbers."""
     # FOR NO KEY UPDATE: serialises numbering without conflicting with the FOR KEY SHARE that
     # PostgreSQL's foreign-key checks take on the round row (a proposal row updated twice in one
     # transaction re-checks its keys). Plain FOR UPDATE deadlocked under load: this transaction
     # holds the audit lock and waits for the round row, while another one holds a key-share lock
     # on the round and waits for the audit lock (benchmarks/load_deadline_rush.py found it).
-    db.session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update(key_share=True))
+    last = db.session.scalar(select(Round.last_sequence).where(Round.id == rnd.id).with_for_update(key_share=True))
     year = localtime.local_date(rnd.call_closes_at).year
+    sequence = (last or 0) + 1
     for _attempt in range(5):
-        taken = db.session.scalars(select(Proposal.number).where(Proposal.round_id == rnd.id,
-                                                                 Proposal.number.is_not(None)))
-        sequence = lifecycle.next_sequence(taken)
         number, blind = lifecycle.format_number(year, rnd.edition, sequence)
         try:
             with db.session.begin_nested():
                 proposal.number = number
                 proposal.blind_code = blind
                 db.session.flush()
-            return
         except IntegrityError:
             proposal.number = None
+            taken = db.session.scalars(select(Proposal.number).where(Proposal.round_id == rnd.id,
+                                                                     Proposal.number.is_not(None)))
+            sequence = max(lifecycle.next_sequence(taken), sequence + 1)
             continue
+        # a plain UPDATE: not the round's optimistic version (an admin editing the round is not disturbed),
+        # nor its updated_at
+        db.session.execute(update(Round).where(Round.id == rnd.id)
+                           .values(last_sequence=sequence, updated_at=Round.updated_at)
+                           .execution_options(synchronize_session=False))
+        return
     raise RuntimeError("could not allocate a submission number")
 
 

@@ -60,6 +60,9 @@ class Round(Labelled, Base):
     roadshow_present_minutes: Mapped[int] = mapped_column(default=8)
     roadshow_qa_minutes: Mapped[int] = mapped_column(default=7)
     roadshow_current_id: Mapped[int | None]
+    # the last submission sequence handed out (HZ-2026-08-<sequence>): grants.intake.operations numbers
+    # with it under the round's row lock; never lowered, so a withdrawn number is never handed out again
+    last_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

@@ -118,6 +118,30 @@ def test_numbers_are_sequential_per_round(app, client, auth, make):
     assert load(app, third).number.endswith("-04-0001")
 
 
+
+def test_numbering_reads_the_round_counter_and_resyncs_after_a_number_given_elsewhere(app, client, auth, make):
+    """The next number comes from competition_round.last_sequence (one row, not every number of the round);
+    a number already taken by a proposal numbered outside this path (an import) moves the sequence past the
+    round's highest number instead of failing."""
+    from grants.models import Round
+
+    rnd = make.round(edition=3)
+    login_ngo(make, auth)
+    first = complete_proposal(app, client, auth, rnd)
+    assert save(app, auth, first, form_data(category_id(app, rnd)), action="submit").status_code == 302
+    number = load(app, first).number
+    assert number.endswith("-03-0001")
+    with app.app_context():
+        assert db.session.get(Round, rnd.id).last_sequence == 1
+    imported = make.proposal(rnd.id, make.organization().id, status=ProposalStatus.submitted,
+                             number=number[:-4] + "0002")
+    assert imported is not None
+    second = complete_proposal(app, client, auth, rnd)
+    assert save(app, auth, second, form_data(category_id(app, rnd)), action="submit").status_code == 302
+    assert load(app, second).number.endswith("-03-0003")
+    with app.app_context():
+        assert db.session.get(Round, rnd.id).last_sequence == 3
+
 def test_quota_per_organization(app, client, auth, make):
     """An empty draft takes no slot (a second click leads back to it); one with content does."""
     rnd = make.round(max_proposals_per_org=1)
