@@ -464,14 +464,6 @@ def render_award_list(
 
 
 def _concatenate(pdfs: Sequence[bytes], *, title: str) -> bytes:
-    from pypdf import PdfReader, PdfWriter
+    from grants.platform.pdf_merge import concatenate
 
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    writer.add_metadata({"/Title": title, "/Creator": "grants"})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
+    return concatenate(pdfs, title=title)

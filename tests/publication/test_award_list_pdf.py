@@ -270,3 +270,26 @@ def test_the_word_joiner_is_not_in_the_pdf_text(single_pdf):
     text = "".join(page_texts(single_pdf))
     assert award_list.WORD_JOINER not in text
     assert squash(ROWS[11]["organization"]) in text and ROWS[11]["organization"].endswith("中心")  # found whole
+
+
+def test_parallel_parts_share_one_font_subset_per_face(parallel_pdf, single_pdf) -> None:
+    """The parts' own subsets are replaced by one subset per face (grants.platform.pdf_merge), so the
+    parallel file is not a font pair larger per part; every glyph still extracts (tests above)."""
+    files: dict[str, set] = {}
+    reader = PdfReader(io.BytesIO(parallel_pdf))
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            files.setdefault(str(font["/BaseFont"]).split("+")[1], set()).add(descriptor.raw_get("/FontFile3").idnum)
+    assert files and all(len(ids) == 1 for ids in files.values()), files
+    assert len(parallel_pdf) < len(single_pdf) * 1.15
+
+
+def test_parts_keep_their_own_subsets_when_the_font_file_is_not_found(monkeypatch, ctx, parallel_pdf) -> None:
+    from grants.platform import pdf_merge
+
+    monkeypatch.setattr(pdf_merge, "_font_file", lambda name: None)
+    data = award_list.render_award_list(ctx, workers=2, min_pages_per_worker=2, timeout=60)
+    assert page_texts(data) == page_texts(parallel_pdf)
+    assert len(data) > len(parallel_pdf) * 1.2  # one subset pair per part
