@@ -109,7 +109,7 @@ DEFAULT_LABELS: dict[str, str] = {
     "amount": "核定金額", "published_on": "發布日期", "currency": "金額單位：人民幣元", "code_short": "驗證碼",
     "code": "驗證碼（名單數據 SHA-256）", "verify_url": "核驗網址", "audit_head": "審計日誌",
     "seal": "%(issuer)s（蓋章）", "signatory": "負責人簽名", "subtotal": "%(category)s 小計（%(n)s 項）",
-    "total": "合計（%(n)s 項）", "page": "第 %(page)s 頁，共 %(pages)s 頁",
+    "total": "合計（%(n)s 項）", "page": "第 %(page)s 頁，共 %(pages)s 頁", "continued": "%(category)s（續）",
 }
 
 
@@ -128,7 +128,7 @@ class AwardListLayout:
     pad_h_mm: float = 1.0
     rule_mm: float = 0.2
     columns: tuple[tuple[str, float], ...] = (
-        ("rank", 11), ("project", 57), ("organization", 56), ("category", 20), ("score", 13), ("amount", 25),
+        ("rank", 11), ("project", 67), ("organization", 66), ("score", 13), ("amount", 25),
     )
     thead_mm: float = 12  # two lines: English headers ("Approved amount") wrap
     header_mm: float = 36  # official header, page 1 (fixed height in CSS)
@@ -201,54 +201,92 @@ def estimate_lines(text: str, width_em: float) -> int:
     return lines
 
 
+#: The columns of the list (the category is a group heading row, not a column).
+COLUMNS = ("rank", "project", "organization", "score", "amount")
+
+
 def _item_height(item: Mapping[str, Any], layout: AwardListLayout) -> float:
     if item["kind"] == "row":
-        lines = max(
-            estimate_lines(str(item[col]), layout.text_em(col))
-            for col in ("rank", "project", "organization", "category", "score", "amount")
-        )
+        lines = max(estimate_lines(str(item[col]), layout.text_em(col)) for col in COLUMNS)
+    elif item["kind"] == "group":
+        lines = estimate_lines(item["label"], layout.text_em("rank", len(COLUMNS)))
     else:
-        lines = max(estimate_lines(item["label"], layout.text_em("rank", 4)),
+        lines = max(estimate_lines(item["label"], layout.text_em("rank", 3)),
                     estimate_lines(item["amount"], layout.text_em("amount")))
     return lines * layout.line_mm + 2 * layout.pad_v_mm + layout.rule_mm + 0.1
 
 
+def group_heading(category: str, continued: bool = False, labels: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The heading row of a category's group; ``continued``: repeated at the top of a page where the group
+    goes on ("婦女發展類（續）")."""
+    label = fill({**DEFAULT_LABELS, **(labels or {})}["continued"], category=category) if continued else category
+    return {"kind": "group", "category": category, "label": label, "continued": continued}
+
+
+def with_group_headings(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """``items`` with a group heading before the first row of each category."""
+    out: list[Mapping[str, Any]] = []
+    current = None
+    for item in items:
+        if item["kind"] == "row" and item["category"] != current:
+            current = item["category"]
+            out.append(group_heading(current))
+        out.append(item)
+    return out
+
+
 def paginate_award_list(
-    items: Sequence[Mapping[str, Any]], layout: AwardListLayout = DEFAULT_AWARD_LAYOUT
+    items: Sequence[Mapping[str, Any]], layout: AwardListLayout = DEFAULT_AWARD_LAYOUT,
+    labels: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Pack list items into page-sized chunks using a conservative height estimate.
 
+    A group heading (the category) goes before the first row of each category, never last on a page,
+    and is repeated as "…（續）" at the top of a page where the group goes on (``labels["continued"]``).
     Page 1 carries the official header; the last page carries the seal block together
     with at least ``keep_rows_with_seal`` items (so the seal never stands alone).
     """
     avail = layout.body_mm - layout.slack_mm
-    heights = [_item_height(item, layout) for item in items]
+    display = with_group_headings(items)
+    heights = [_item_height(item, layout) for item in display]
+    n = len(display)
 
-    def pack(count: int) -> tuple[list[list[int]], float]:
-        pages: list[list[int]] = []
-        current: list[int] = []
+    def open_page(i: int) -> tuple[list[Mapping[str, Any]], float]:
+        """A new page whose first item is display[i]: a continued heading if it is inside a group."""
+        if i < n and display[i]["kind"] in ("row", "subtotal"):
+            heading = group_heading(display[i]["category"], continued=True, labels=labels)
+            return [heading], layout.thead_mm + _item_height(heading, layout)
+        return [], layout.thead_mm
+
+    def pack(stop: int, pages: list[list[Mapping[str, Any]]]) -> tuple[list[Mapping[str, Any]], float]:
+        current: list[Mapping[str, Any]] = []
         used = layout.header_mm + layout.thead_mm
-        for i in range(count):
-            if current and used + heights[i] > avail:
+        for i in range(stop):
+            need = heights[i] + (heights[i + 1] if display[i]["kind"] == "group" and i + 1 < n else 0)
+            if current and used + need > avail:
                 pages.append(current)
-                current, used = [], layout.thead_mm
-            current.append(i)
+                current, used = open_page(i)
+            current.append(display[i])
             used += heights[i]
-        if current:
-            pages.append(current)
-        return pages, used
+        return current, used
 
-    n = len(items)
-    pages, used = pack(n)
+    pages: list[list[Mapping[str, Any]]] = []
+    last, used = pack(n, pages)
     keep = min(layout.keep_rows_with_seal, n)
-    if not pages or used + layout.seal_mm > avail or len(pages[-1]) < keep:
+    if not last or used + layout.seal_mm > avail or len(last) < keep:
         # The seal would stand alone or with too few rows: the last `keep` items go
         # onto the last page together with the seal; the rest is packed before them.
-        pages, _ = pack(n - keep)
-        pages.append(list(range(n - keep, n)))
-    return [
-        {"items": [items[i] for i in page], "last": k == len(pages) - 1} for k, page in enumerate(pages)
-    ]
+        cut = n - keep
+        if cut > 0 and display[cut - 1]["kind"] == "group":
+            cut -= 1  # a heading goes with its first row
+        pages = []
+        before, _ = pack(cut, pages)
+        if before:
+            pages.append(before)
+        tail, _ = open_page(cut) if pages else ([], 0.0)
+        last = tail + display[cut:]
+    pages.append(last)
+    return [{"items": list(page), "last": k == len(pages) - 1} for k, page in enumerate(pages)]
 
 
 def award_list_verification_code(
@@ -365,8 +403,8 @@ def join_tail(text: str) -> str:
 
 
 def _joined(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [{**it, "project": join_tail(it["project"]), "organization": join_tail(it["organization"]),
-             "category": join_tail(it["category"])} if it["kind"] == "row" else it for it in items]
+    return [{**it, "project": join_tail(it["project"]), "organization": join_tail(it["organization"])}
+            if it["kind"] == "row" else it for it in items]
 
 
 def _split_balanced(pages: list[dict[str, Any]], parts: int) -> list[list[dict[str, Any]]]:
@@ -395,7 +433,7 @@ def award_list_html(context: Mapping[str, Any], *, env=None,
     from markupsafe import Markup
 
     env = env if env is not None else make_jinja_env()
-    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout)]
+    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout, context.get("labels"))]
     label = context.get("labels", DEFAULT_LABELS)["page"]
     return env.get_template(AWARD_LIST_TEMPLATE).render(
         **context, layout=layout, pages=pages, show_header=True, show_seal=True, first_page=1,
@@ -425,7 +463,7 @@ def render_award_list(
     """
     env = env if env is not None else make_jinja_env()
     template = env.get_template(AWARD_LIST_TEMPLATE)
-    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout)]
+    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout, context.get("labels"))]
     workers = workers if workers is not None else len(os.sched_getaffinity(0))
     parts = max(1, min(workers, len(pages) // max(1, min_pages_per_worker)))
     limits = {"static_root": static_root, "timeout": timeout, "max_memory_mb": max_memory_mb}
