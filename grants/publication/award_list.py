@@ -306,6 +306,8 @@ def qr_svg(data: str, size_mm: float = 26) -> str:
     import segno
 
     svg = segno.make(data, error="m", micro=False).svg_inline(scale=1, border=2, unit="mm")
+    if "xmlns=" not in svg:  # well-formed XML too (the list is parsed with expat: grants.platform.pdf)
+        svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
     return svg.replace("class=\"segno\"", f'class="segno" style="width:{size_mm}mm;height:{size_mm}mm"', 1)
 
 

@@ -51,3 +51,16 @@ def test_lean_and_full_stylesheets_print_the_same_list() -> None:
     for a, b in zip(lean.pages, full.pages, strict=True):  # same layout: same content stream, glyph for glyph
         assert a.get_contents().get_data() == b.get_contents().get_data()
     assert [o.title for o in lean.outline] == [o.title for o in full.outline] == ["立項名單"]
+
+
+def test_lean_document_is_parsed_as_xml_else_as_html(caplog) -> None:
+    assert pdf._html_class().tree_ok  # from_tree mirrors this WeasyPrint's HTML.__init__
+    html = award_list.award_list_html(context(make_rows(12)))
+    tree = pdf._lean_tree(html)
+    assert tree is not None and tree.tag == "html"
+    assert [e.tag for e in tree.iter()] == [e.tag for e in tinyhtml5.parse(html, namespace_html_elements=False).iter()]
+    assert pdf._lean_tree(html.replace(' data-pdf-ua="lean"', "")) is None  # not declared: HTML5 parser
+    broken = html.replace("<br />", "<br>")  # HTML, not XML: parsed as HTML, printed all the same
+    assert pdf._lean_tree(broken) is None and "not well-formed XML" in caplog.text
+    assert [p.extract_text() for p in PdfReader(io.BytesIO(pdf.render_in_process(broken))).pages] == [
+        p.extract_text() for p in PdfReader(io.BytesIO(pdf.render_in_process(html))).pages]
