@@ -63,24 +63,23 @@ here), not per page, so the template keeps the box count low and the work parall
    HTML5 UA stylesheet, whose every rule is matched against every cell (~12 %).  The
    pages are the same glyph for glyph (tests compare the content streams).
 
-Measured with ``benchmarks/bench_award_list.py`` on the 2-core dev VM, which other jobs
-share (load average 0.7-1.5 during these runs; at load 3+ every figure doubles and the
-parallel gain vanishes).  "plain" = one auto-layout table with thead and full cell
-borders, same rows, fonts and size, WeasyPrint defaults, same child-process engine:
+Measured with ``benchmarks/bench_award_list.py`` (issue 18's like-for-like method: "plain" = one
+auto-layout table with full cell borders and the same page furniture, rows, fonts and GC tuning; the
+one-process ratio on CPU seconds with both documents rendered in the benchmark's own, warmed-up
+process; the parallel ratio on wall through the child-process engine) on the 2-core dev VM, which
+other jobs share (load average beside each run; wall figures swing with it, CPU much less):
 
-    rows   ours (2 procs)      ours (1 proc)       plain table          ratio
-     600   1.4-1.7 s, 25 p.,   2.5-2.6 s, 25 p.,   4.6-6.4 s, 25 p.,    2.8-4.4x
-           668 KiB             403 KiB             484 KiB              (1 proc: 1.8-2.5x)
-    3000   6.5-8.2 s, 122 p.,  11.1-11.6 s, 122 p., 23.2-27.7 s, 121 p., 3.0-4.3x
-           1,101 KiB           796 KiB             1,111 KiB            (1 proc: 2.1-2.4x)
+    rows   CPU ours / plain          wall: parallel, 1 proc, plain     files: parallel, 1 proc, plain
+     600   1.50 / 3.45 s = 2.30x     1.75, 1.77, 3.62 s (load 4.4)    415, 399, 497 KiB (0.84x, 0.80x)
+    3000   7.31 / 16.69 s = 2.28x    4.93, 7.09, 20.30 s = 4.12x       816, 778, 1,126 KiB (0.72x, 0.69x)
+                                     (load 3-4)
 
-(plain + our GC tuning: 4.0-4.5 s and 19.1-21.3 s.)  With ``workers=1`` the file is the
-smallest; the parallel file carries one font subset pair per part (~+280 KiB).
-
-Issue 18, like for like (same process, same GC tuning, the plain table with the same furniture),
-after step 5, CPU seconds at load 9-14: 600 rows ours 5.65 s vs plain 11.88 s = 2.10x, 3,000 rows
-30.24 s vs 56.09 s = 1.85x (target 3x);
-the parallel file is 1.40x the plain one at 600 rows (target 1.3x).  See docs/notes/issue-18-perf-b.md.
+Issue 18's targets: one process >= 3x (not met: 2.1-2.4x over several runs at load 4-15), parallel
+>= 4x (met at 3,000 rows at load 3-4; at 600 rows the two parts only pay off on an idle machine),
+files <= 1.3x (met).  Where the time goes (600 rows, CPU 1.5 s): layout ~0.9 s (table layout and one
+Pango line layout per cell line), drawing ~0.35 s (one text run per cell line), cascade ~0.12 s,
+box building ~0.09 s, fonts and PDF ~0.1 s: per cell, and five cells per row is what a list with
+these five columns needs.  See docs/notes/issue-18-award-list.md.
 """
 
 from __future__ import annotations
