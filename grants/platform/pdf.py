@@ -18,7 +18,11 @@ Safety
   as a warning and renders without the resource (the child relays its WeasyPrint
   warnings to this module's logger in the parent).  WeasyPrint's default fetcher is
   never used.  ``presentational_hints`` stays off, ``pdf_forms`` off.
-* User text reaches templates only through autoescaped Jinja (``.html`` templates).
+* User text reaches templates only through autoescaped Jinja (``.html`` templates).  A document
+  that declares ``<html data-pdf-ua="lean">`` (the award list) is parsed with expat (``ElementTree``)
+  instead of the HTML5 parser and styled with a lean UA stylesheet (``LEAN_UA_ATTRIBUTE``); as
+  its text is autoescaped it can hold no markup or entity declarations of its own, and what does
+  not parse as XML is parsed as HTML.
   The QR code is generated here (segno) and inlined as SVG, so ``data:`` is not needed.
 * Every render from ``html_to_pdf`` runs in a child process (multiprocessing
   ``forkserver`` context whose server preloads WeasyPrint and this module, so a child
