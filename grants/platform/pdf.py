@@ -18,7 +18,11 @@ Safety
   as a warning and renders without the resource (the child relays its WeasyPrint
   warnings to this module's logger in the parent).  WeasyPrint's default fetcher is
   never used.  ``presentational_hints`` stays off, ``pdf_forms`` off.
-* User text reaches templates only through autoescaped Jinja (``.html`` templates).
+* User text reaches templates only through autoescaped Jinja (``.html`` templates).  A document
+  that declares ``<html data-pdf-ua="lean">`` (the award list) is parsed with expat (``ElementTree``)
+  instead of the HTML5 parser and styled with a lean UA stylesheet (``LEAN_UA_ATTRIBUTE``); as
+  its text is autoescaped it can hold no markup or entity declarations of its own, and what does
+  not parse as XML is parsed as HTML.
   The QR code is generated here (segno) and inlined as SVG, so ``data:`` is not needed.
 * Every render from ``html_to_pdf`` runs in a child process (multiprocessing
   ``forkserver`` context whose server preloads WeasyPrint and this module, so a child
@@ -64,6 +68,7 @@ import io
 import logging
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -396,6 +401,74 @@ def _gc_tuned() -> Iterator[None]:
         gc.unfreeze()
 
 
+#: ``<html data-pdf-ua="lean">``: a document in XHTML syntax (void elements closed ``<br />``, no named
+#: entities, the inline ``<svg>`` with its ``xmlns``) that uses only the elements ``pdf_ua_lean.css`` lists;
+#: ``render_in_process`` parses it with expat instead of the HTML5 parser and styles it with that lean
+#: user-agent stylesheet (the award list: ~5 % and ~12 % less CPU).  Anything that does not parse as XML
+#: is parsed as HTML as before.
+LEAN_UA_ATTRIBUTE = "data-pdf-ua"
+_LEAN_MARK = f'{LEAN_UA_ATTRIBUTE}="lean"'
+_LEAN_UA_PATH = Path(__file__).with_name("pdf_ua_lean.css")
+_DOCTYPE = re.compile(r"\A\s*<!doctype html>", re.IGNORECASE)
+
+
+@functools.cache
+def lean_ua_stylesheet():
+    """WeasyPrint's UA stylesheet cut to the elements of a lean document (see ``pdf_ua_lean.css``)."""
+    import weasyprint
+
+    return weasyprint.CSS(string=_LEAN_UA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _html_class():
+    """``weasyprint.HTML`` whose documents may declare ``<html data-pdf-ua="lean">`` to be styled with
+    ``lean_ua_stylesheet()`` instead of WeasyPrint's whole HTML5 UA stylesheet (the award list: its
+    cascade over thousands of cells is ~12 % cheaper), and that can be built from an element tree parsed
+    elsewhere (``from_tree``).  Any other document gets WeasyPrint's own stylesheet.  If a WeasyPrint
+    release stops asking ``_ua_stylesheets``, every document simply gets the full one."""
+    import cssselect2
+    import weasyprint
+
+    class HTML(weasyprint.HTML):
+        def _ua_stylesheets(self, forms=False):
+            root = getattr(self, "etree_element", None)
+            if not forms and root is not None and root.get(LEAN_UA_ATTRIBUTE) == "lean":
+                return [lean_ua_stylesheet()]
+            return super()._ua_stylesheets(forms)
+
+        @classmethod
+        def from_tree(cls, root, *, base_url: str, url_fetcher, media_type: str = "print"):
+            """What ``weasyprint.HTML.__init__`` sets up after its HTML5 parse, from ``root`` (no ``<base>``)."""
+            self = cls.__new__(cls)
+            self.base_url = base_url
+            self.url_fetcher = url_fetcher
+            self.media_type = media_type
+            self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+            self.etree_element = self.wrapper_element.etree_element
+            return self
+
+    # from_tree mirrors HTML.__init__: if a WeasyPrint release sets up more than that, it is not used.
+    HTML.tree_ok = set(vars(HTML(string="<p></p>"))) == set(vars(HTML.from_tree(
+        HTML(string="<p></p>").etree_element, base_url="", url_fetcher=None)))
+    return HTML
+
+
+def _lean_tree(html: str):
+    """The element tree of a lean document parsed as XML (expat: ~40x faster than the HTML5 parser on the
+    award list), or None when ``html`` is not one or does not parse."""
+    if _LEAN_MARK not in html[:4000]:
+        return None
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(_DOCTYPE.sub("", html, count=1))  # noqa: S314  # nosec B314 - our templates' autoescaped output; expat refuses entity bombs
+    except ElementTree.ParseError as exc:
+        LOGGER.warning("a lean PDF document is not well-formed XML (%s): parsed as HTML", exc)
+        return None
+    return root if root.tag == "html" and root.get(LEAN_UA_ATTRIBUTE) == "lean" else None
+
+
 def render_in_process(
     html: str,
     *,
@@ -410,11 +483,15 @@ def render_in_process(
     """
     if check_fonts:
         check_cjk_fonts()
-    import weasyprint
 
     fetcher = make_url_fetcher(static_root)
     with _gc_tuned() if tune_gc else contextlib.nullcontext():
-        document = weasyprint.HTML(string=html, base_url=STATIC_BASE_URL, url_fetcher=fetcher)
+        html_class = _html_class()
+        tree = _lean_tree(html) if html_class.tree_ok else None
+        if tree is not None:
+            document = html_class.from_tree(tree, base_url=STATIC_BASE_URL, url_fetcher=fetcher)
+        else:
+            document = html_class(string=html, base_url=STATIC_BASE_URL, url_fetcher=fetcher)
         return document.write_pdf(presentational_hints=False, pdf_forms=False)
 
 

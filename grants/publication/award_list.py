@@ -38,7 +38,10 @@ here), not per page, so the template keeps the box count low and the work parall
    "第 X 頁 共 Y 頁" itself (``@page :first { counter-set: page X }`` + literal Y).  Each
    part's page count is checked; if any differs from the estimate, the whole list is
    rendered again in one pass with ``counter(pages)``, so numbering is never wrong.
-   Each part embeds its own font subsets, so the parallel file is larger (below).
+   Each part embeds its own font subsets; ``grants.platform.pdf_merge.concatenate`` replaces
+   them with ONE subset per face (the union of the glyphs every part draws, cut from the
+   original font file with HarfBuzz-subset, glyph ids kept), so the parallel file is about
+   the size of the one-process file (600 rows: 423 instead of 692 KiB).
    Tried and dropped: rows as one block with inline-block cells (2.6 s for 600 rows) or
    with floated cells (2.4 s): no faster than the fixed table (2.4 s), more fragile.
 4. Python's GC threshold is raised during the render (``gc.freeze`` +
@@ -48,25 +51,35 @@ here), not per page, so the template keeps the box count low and the work parall
    one text box per cell instead of two, three elements fewer per row for the cascade;
    ~15-30 % less CPU at 600 rows (issue 18).  Pango honours the joiner, HarfBuzz draws
    nothing for it, and it does not appear in the PDF's text (tests read it back).
+6. The category is a group heading row before its rows, repeated "…（續）" at the top of a
+   page where the group goes on (``paginate_award_list`` inserts it and never ends a page
+   with one), not a column that repeats the same word down every row: one cell of six
+   fewer per row, the name columns 10 mm wider each (issue 18; ~8 %).  The verification
+   code's data still carries the category of every row.
+7. The template declares ``<html data-pdf-ua="lean">`` (``grants.platform.pdf``): it is
+   written in XHTML syntax and parsed with expat instead of the HTML5 parser (0.002 s
+   instead of 0.09 s for 600 rows, the same tree), and styled with WeasyPrint's UA rules
+   for its own elements only (``grants/platform/pdf_ua_lean.css``) instead of the whole
+   HTML5 UA stylesheet, whose every rule is matched against every cell (~12 %).  The
+   pages are the same glyph for glyph (tests compare the content streams).
 
-Measured with ``benchmarks/bench_award_list.py`` on the 2-core dev VM, which other jobs
-share (load average 0.7-1.5 during these runs; at load 3+ every figure doubles and the
-parallel gain vanishes).  "plain" = one auto-layout table with thead and full cell
-borders, same rows, fonts and size, WeasyPrint defaults, same child-process engine:
+Measured with ``benchmarks/bench_award_list.py`` (issue 18's like-for-like method: "plain" = one
+auto-layout table with full cell borders and the same page furniture, rows, fonts and GC tuning; the
+one-process ratio on CPU seconds with both documents rendered in the benchmark's own, warmed-up
+process; the parallel ratio on wall through the child-process engine) on the 2-core dev VM, which
+other jobs share (load average beside each run; wall figures swing with it, CPU much less):
 
-    rows   ours (2 procs)      ours (1 proc)       plain table          ratio
-     600   1.4-1.7 s, 25 p.,   2.5-2.6 s, 25 p.,   4.6-6.4 s, 25 p.,    2.8-4.4x
-           668 KiB             403 KiB             484 KiB              (1 proc: 1.8-2.5x)
-    3000   6.5-8.2 s, 122 p.,  11.1-11.6 s, 122 p., 23.2-27.7 s, 121 p., 3.0-4.3x
-           1,101 KiB           796 KiB             1,111 KiB            (1 proc: 2.1-2.4x)
+    rows   CPU ours / plain          wall: parallel, 1 proc, plain     files: parallel, 1 proc, plain
+     600   1.50 / 3.45 s = 2.30x     1.75, 1.77, 3.62 s (load 4.4)    415, 399, 497 KiB (0.84x, 0.80x)
+    3000   7.31 / 16.69 s = 2.28x    4.93, 7.09, 20.30 s = 4.12x       816, 778, 1,126 KiB (0.72x, 0.69x)
+                                     (load 3-4)
 
-(plain + our GC tuning: 4.0-4.5 s and 19.1-21.3 s.)  With ``workers=1`` the file is the
-smallest; the parallel file carries one font subset pair per part (~+280 KiB).
-
-Issue 18, like for like (same process, same GC tuning, the plain table with the same furniture),
-after step 5, CPU seconds at load 9-14: 600 rows ours 5.65 s vs plain 11.88 s = 2.10x, 3,000 rows
-30.24 s vs 56.09 s = 1.85x (target 3x);
-the parallel file is 1.40x the plain one at 600 rows (target 1.3x).  See docs/notes/issue-18-perf-b.md.
+Issue 18's targets: one process >= 3x (not met: 2.1-2.4x over several runs at load 4-15), parallel
+>= 4x (met at 3,000 rows at load 3-4; at 600 rows the two parts only pay off on an idle machine),
+files <= 1.3x (met).  Where the time goes (600 rows, CPU 1.5 s): layout ~0.9 s (table layout and one
+Pango line layout per cell line), drawing ~0.35 s (one text run per cell line), cascade ~0.12 s,
+box building ~0.09 s, fonts and PDF ~0.1 s: per cell, and five cells per row is what a list with
+these five columns needs.  See docs/notes/issue-18-award-list.md.
 """
 
 from __future__ import annotations
@@ -109,7 +122,7 @@ DEFAULT_LABELS: dict[str, str] = {
     "amount": "核定金額", "published_on": "發布日期", "currency": "金額單位：人民幣元", "code_short": "驗證碼",
     "code": "驗證碼（名單數據 SHA-256）", "verify_url": "核驗網址", "audit_head": "審計日誌",
     "seal": "%(issuer)s（蓋章）", "signatory": "負責人簽名", "subtotal": "%(category)s 小計（%(n)s 項）",
-    "total": "合計（%(n)s 項）", "page": "第 %(page)s 頁，共 %(pages)s 頁",
+    "total": "合計（%(n)s 項）", "page": "第 %(page)s 頁，共 %(pages)s 頁", "continued": "%(category)s（續）",
 }
 
 
@@ -128,7 +141,7 @@ class AwardListLayout:
     pad_h_mm: float = 1.0
     rule_mm: float = 0.2
     columns: tuple[tuple[str, float], ...] = (
-        ("rank", 11), ("project", 57), ("organization", 56), ("category", 20), ("score", 13), ("amount", 25),
+        ("rank", 11), ("project", 67), ("organization", 66), ("score", 13), ("amount", 25),
     )
     thead_mm: float = 12  # two lines: English headers ("Approved amount") wrap
     header_mm: float = 36  # official header, page 1 (fixed height in CSS)
@@ -201,54 +214,94 @@ def estimate_lines(text: str, width_em: float) -> int:
     return lines
 
 
+#: The columns of the list (the category is a group heading row, not a column).
+COLUMNS = ("rank", "project", "organization", "score", "amount")
+#: Columns printed ``white-space: nowrap`` (class ``n`` in the template): always one line.
+NOWRAP_COLUMNS = ("score", "amount")
+
+
 def _item_height(item: Mapping[str, Any], layout: AwardListLayout) -> float:
     if item["kind"] == "row":
-        lines = max(
-            estimate_lines(str(item[col]), layout.text_em(col))
-            for col in ("rank", "project", "organization", "category", "score", "amount")
-        )
+        lines = max(estimate_lines(str(item[col]), layout.text_em(col)) for col in COLUMNS
+                    if col not in NOWRAP_COLUMNS)
+    elif item["kind"] == "group":
+        lines = estimate_lines(item["label"], layout.text_em("rank", len(COLUMNS)))
     else:
-        lines = max(estimate_lines(item["label"], layout.text_em("rank", 4)),
-                    estimate_lines(item["amount"], layout.text_em("amount")))
+        lines = estimate_lines(item["label"], layout.text_em("rank", 3))  # the amount: nowrap
     return lines * layout.line_mm + 2 * layout.pad_v_mm + layout.rule_mm + 0.1
 
 
+def group_heading(category: str, continued: bool = False, labels: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The heading row of a category's group; ``continued``: repeated at the top of a page where the group
+    goes on ("婦女發展類（續）")."""
+    label = fill({**DEFAULT_LABELS, **(labels or {})}["continued"], category=category) if continued else category
+    return {"kind": "group", "category": category, "label": label, "continued": continued}
+
+
+def with_group_headings(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """``items`` with a group heading before the first row of each category."""
+    out: list[Mapping[str, Any]] = []
+    current = None
+    for item in items:
+        if item["kind"] == "row" and item["category"] != current:
+            current = item["category"]
+            out.append(group_heading(current))
+        out.append(item)
+    return out
+
+
 def paginate_award_list(
-    items: Sequence[Mapping[str, Any]], layout: AwardListLayout = DEFAULT_AWARD_LAYOUT
+    items: Sequence[Mapping[str, Any]], layout: AwardListLayout = DEFAULT_AWARD_LAYOUT,
+    labels: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Pack list items into page-sized chunks using a conservative height estimate.
 
+    A group heading (the category) goes before the first row of each category, never last on a page,
+    and is repeated as "…（續）" at the top of a page where the group goes on (``labels["continued"]``).
     Page 1 carries the official header; the last page carries the seal block together
     with at least ``keep_rows_with_seal`` items (so the seal never stands alone).
     """
     avail = layout.body_mm - layout.slack_mm
-    heights = [_item_height(item, layout) for item in items]
+    display = with_group_headings(items)
+    heights = [_item_height(item, layout) for item in display]
+    n = len(display)
 
-    def pack(count: int) -> tuple[list[list[int]], float]:
-        pages: list[list[int]] = []
-        current: list[int] = []
+    def open_page(i: int) -> tuple[list[Mapping[str, Any]], float]:
+        """A new page whose first item is display[i]: a continued heading if it is inside a group."""
+        if i < n and display[i]["kind"] in ("row", "subtotal"):
+            heading = group_heading(display[i]["category"], continued=True, labels=labels)
+            return [heading], layout.thead_mm + _item_height(heading, layout)
+        return [], layout.thead_mm
+
+    def pack(stop: int, pages: list[list[Mapping[str, Any]]]) -> tuple[list[Mapping[str, Any]], float]:
+        current: list[Mapping[str, Any]] = []
         used = layout.header_mm + layout.thead_mm
-        for i in range(count):
-            if current and used + heights[i] > avail:
+        for i in range(stop):
+            need = heights[i] + (heights[i + 1] if display[i]["kind"] == "group" and i + 1 < n else 0)
+            if current and used + need > avail:
                 pages.append(current)
-                current, used = [], layout.thead_mm
-            current.append(i)
+                current, used = open_page(i)
+            current.append(display[i])
             used += heights[i]
-        if current:
-            pages.append(current)
-        return pages, used
+        return current, used
 
-    n = len(items)
-    pages, used = pack(n)
+    pages: list[list[Mapping[str, Any]]] = []
+    last, used = pack(n, pages)
     keep = min(layout.keep_rows_with_seal, n)
-    if not pages or used + layout.seal_mm > avail or len(pages[-1]) < keep:
+    if not last or used + layout.seal_mm > avail or len(last) < keep:
         # The seal would stand alone or with too few rows: the last `keep` items go
         # onto the last page together with the seal; the rest is packed before them.
-        pages, _ = pack(n - keep)
-        pages.append(list(range(n - keep, n)))
-    return [
-        {"items": [items[i] for i in page], "last": k == len(pages) - 1} for k, page in enumerate(pages)
-    ]
+        cut = n - keep
+        if cut > 0 and display[cut - 1]["kind"] == "group":
+            cut -= 1  # a heading goes with its first row
+        pages = []
+        before, _ = pack(cut, pages)
+        if before:
+            pages.append(before)
+        tail, _ = open_page(cut) if pages else ([], 0.0)
+        last = tail + display[cut:]
+    pages.append(last)
+    return [{"items": list(page), "last": k == len(pages) - 1} for k, page in enumerate(pages)]
 
 
 def award_list_verification_code(
@@ -268,6 +321,8 @@ def qr_svg(data: str, size_mm: float = 26) -> str:
     import segno
 
     svg = segno.make(data, error="m", micro=False).svg_inline(scale=1, border=2, unit="mm")
+    if "xmlns=" not in svg:  # well-formed XML too (the list is parsed with expat: grants.platform.pdf)
+        svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
     return svg.replace("class=\"segno\"", f'class="segno" style="width:{size_mm}mm;height:{size_mm}mm"', 1)
 
 
@@ -365,8 +420,8 @@ def join_tail(text: str) -> str:
 
 
 def _joined(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [{**it, "project": join_tail(it["project"]), "organization": join_tail(it["organization"]),
-             "category": join_tail(it["category"])} if it["kind"] == "row" else it for it in items]
+    return [{**it, "project": join_tail(it["project"]), "organization": join_tail(it["organization"])}
+            if it["kind"] == "row" else it for it in items]
 
 
 def _split_balanced(pages: list[dict[str, Any]], parts: int) -> list[list[dict[str, Any]]]:
@@ -395,7 +450,7 @@ def award_list_html(context: Mapping[str, Any], *, env=None,
     from markupsafe import Markup
 
     env = env if env is not None else make_jinja_env()
-    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout)]
+    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout, context.get("labels"))]
     label = context.get("labels", DEFAULT_LABELS)["page"]
     return env.get_template(AWARD_LIST_TEMPLATE).render(
         **context, layout=layout, pages=pages, show_header=True, show_seal=True, first_page=1,
@@ -425,7 +480,7 @@ def render_award_list(
     """
     env = env if env is not None else make_jinja_env()
     template = env.get_template(AWARD_LIST_TEMPLATE)
-    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout)]
+    pages = [{**page, "items": _joined(page["items"])} for page in paginate_award_list(context["items"], layout, context.get("labels"))]
     workers = workers if workers is not None else len(os.sched_getaffinity(0))
     parts = max(1, min(workers, len(pages) // max(1, min_pages_per_worker)))
     limits = {"static_root": static_root, "timeout": timeout, "max_memory_mb": max_memory_mb}
@@ -464,14 +519,6 @@ def render_award_list(
 
 
 def _concatenate(pdfs: Sequence[bytes], *, title: str) -> bytes:
-    from pypdf import PdfReader, PdfWriter
+    from grants.platform.pdf_merge import concatenate
 
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    writer.add_metadata({"/Title": title, "/Creator": "grants"})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
+    return concatenate(pdfs, title=title)

@@ -112,6 +112,8 @@ def list_labels(locale: str) -> dict:
             "verify_url": _("Verify at"), "audit_head": _("Audit log"), "seal": _("%(issuer)s (seal)"),
             "signatory": _("Signature of the person in charge"), "subtotal": subtotal, "total": total,
             "page": _("Page %(page)s of %(pages)s"),
+            # A category's group heading repeated at the top of a page where its rows go on.
+            "continued": _("%(category)s (continued)"),
         }
 
 

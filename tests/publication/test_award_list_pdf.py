@@ -98,7 +98,7 @@ def test_header_repeated_and_page_x_of_y(rendered) -> None:
     total = len(texts)
     assert total >= 4
     for number, text in enumerate(texts, start=1):
-        assert "名次項目名稱申報機構類別評分核定金額" in text, number
+        assert "名次項目名稱申報機構評分核定金額" in text, number
         assert f"第{number}頁，共{total}頁" in text, (number, text[-80:])
     assert texts[0].count("惠州市婦女聯合會") >= 1 and "立項名單" in texts[0]
     assert all("第八屆紅紫荊婦女兒童公益項目創投活動" not in t for t in texts[1:])
@@ -163,7 +163,7 @@ def test_short_estimate_falls_back_to_single_pass(monkeypatch, ctx) -> None:
     texts = page_texts(data)
     for number, text in enumerate(texts, start=1):
         assert f"第{number}頁，共{len(texts)}頁" in text
-        assert "名次項目名稱申報機構類別評分核定金額" in text
+        assert "名次項目名稱申報機構評分核定金額" in text
     assert "（蓋章）" in texts[-1]
 
 
@@ -218,7 +218,7 @@ def test_paginator_keeps_rows_with_seal_and_fits_pages() -> None:
     layout = award_list.DEFAULT_AWARD_LAYOUT
     items = context(make_rows(400))["items"]
     pages = award_list.paginate_award_list(items, layout)
-    assert [it for p in pages for it in p["items"]] == items
+    assert [it for p in pages for it in p["items"] if it["kind"] != "group"] == items
     assert pages[-1]["last"] and not any(p["last"] for p in pages[:-1])
     assert len(pages[-1]["items"]) >= layout.keep_rows_with_seal
     avail = layout.body_mm - layout.slack_mm
@@ -270,3 +270,50 @@ def test_the_word_joiner_is_not_in_the_pdf_text(single_pdf):
     text = "".join(page_texts(single_pdf))
     assert award_list.WORD_JOINER not in text
     assert squash(ROWS[11]["organization"]) in text and ROWS[11]["organization"].endswith("中心")  # found whole
+
+
+def test_parallel_parts_share_one_font_subset_per_face(parallel_pdf, single_pdf) -> None:
+    """The parts' own subsets are replaced by one subset per face (grants.platform.pdf_merge), so the
+    parallel file is not a font pair larger per part; every glyph still extracts (tests above)."""
+    files: dict[str, set] = {}
+    reader = PdfReader(io.BytesIO(parallel_pdf))
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            files.setdefault(str(font["/BaseFont"]).split("+")[1], set()).add(descriptor.raw_get("/FontFile3").idnum)
+    assert files and all(len(ids) == 1 for ids in files.values()), files
+    assert len(parallel_pdf) < len(single_pdf) * 1.15
+
+
+def test_parts_keep_their_own_subsets_when_the_font_file_is_not_found(monkeypatch, ctx, parallel_pdf) -> None:
+    from grants.platform import pdf_merge
+
+    monkeypatch.setattr(pdf_merge, "_font_file", lambda name: None)
+    data = award_list.render_award_list(ctx, workers=2, min_pages_per_worker=2, timeout=60)
+    assert page_texts(data) == page_texts(parallel_pdf)
+    assert len(data) > len(parallel_pdf) * 1.2  # one subset pair per part
+
+
+def test_categories_are_group_headings_repeated_where_a_group_goes_on(rendered, ctx) -> None:
+    """The category is a heading row before its group (no category column); a page that starts inside a
+    group repeats it as "…（續）"; every row sits under its own category's heading."""
+    texts = page_texts(rendered)
+    for number, text in enumerate(texts, start=1):
+        header_end = text.index("名次項目名稱申報機構評分核定金額") + len("名次項目名稱申報機構評分核定金額")
+        body = text[header_end:]
+        if number > 1 and not body.startswith(tuple(CATEGORIES)):  # the page starts with a group's heading
+            pytest.fail(f"page {number} starts without a group heading: {body[:40]}")
+    pages = award_list.paginate_award_list(ctx["items"], labels=ctx["labels"])
+    category = None
+    for n, page in enumerate(pages):
+        first = page["items"][0]
+        if n and first["kind"] == "group" and first["continued"]:
+            assert first["label"] == f"{category}（續）"
+        for item in page["items"]:
+            if item["kind"] == "group":
+                category = item["category"]
+            elif item["kind"] in ("row", "subtotal"):
+                assert item["category"] == category, (n, item)
+        assert page["items"][-1]["kind"] != "group", n  # a heading never ends a page
+    assert sum(1 for p in pages for it in p["items"] if it["kind"] == "group" and not it["continued"]) == 4
