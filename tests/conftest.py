@@ -108,9 +108,11 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql_only: run on PostgreSQL only (a race SQLite's locking rules out)")
 
 
-# The longest tests, started first: pytest-xdist's ``--dist load`` hands out its first tests one per
-# worker in collection order, so these begin at once on different workers instead of one of them
-# (the screenshot walk alone takes ~5 min) running on after every other test has finished.
+# The longest tests, started first, so none of them runs on after every other test has finished.
+# This needs ``--maxschedchunk 1`` (Makefile): with it, xdist's ``--dist load`` hands out tests one
+# at a time as workers free up, so these spread over the workers. Without it xdist first gives each
+# worker a block of consecutive tests (a quarter of its share): all of these went to the first
+# worker, one after another (measured: that worker busy 983 s, the other 770 s).
 SLOW_FIRST = ("tests/e2e/test_walk.py", "tests/security/test_bad_input_fuzz.py", "tests/reliability/test_crash_safety.py",
               "tests/e2e/", "tests/reliability/", "tests/jobs/")
 
@@ -120,6 +122,34 @@ def pytest_collection_modifyitems(config, items):
         return next((i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
 
     items.sort(key=rank)  # stable: the order within each group is kept
+
+
+#: ``GRANTS_TEST_DURATIONS=<file>``: one JSON line per test (setup, call and teardown seconds, the
+#: xdist worker, start and stop times) written by the controlling process, to see where the time goes
+#: (sum by file, directory or database; see docs/notes/test-suite-speed-2.md). Off by default.
+_DURATIONS = os.environ.get("GRANTS_TEST_DURATIONS")
+_TIMES: dict[str, dict] = {}
+
+
+def pytest_runtest_logreport(report):
+    if not _DURATIONS:
+        return
+    row = _TIMES.setdefault(report.nodeid, {"nodeid": report.nodeid, "start": report.start})
+    row[report.when] = round(report.duration, 3)
+    row["stop"] = report.stop
+    node = getattr(report, "node", None)  # the xdist worker that ran it (on the controlling process)
+    row["worker"] = getattr(getattr(node, "gateway", None), "id", "main")
+    if report.failed:
+        row["failed"] = True
+
+
+def pytest_sessionfinish(session):
+    if _DURATIONS and not hasattr(session.config, "workerinput"):
+        import json
+
+        with open(_DURATIONS, "w", encoding="utf-8") as out:
+            for row in _TIMES.values():
+                out.write(json.dumps(row) + "\n")
 
 
 def _migrate(url: str, instance: str) -> None:
