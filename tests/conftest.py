@@ -100,12 +100,41 @@ def pytest_generate_tests(metafunc):
             backends = [b for b in backends if b == "sqlite"] or ["sqlite"]
         if metafunc.definition.get_closest_marker("postgresql_only"):
             backends = ["postgresql"]  # a property only PostgreSQL can show; never skipped
+        if metafunc.definition.get_closest_marker("no_database"):
+            backends = backends[:1]  # the app is needed, the database is not: once (checked below)
         metafunc.parametrize("backend", backends, scope="session")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: run on SQLite only (e.g. browser tests)")
     config.addinivalue_line("markers", "postgresql_only: run on PostgreSQL only (a race SQLite's locking rules out)")
+    config.addinivalue_line("markers", "no_database: needs an app but runs no SQL: runs on the first --db backend "
+                                       "only; the test fails if it runs any statement")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A ``no_database`` test runs once, not once per database: it fails if it runs any SQL, so the
+    marker can never hide a database behaviour from one of the backends."""
+    if item.get_closest_marker("no_database") is None:
+        return (yield)
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def statement(conn, cursor, sql, *args):
+        seen.append(sql)
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    try:
+        result = yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", statement)
+    if seen:
+        pytest.fail(f"marked no_database but ran {len(seen)} SQL statements (first: {seen[0][:120]!r}): "
+                    "remove the marker so it runs on every database", pytrace=False)
+    return result
 
 
 # The longest tests, started first, so none of them runs on after every other test has finished.
