@@ -154,10 +154,32 @@ def pytest_collection_modifyitems(config, items):
 
 
 #: ``GRANTS_TEST_DURATIONS=<file>``: one JSON line per test (setup, call and teardown seconds, the
-#: xdist worker, start and stop times) written by the controlling process, to see where the time goes
+#: the CPU seconds of the test process, the xdist worker, start and stop times) written by the controlling process, to see where the time goes
 #: (sum by file, directory or database; see docs/notes/test-suite-speed-2.md). Off by default.
 _DURATIONS = os.environ.get("GRANTS_TEST_DURATIONS")
 _TIMES: dict[str, dict] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    if _DURATIONS:
+        import time
+
+        item.stash[_CPU] = time.process_time()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if _DURATIONS:  # the CPU seconds of the test process (not of its children) since its setup began
+        import time
+
+        cpu = round(time.process_time() - item.stash.get(_CPU, 0.0), 3)
+        report.user_properties = [*report.user_properties, ("cpu", cpu)]  # not the item's own list
+    return report
+
+
+_CPU = pytest.StashKey[float]()
 
 
 def pytest_runtest_logreport(report):
@@ -165,6 +187,7 @@ def pytest_runtest_logreport(report):
         return
     row = _TIMES.setdefault(report.nodeid, {"nodeid": report.nodeid, "start": report.start})
     row[report.when] = round(report.duration, 3)
+    row["cpu"] = dict(report.user_properties).get("cpu")
     row["stop"] = report.stop
     node = getattr(report, "node", None)  # the xdist worker that ran it (on the controlling process)
     row["worker"] = getattr(getattr(node, "gateway", None), "id", "main")
