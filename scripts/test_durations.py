@@ -4,6 +4,12 @@ database, the longest tests (with the worker and when they started), and each wo
 
     GRANTS_TEST_DURATIONS=build/durations.jsonl make test
     .venv/bin/python scripts/test_durations.py build/durations.jsonl
+
+With a second argument, the test ids in collection order (``pytest --collect-only -q --db
+sqlite,postgresql > ids.txt``), it also replays xdist's ``--dist load`` on two workers with these
+durations: what each worker's busy time would be with xdist's default first blocks and with
+``--maxschedchunk 1`` (the replay gave the measured 983 s / 770 s of the run that showed the
+problem).
 """
 
 from __future__ import annotations
@@ -57,5 +63,42 @@ def main(path: str, top: int = 30) -> None:
         print(f"{worker}: {sum(map(seconds, mine)):.0f} s busy, last stop +{max(r['stop'] for r in mine) - t0:.0f} s")
 
 
+def replay(durations: list[float], chunk: int, workers: int = 2) -> list[float]:
+    """xdist's LoadScheduling (3.8): a first block per worker, then refills after each test."""
+    pending = list(range(len(durations)))
+    queues: list[list[int]] = [[] for _ in range(workers)]
+    busy = [0.0] * workers
+    first = max(min(len(durations) // workers // 4, chunk), 2)
+    for queue in queues:
+        queue += pending[:first]
+        del pending[:first]
+    while any(queues):
+        k = min((w for w in range(workers) if queues[w]), key=lambda w: busy[w])
+        last = durations[queues[k].pop(0)]
+        busy[k] += last
+        if pending:
+            low = max(2, len(pending) // workers // 4)
+            high = max(2, len(pending) // workers // 2)
+            if len(queues[k]) < low and not (last >= 0.1 and len(queues[k]) >= 2):
+                n = min(high - len(queues[k]), max(2 - len(queues[k]), chunk))
+                queues[k] += pending[:n]
+                del pending[:n]
+    return busy
+
+
+def main_replay(path: str, ids_path: str) -> None:
+    with open(path, encoding="utf-8") as fh:
+        spent = {row["nodeid"]: seconds(row) for row in map(json.loads, filter(str.strip, fh))}
+    with open(ids_path, encoding="utf-8") as fh:
+        ids = [line.strip() for line in fh if "::" in line]
+    missing = [i for i in ids if i not in spent]
+    durations = [spent.get(i, 0.0) for i in ids]
+    print(f"--- replay of --dist load on 2 workers ({len(ids)} tests, {len(missing)} without a duration)")
+    for label, chunk in (("xdist default", len(ids)), ("--maxschedchunk 1", 1)):
+        print(f"{label}: " + " / ".join(f"{b:.0f} s" for b in replay(durations, chunk)))
+
+
 if __name__ == "__main__":
     main(sys.argv[1])
+    if len(sys.argv) > 2:
+        main_replay(sys.argv[1], sys.argv[2])
