@@ -4,7 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app run
 STAMP  := $(VENV)/.installed
-# pytest-xdist workers: one per core (3 on these 2 cores measured slower: 16.0 min against 15.6, the screenshot walk starved)
+# pytest-xdist workers: one per core (3 on these 2 cores measured slower: 16.0 min against 15.6, the screenshot walk starved).
+# --maxschedchunk 1: tests are handed out one at a time as workers free up; xdist's default first
+# hands each worker a block of a quarter of its share in collection order, so every long test
+# (they are collected first, see SLOW_FIRST in tests/conftest.py) landed on the first worker.
 TEST_WORKERS ?= auto
 
 .PHONY: run test setup setup-test db serve-prod i18n benchmarks load-test clean
@@ -18,7 +21,7 @@ test: setup-test
 	@scripts/ensure-postgres.sh
 	$(VENV)/bin/ruff check grants tests benchmarks scripts run.py
 	$(VENV)/bin/bandit -q -c pyproject.toml -r grants -ll
-	$(VENV)/bin/pytest --db sqlite,postgresql -n $(TEST_WORKERS) --dist load
+	$(VENV)/bin/pytest --db sqlite,postgresql -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
 setup: $(STAMP) i18n
 	@scripts/system-deps.sh app

@@ -100,17 +100,48 @@ def pytest_generate_tests(metafunc):
             backends = [b for b in backends if b == "sqlite"] or ["sqlite"]
         if metafunc.definition.get_closest_marker("postgresql_only"):
             backends = ["postgresql"]  # a property only PostgreSQL can show; never skipped
+        if metafunc.definition.get_closest_marker("no_database"):
+            backends = backends[:1]  # the app is needed, the database is not: once (checked below)
         metafunc.parametrize("backend", backends, scope="session")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: run on SQLite only (e.g. browser tests)")
     config.addinivalue_line("markers", "postgresql_only: run on PostgreSQL only (a race SQLite's locking rules out)")
+    config.addinivalue_line("markers", "no_database: needs an app but runs no SQL: runs on the first --db backend "
+                                       "only; the test fails if it runs any statement")
 
 
-# The longest tests, started first: pytest-xdist's ``--dist load`` hands out its first tests one per
-# worker in collection order, so these begin at once on different workers instead of one of them
-# (the screenshot walk alone takes ~5 min) running on after every other test has finished.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A ``no_database`` test runs once, not once per database: it fails if it runs any SQL, so the
+    marker can never hide a database behaviour from one of the backends."""
+    if item.get_closest_marker("no_database") is None:
+        return (yield)
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def statement(conn, cursor, sql, *args):
+        seen.append(sql)
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    try:
+        result = yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", statement)
+    if seen:
+        pytest.fail(f"marked no_database but ran {len(seen)} SQL statements (first: {seen[0][:120]!r}): "
+                    "remove the marker so it runs on every database", pytrace=False)
+    return result
+
+
+# The longest tests, started first, so none of them runs on after every other test has finished.
+# This needs ``--maxschedchunk 1`` (Makefile): with it, xdist's ``--dist load`` hands out tests one
+# at a time as workers free up, so these spread over the workers. Without it xdist first gives each
+# worker a block of consecutive tests (a quarter of its share): all of these went to the first
+# worker, one after another (measured: that worker busy 983 s, the other 770 s).
 SLOW_FIRST = ("tests/e2e/test_walk.py", "tests/security/test_bad_input_fuzz.py", "tests/reliability/test_crash_safety.py",
               "tests/e2e/", "tests/reliability/", "tests/jobs/")
 
@@ -120,6 +151,57 @@ def pytest_collection_modifyitems(config, items):
         return next((i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
 
     items.sort(key=rank)  # stable: the order within each group is kept
+
+
+#: ``GRANTS_TEST_DURATIONS=<file>``: one JSON line per test (setup, call and teardown seconds, the
+#: the CPU seconds of the test process, the xdist worker, start and stop times) written by the controlling process, to see where the time goes
+#: (sum by file, directory or database; see docs/notes/test-suite-speed-2.md). Off by default.
+_DURATIONS = os.environ.get("GRANTS_TEST_DURATIONS")
+_TIMES: dict[str, dict] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    if _DURATIONS:
+        import time
+
+        item.stash[_CPU] = time.process_time()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if _DURATIONS:  # the CPU seconds of the test process (not of its children) since its setup began
+        import time
+
+        cpu = round(time.process_time() - item.stash.get(_CPU, 0.0), 3)
+        report.user_properties = [*report.user_properties, ("cpu", cpu)]  # not the item's own list
+    return report
+
+
+_CPU = pytest.StashKey[float]()
+
+
+def pytest_runtest_logreport(report):
+    if not _DURATIONS:
+        return
+    row = _TIMES.setdefault(report.nodeid, {"nodeid": report.nodeid, "start": report.start})
+    row[report.when] = round(report.duration, 3)
+    row["cpu"] = dict(report.user_properties).get("cpu")
+    row["stop"] = report.stop
+    node = getattr(report, "node", None)  # the xdist worker that ran it (on the controlling process)
+    row["worker"] = getattr(getattr(node, "gateway", None), "id", "main")
+    if report.failed:
+        row["failed"] = True
+
+
+def pytest_sessionfinish(session):
+    if _DURATIONS and not hasattr(session.config, "workerinput"):
+        import json
+
+        with open(_DURATIONS, "w", encoding="utf-8") as out:
+            for row in _TIMES.values():
+                out.write(json.dumps(row) + "\n")
 
 
 def _migrate(url: str, instance: str) -> None:

@@ -546,6 +546,7 @@ def test_unassign_and_apply_refusals(app, make):
     assert render(app, stale, "en").startswith("The assignments, reviewers or conflicts changed")
 
 
+@pytest.mark.no_database
 def test_solver_problems_render_in_each_language(app):
     cases = [
         (Problem(None, "too_few_eligible", {"proposal": "P12", "eligible": 2, "required": 3}), (

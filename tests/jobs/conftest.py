@@ -18,9 +18,12 @@ import pytest
 
 from grants import ROOT
 
-# One Redis database per pytest-xdist worker (gw0 -> 1, gw1 -> 3, ...): each test flushes its own.
-_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_URL = os.environ.get("GRANTS_TEST_REDIS", f"redis://127.0.0.1:6379/{1 + 2 * _WORKER}")
+# One Redis database per test process (each test flushes its own), claimed in database 15 for as
+# long as the process runs: two test runs at once on one machine (xdist workers, or two checkouts)
+# never flush each other's queue. Numbered from 14 down: database 0 is the app's, and 1, 3, ...
+# were the fixed per-worker numbers of earlier versions of this file.
+REDIS_HOST = "redis://127.0.0.1:6379"
+CLAIMS = 15
 REPORT = ROOT / "test-artifacts" / "jobs-report.txt"
 
 
@@ -32,8 +35,28 @@ def report(line: str) -> None:
         fh.write(line.rstrip("\n") + "\n")
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    if os.environ.get("GRANTS_TEST_REDIS"):
+        yield os.environ["GRANTS_TEST_REDIS"]
+        return
+    import redis
+
+    claims = redis.Redis.from_url(f"{REDIS_HOST}/{CLAIMS}")
+    try:
+        number = next((n for n in range(CLAIMS - 1, 1, -1)
+                       if claims.set(f"grants-test-db-{n}", os.getpid(), nx=True, ex=4 * 3600)), None)
+    except redis.ConnectionError as exc:  # the run fails, never skips
+        pytest.fail(f"Redis is required for the Redis queue tests and could not be reached: {exc}")
+    if number is None:
+        pytest.fail(f"no free Redis database for the queue tests (claims in database {CLAIMS})")
+    yield f"{REDIS_HOST}/{number}"
+    claims.delete(f"grants-test-db-{number}")
+    claims.close()
+
+
 @pytest.fixture
-def queue_url(backend, tmp_path):
+def queue_url(backend, tmp_path, request):
     """Each queue backend with the database it is deployed with: the embedded pair (a Huey SQLite file
     beside SQLite, what `make run` starts) and the production pair (Redis beside PostgreSQL, what
     `make serve-prod` starts). With `--db sqlite,postgresql` both queue backends run."""
@@ -42,12 +65,13 @@ def queue_url(backend, tmp_path):
         return
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    url = request.getfixturevalue("redis_url")  # only the Redis half needs (and claims) a database
+    client = redis.Redis.from_url(url)
     try:
         client.flushdb()
     except redis.ConnectionError as exc:  # the run fails, never skips
         pytest.fail(f"Redis is required for the Redis queue tests and could not be reached: {exc}")
-    yield REDIS_URL
+    yield url
     client.flushdb()
     client.close()
 

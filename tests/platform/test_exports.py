@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import unquote
 
+import pytest
 from flask import url_for
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -88,6 +89,7 @@ def _no_formula_anywhere(data: bytes) -> None:
                 assert b"<f>" not in xml and b"<f " not in xml, name
 
 
+@pytest.mark.no_database
 def test_text_is_always_text_in_xlsx(app):
     values = HOSTILE + ["\r=1", "普通文字", "0012", "1e5"]
     with app.app_context():
@@ -106,6 +108,7 @@ def test_text_is_always_text_in_xlsx(app):
     assert ws.cell(len(values) + 1, 1).value == "1e5" and ws.cell(len(values), 1).value == "0012"
 
 
+@pytest.mark.no_database
 def test_numbers_dates_and_formats(app):
     when = datetime(2025, 3, 1, 16, 30, tzinfo=UTC)  # 00:30 on 2 March in Asia/Shanghai
     columns = [Column("n", INTEGER), Column("d", DECIMAL), Column("m", MONEY), Column("s", SCORE),
@@ -137,6 +140,7 @@ def test_numbers_dates_and_formats(app):
     assert third[6].value == datetime(2025, 3, 2, 0, 30)  # naive datetimes are UTC, as stored
 
 
+@pytest.mark.no_database
 def test_preamble_titles_and_unwritable_characters(app):
     sheets = [
         Sheet("=bad/title?[1]", [Column("h")], [["a\x00b\x1fc"], ["長" * 40_000]], preamble=[["=1+1"], [None, "-x"]]),
@@ -155,15 +159,15 @@ def test_preamble_titles_and_unwritable_characters(app):
     assert len(ws["A5"].value) == exports.MAX_CELL_CHARS
 
 
+@pytest.mark.no_database
 def test_unknown_kind_and_ragged_rows_are_programming_errors(app):
-    import pytest
-
     with pytest.raises(ValueError):
         Column("x", "currency")
     with app.app_context(), pytest.raises(ValueError):
         exports.xlsx_bytes([Sheet("t", [Column("a"), Column("b")], [["only one"]])])
 
 
+@pytest.mark.no_database
 def test_csv_is_neutralised_utf8_with_bom(app):
     columns = [Column("名稱"), Column("=head"), Column("金額", MONEY), Column("分", SCORE), Column("n", INTEGER),
                Column("at", DATETIME), Column("day", DATE)]
@@ -181,6 +185,7 @@ def test_csv_is_neutralised_utf8_with_bom(app):
     assert read[-1][:3] == ["普通", "", "'-1"]  # a str in a numeric column is neutralised text
 
 
+@pytest.mark.no_database
 def test_download_headers_and_filenames(app):
     with app.test_request_context():
         response = exports.xlsx_response([Sheet("s", [Column("a")], [["x"]])], "公示名單-8-3.xlsx")

@@ -353,6 +353,7 @@ class WriteStatements:
 # ----------------------------------------------------------------------------------------- the tests
 
 
+@pytest.mark.no_database
 def test_every_get_route_has_an_entry(app):
     gets = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     missing = gets - set(ROUTES) - set(UNWALKED)

@@ -35,6 +35,7 @@ def test_switch_is_remembered(client, auth):
     assert '<html lang="en">' in html and "Sign in" in html
 
 
+@pytest.mark.no_database
 def test_error_pages_localized(client):
     assert "頁面不存在" in client.get("/no-such-page").get_data(as_text=True)
     assert "not found" in client.get("/no-such-page", headers={"Accept-Language": "en"}).get_data(as_text=True).lower()

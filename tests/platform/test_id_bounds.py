@@ -13,6 +13,7 @@ def int_routes(app):
     return [rule for rule in app.url_map.iter_rules() if "int:" in str(rule)]
 
 
+@pytest.mark.no_database
 def test_there_are_int_routes(app):
     assert len(int_routes(app)) > 30
 

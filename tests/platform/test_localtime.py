@@ -88,6 +88,7 @@ def test_an_app_without_the_key_is_an_error(local_app):
         localtime.zone()  # an app without the key: an error, not a silent default
 
 
+@pytest.mark.no_database
 def test_local_datetime_field_reads_and_shows_local_time(app):
     from werkzeug.datastructures import MultiDict
 
@@ -106,6 +107,7 @@ def test_local_datetime_field_reads_and_shows_local_time(app):
         assert shown.at._value() == "2026-04-15T17:00"
 
 
+@pytest.mark.no_database
 def test_local_dt_filter_uses_local_time(app):
     from grants.platform.templating import local_dt
 
@@ -116,6 +118,7 @@ def test_local_dt_filter_uses_local_time(app):
         assert local_dt(None) == "—"
 
 
+@pytest.mark.no_database
 def test_long_date_per_language(app):
     from datetime import date as _date
 

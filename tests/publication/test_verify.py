@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from grants.platform import pdf
@@ -58,6 +59,7 @@ def test_verify_published_list(app, client, auth, make):
         assert "NOT genuine" in client.get(f"/verify?code={bad}", headers=EN).get_data(as_text=True)
 
 
+@pytest.mark.no_database
 def test_verify_page_without_input(client):
     page = client.get("/verify", headers=EN)
     assert page.status_code == 200

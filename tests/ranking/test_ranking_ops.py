@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from grants.extensions import db
@@ -24,6 +25,7 @@ def test_draw_algorithm_is_the_documented_one():
     assert len(roadshow_ops.new_seed()) == 16
 
 
+@pytest.mark.no_database
 def test_explain_tie_breaks(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert ranking_ops.explain(None) == "" and ranking_ops.explain("score") == ""

@@ -293,6 +293,7 @@ def cells(app):
     return sorted(out, key=lambda c: (c[1] != "GET", LAST.index(c[0]) if c[0] in LAST else -1, c[0]))
 
 
+@pytest.mark.no_database
 def test_every_route_has_an_entry(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     missing = sorted(endpoints - set(EXPECT))

@@ -75,6 +75,7 @@ def submit(app, **fields):
         return ok, form, {k: [str(e) for e in v] for k, v in form.errors.items()}
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("value,problem", [
     ("a\x00b", "control"), ("ab\x07", "control"), ("\x1b[31mred", "control"),
     ("名稱\u202egnp.exe", "bidi"), ("\u2066x\u2069", "bidi"),
@@ -86,12 +87,14 @@ def test_text_refused(app, value, problem):
     assert form.name._value() == value  # what was typed stays in the box
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("value", ["\u200b", "\u200b\u2060\ufeff", "\u3000 \u00ad", "\u3164"])
 def test_invisible_only_is_empty_so_required_says_required(app, value):
     ok, _form, errors = submit(app, name=value)
     assert not ok and errors["name"] == ["required"]
 
 
+@pytest.mark.no_database
 def test_text_is_nfc_and_trimmed_and_capped(app):
     ok, form, _e = submit(app, name="  Cafe\u0301  ", note="line 1\r\n\tline 2")
     assert ok and form.name.data == "Café" and form.note.data == "line 1\r\n\tline 2"
@@ -99,6 +102,7 @@ def test_text_is_nfc_and_trimmed_and_capped(app):
     assert not ok and "20000" in errors["note"][0]
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("field,value,expected", [
     ("count", "42", 42), ("count", "１２", 12), ("count", " 7 ", 7), ("count", "3.0", 3),
     ("share", "12.5", Decimal("12.5")), ("share", "１２.５０", Decimal("12.50")), ("share", "1.230", Decimal("1.23")),
@@ -111,6 +115,7 @@ def test_numbers_and_dates_accepted(app, field, value, expected):
     assert getattr(form, field).data == expected
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("field,value,words", [
     ("count", "NaN", "NaN"), ("share", "Infinity", "NaN"), ("amount", "sNaN", "NaN"), ("amount", "-inf", "NaN"),
     ("count", "1e2", "exponent"), ("share", "1E5", "exponent"), ("amount", "1e309", "exponent"),
@@ -130,6 +135,7 @@ def test_numbers_refused_with_a_message_naming_the_problem(app, field, value, wo
         assert "negative" not in errors[field][0]
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("field,value", [
     ("day", "0001-01-01"), ("day", "1899-12-31"), ("day", "2101-01-01"), ("day", "9999-12-31"),
     ("when", "0001-01-01T00:00"), ("when", "9999-12-31T23:59"), ("day", "2027-02-30"), ("day", "20270301x"),
@@ -139,6 +145,7 @@ def test_dates_outside_the_range_or_impossible_are_refused(app, field, value):
     assert not ok and errors[field]
 
 
+@pytest.mark.no_database
 def test_dates_at_the_edges_round_trip(app):
     ok, form, _e = submit(app, day="1900-01-01", when="2100-12-31T23:59")
     assert ok and form.day.data == date(1900, 1, 1)
@@ -147,6 +154,7 @@ def test_dates_at_the_edges_round_trip(app):
     assert ok and form.when.data.year == 1899  # 08:00 the day before, UTC: no overflow
 
 
+@pytest.mark.no_database
 def test_rows_beyond_the_limit_are_refused_not_dropped(app):
     ok, _form, errors = submit(app, **{f"rows__{i}__item": f"row {i}" for i in range(3)})
     assert ok
@@ -154,6 +162,7 @@ def test_rows_beyond_the_limit_are_refused_not_dropped(app):
     assert not ok and any("At most 3 rows" in str(e) for e in errors["rows"])
 
 
+@pytest.mark.no_database
 def test_row_fields_get_the_text_policy(app):
     ok, _form, errors = submit(app, rows__0__item="a\x00")
     assert not ok and errors["rows"]

@@ -677,6 +677,7 @@ def _render(app, problems, locale: str) -> list[str]:
         return refusals.messages(Refusal.of(problems))
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize(
     ("problem", "expected"),
     [
@@ -727,6 +728,7 @@ def _every_rubric_problem() -> list[Problem]:
     return problems
 
 
+@pytest.mark.no_database
 def test_every_rubric_problem_renders_in_each_language(app):
     from grants.platform.refusals import MESSAGES
 
