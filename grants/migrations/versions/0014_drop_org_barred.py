@@ -17,10 +17,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('organization', schema=None) as batch_op:
+    # recreate="never": SQLite (3.35+) drops the column in place. Rebuilding ``organization`` would drop
+    # the old table, and with foreign keys on that deletes every row that cascades from it (proposals ...)
+    with op.batch_alter_table('organization', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('barred')
 
 
 def downgrade():
-    with op.batch_alter_table('organization', schema=None) as batch_op:
+    with op.batch_alter_table('organization', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('barred', sa.Boolean(), server_default=sa.false(), nullable=False))

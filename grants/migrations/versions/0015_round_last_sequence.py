@@ -31,5 +31,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('competition_round', schema=None) as batch_op:
+    # recreate="never": in place on SQLite (a rebuilt competition_round would cascade deletes, see 0014)
+    with op.batch_alter_table('competition_round', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('last_sequence')
