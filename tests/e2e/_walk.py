@@ -18,14 +18,19 @@ from grants.extensions import db
 from grants.models import (
     Agreement,
     Assignment,
+    Evaluation,
+    EvaluationPanel,
+    EvaluationState,
     Objection,
     ObjectionStatus,
     Proposal,
     ProposalStatus,
     PublicationStatus,
+    Report,
     Review,
     ReviewStatus,
     Round,
+    Sanction,
     Stage,
     User,
     utcnow,
@@ -74,6 +79,18 @@ def build_world(app) -> dict:
             Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.eligible).order_by(Proposal.id)).first()
         agreement = db.session.scalars(select(Agreement.id).where(
             Agreement.organization_id == ngo.organization_id).order_by(Agreement.id)).first()
+        # after 立項 (grants.demo.outcomes): ngo01's project with its accepted mid-term report, the evaluation
+        # the walking reviewer sits on, a completed project with its 結項 certificate, the barred organization
+        report = db.session.scalars(select(Report.id).where(Report.agreement_id == agreement)
+                                    .order_by(Report.id)).first()
+        evaluation = db.session.scalars(select(EvaluationPanel.evaluation_id).join(Evaluation).where(
+            EvaluationPanel.evaluator_id == reviewer.id,
+            Evaluation.state.in_((EvaluationState.panel, EvaluationState.scoring)))
+            .order_by(EvaluationPanel.id)).first()
+        certified = db.session.scalars(select(Evaluation.id).where(
+            Evaluation.organization_id == ngo.organization_id, Evaluation.certificate_code.is_not(None))
+            .order_by(Evaluation.id)).first()
+        barred = db.session.scalars(select(Sanction.organization_id).order_by(Sanction.id)).first()
         with app.test_request_context():
             from grants.accounts import operations as accounts_ops
 
@@ -87,6 +104,7 @@ def build_world(app) -> dict:
             "ngo_shortlisted": mine.get(ProposalStatus.shortlisted),
             "review_done": done.proposal_id, "judged": judged, "review_id": done.id, "review_waiting": waiting[0],
             "screen": submitted, "assign": eligible,
+            "report": report, "evaluation": evaluation, "certified": certified, "barred": barred,
             "set_password": link.split("://", 1)[1].split("/", 1)[1],
         }
 
@@ -152,6 +170,12 @@ def pages(world: dict, state: str) -> list[Page]:
             ("background", "/admin/background"), ("agreements", f"/admin/rounds/{r}/agreements"),
             ("agreement-template", f"/admin/rounds/{r}/agreements/template"),
             ("agreement", f"/admin/agreements/{w['ngo_agreement']}"),
+            ("reports", f"/admin/rounds/{r}/reports"),
+            ("agreement-reports", f"/admin/agreements/{w['ngo_agreement']}/reports"),
+            ("report", f"/admin/reports/{w['report']}"), ("evaluations", f"/admin/rounds/{r}/evaluations"),
+            ("evaluation", f"/admin/evaluations/{w['evaluation']}"),
+            ("organization-history", f"/admin/organizations/{w['barred']}/history"),
+            ("sanctions", f"/admin/organizations/{w['barred']}/sanctions"),
         ]
         ngo = [
             ("dashboard", "/applicant/"), ("proposal-edit", f"/applicant/proposals/{w['ngo_draft']}/edit"),
@@ -159,16 +183,21 @@ def pages(world: dict, state: str) -> list[Page]:
             ("proposal", f"/applicant/proposals/{w['ngo_submitted']}"),
             ("submitted", f"/applicant/proposals/{w['ngo_submitted']}/submitted"),
             ("agreements", "/applicant/agreements"), ("agreement", f"/applicant/agreements/{w['ngo_agreement']}"),
+            ("reports", f"/applicant/agreements/{w['ngo_agreement']}/reports"),
+            ("report", f"/applicant/reports/{w['report']}"), ("evaluations", "/applicant/evaluations"),
+            ("history", "/applicant/history"),
         ]
         reviewer = [
             ("dashboard", "/reviewer/"), ("declaration", f"/reviewer/proposals/{w['review_waiting']}/declaration"),
             ("proposal", f"/reviewer/proposals/{w['review_done']}"),
             ("review", f"/reviewer/proposals/{w['review_done']}/review"),
             ("roadshow-judge", f"/reviewer/rounds/{r}/roadshow"),
+            ("evaluations", "/reviewer/evaluations"), ("evaluation", f"/reviewer/evaluations/{w['evaluation']}"),
+            ("evaluation-sheet", f"/reviewer/evaluations/{w['evaluation']}/sheet"),
         ]
         public = [("home", "/"), ("login", "/login"), ("register", "/register"), ("verify", "/verify"),
                   ("set-password", "/" + w["set_password"]), ("not-found", "/no-such-page"),
-                  ("forgot-password", "/forgot-password")]
+                  ("forgot-password", "/forgot-password"), ("evaluation-results", f"/results/{r}/evaluations")]
     elif state == "notice":
         admin = [("publication", f"/admin/rounds/{r}/publication"), ("objections", f"/admin/rounds/{r}/objections"),
                  ("objection", f"/admin/objections/{w['objection']}")]
@@ -196,6 +225,7 @@ def pdfs(world: dict, state: str) -> list[Page]:
             Page("admin", "admin-reviewer-score-sheets", f"/admin/rounds/{r}/reviewers/{w['reviewer']}/score-sheets.pdf"),
             Page("admin", "admin-roadshow-order", f"/admin/rounds/{r}/roadshow/order.pdf"),
             Page("ngo", "ngo-agreement", f"/applicant/agreements/{w['ngo_agreement']}/agreement.pdf"),
+            Page("ngo", "ngo-certificate", f"/applicant/evaluations/{w['certified']}/certificate.pdf"),
             Page("ngo", "ngo-proposal", f"/applicant/proposals/{w['ngo_submitted']}/pdf"),
             Page("reviewer", "reviewer-score-sheet", f"/reviewer/proposals/{w['review_done']}/score-sheet.pdf"),
             Page("reviewer", "reviewer-score-sheets", f"/reviewer/rounds/{r}/score-sheets.pdf"),
