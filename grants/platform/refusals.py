@@ -300,6 +300,9 @@ MESSAGES: dict[str, object] = {
     "due_date_passed": _l("This due date (%(due)s) has passed and can no longer be moved."),
     "due_date_in_past": _l("The date cannot be in the past."),
     "due_order": _l("The final report must be due after the mid-term report."),
+    "report_not_overdue": _l("Only a report marked overdue and not yet submitted can be re-opened."),
+    "reopen_evaluation_decided": _l("The evaluation of this report is already decided: the report can no longer "
+                                    "be re-opened."),
     "activity_state": _l("Say whether this activity was carried out."),
     "activity_done_missing": _l("Describe what was done."),
     "count_invalid": _l("Enter a whole number, 0 or more."),

@@ -110,6 +110,12 @@ class ExtensionForm(BaseForm):
     reason = TextAreaField(_l("Reason for the extension"), validators=[InputRequired(), Length(max=2000)])
 
 
+class ReopenForm(BaseForm):
+    """Re-open an overdue report: both checked by the rule (every problem at once, next to its field)."""
+    new_due = DateField(_l("New due date"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+
 class DueDatesForm(BaseForm):
     midterm_report_due = DateField(_l("Mid-term report due"), validators=[InputRequired()])
     final_report_due = DateField(_l("Final report due"), validators=[InputRequired()])

@@ -1,6 +1,6 @@
 """Mid-term and final reports (中期報告 / 結項報告): opening a report of a signed agreement (pre-filled from
 the proposal and the agreement's current budget), drafts, submission, return for revision, acceptance,
-extensions, due dates and the scheduled overdue marking. Flush + audit, never commit (views commit).
+extensions, re-opening an overdue report, due dates and the scheduled overdue marking. Flush + audit, never commit (views commit).
 
 The rules (due dates, overdue as a fail, extensions before the due date only, what a report needs) are
 pure: ``grants.rules.reports``. ``report_context(report)`` gives the plain data of a report for the
@@ -22,6 +22,7 @@ from grants.extensions import db
 from grants.models import (
     Agreement,
     AgreementStatus,
+    Evaluation,
     Report,
     ReportFile,
     ReportFileKind,
@@ -408,6 +409,19 @@ def grant_extension(agreement: Agreement, kind: str, *, new_date: date | None, r
         raise Refusal("extension_too_late", due=report.effective_due_on)
     new_date, reason = rules.check_extension(report.effective_due_on, new_date, today, reason)
     was = report.effective_due_on
+    _extend(report, new_date, reason, user_id)
+    audit.record("grant_report_extension", report, actor_id=user_id, kind=str(kind), was=was.isoformat(),
+                 extended_to=new_date.isoformat(), reason=reason)
+    agreement_ops.notify_org(
+        agreement, _l("Your project report's due date was extended"),
+        _l("The %(kind)s of “%(project)s” is now due by %(due)s. Reason: %(reason)s"),
+        kind=KIND_LABELS[str(kind)], project=agreement.proposal.name, due=new_date.isoformat(), reason=reason)
+    return report
+
+
+def _extend(report: Report, new_date: date, reason: str, user_id: int | None) -> None:
+    """Store a new effective due date as an extension (a returned report's revision deadline moves too),
+    so ``Report.effective_due_on`` and the overdue marking read it."""
     report.extended_to = new_date
     if report.revision_due_on is not None:
         report.revision_due_on = new_date
@@ -415,12 +429,33 @@ def grant_extension(agreement: Agreement, kind: str, *, new_date: date | None, r
     report.extension_granted_at = utcnow()
     report.extension_granted_by_id = user_id
     db.session.flush()
-    audit.record("grant_report_extension", report, actor_id=user_id, kind=str(kind), was=was.isoformat(),
-                 extended_to=new_date.isoformat(), reason=reason)
+
+
+def reopen_overdue(report: Report, *, new_due: date | None, reason: str | None, user_id: int | None,
+                   today: date | None = None) -> Report:
+    """The Federation accepts a late report (an illness, a flood): a report marked overdue is re-opened to a
+    new due date, with a reason, while its evaluation has not recorded an outcome. The overdue mark is
+    cleared (the evaluation no longer fails it for lateness), the new date stored as an extension, audited,
+    and the organization told."""
+    today = today or localtime.today()
+    db.session.refresh(report, with_for_update=True)
+    evaluation_state = db.session.scalar(select(Evaluation.state).where(
+        Evaluation.agreement_id == report.agreement_id, Evaluation.kind == report.kind))
+    new_due, reason = rules.check_reopen(
+        marked_overdue=report.overdue_at is not None, report_status=str(report.status),
+        evaluation_state=None if evaluation_state is None else str(evaluation_state),
+        new_due=new_due, today=today, reason=reason)
+    was, overdue_at = report.effective_due_on, report.overdue_at
+    report.overdue_at = None
+    _extend(report, new_due, reason, user_id)
+    audit.record("reopen_overdue_report", report, actor_id=user_id, kind=str(report.kind), was=was.isoformat(),
+                 due=new_due.isoformat(), reason=reason, overdue_at=overdue_at.isoformat())
+    agreement = report.agreement
     agreement_ops.notify_org(
-        agreement, _l("Your project report's due date was extended"),
-        _l("The %(kind)s of “%(project)s” is now due by %(due)s. Reason: %(reason)s"),
-        kind=KIND_LABELS[str(kind)], project=agreement.proposal.name, due=new_date.isoformat(), reason=reason)
+        agreement, _l("Your overdue project report was re-opened"),
+        _l("The %(kind)s of “%(project)s” was re-opened after it became overdue: it is now due by %(due)s. "
+           "Reason: %(reason)s"),
+        kind=KIND_LABELS[str(report.kind)], project=agreement.proposal.name, due=new_due.isoformat(), reason=reason)
     return report
 
 

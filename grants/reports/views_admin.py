@@ -1,5 +1,5 @@
 """The Federation's side of the project reports: the round's reports (status, due date, overdue,
-extension; filtered), one project's reports with its due dates and extensions, one report's view,
+extension; filtered), one project's reports with its due dates, extensions and the re-opening of an overdue report, one report's view,
 return for revision, acceptance, evidence downloads."""
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def render_agreement(agreement: Agreement, *, status: int = 200, **given):
         "midterm_report_due": midterm, "final_report_due": final})}
     for kind in rules.KINDS:
         forms[kind] = given.get(kind) or f.ExtensionForm(formdata=None)
+        forms[f"reopen_{kind}"] = given.get(f"reopen_{kind}") or f.ReopenForm(formdata=None)
     return render_template("reports/project.html", a=agreement, rows=ops.summary(agreement), audience="admin",
                            forms=forms), status
 
@@ -85,6 +86,20 @@ def report_extension(agreement_id: int, kind: str):
         flash(_("The extension is granted; the organization has been told."), "success")
         return redirect(url_for("admin.agreement_reports", agreement_id=agreement.id))
     return render_agreement(agreement, status=400, **{kind: form})
+
+
+@bp.route("/agreements/<int:agreement_id>/reports/<kind>/reopen", methods=["POST"])
+def report_reopen(agreement_id: int, kind: str):
+    agreement = pages.load_agreement(agreement_id)
+    report = ops.get_report(agreement, kind) if kind in rules.KINDS else None
+    if report is None:
+        abort(404)
+    form = f.ReopenForm()
+    if refusals.carry_out(form, lambda: ops.reopen_overdue(report, new_due=form.new_due.data, reason=form.reason.data,
+                                                           user_id=current_user.id)):
+        flash(_("The report is re-opened; the organization has been told."), "success")
+        return redirect(url_for("admin.agreement_reports", agreement_id=agreement.id))
+    return render_agreement(agreement, status=400, **{f"reopen_{kind}": form})
 
 
 def render_report(report, *, status: int = 200, **given):

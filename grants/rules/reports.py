@@ -1,5 +1,6 @@
 """Mid-term and final reports (中期報告 / 結項報告): due dates, overdue as a fail, extensions granted
-before the due date only, and what a report needs before it can be submitted. PURE: standard library only.
+before the due date only, re-opening an overdue report, and what a report needs before it can be
+submitted. PURE: standard library only.
 
 Dates are local calendar days (Asia/Shanghai): a report due on D may be submitted until the end of D;
 from D + 1 it is overdue (a fail) unless an extension was granted, with a reason, before D passed.
@@ -99,6 +100,33 @@ def check_revision_deadline(new_date: date | None, today: date, reason: str | No
     if problems:
         raise Refusal.of(problems)
     return new_date, reason
+
+
+#: evaluation states in which the outcome is recorded: an overdue report can no longer be re-opened
+EVALUATION_DECIDED_STATES = ("decided", "noticed", "final")
+
+
+def check_reopen(*, marked_overdue: bool, report_status: str, evaluation_state: str | None,
+                 new_due: date | None, today: date, reason: str | None) -> tuple[date, str]:
+    """The Federation accepts a late report (an illness, a flood): a report marked overdue and not yet
+    submitted (a draft or a returned report) is re-opened to a new due date, not before today, with a
+    reason, while the evaluation of its kind (``evaluation_state``; ``None``: none yet) has not recorded an
+    outcome. Returns (new due date, reason); every problem at once."""
+    problems = []
+    reason = (reason or "").strip()
+    if not marked_overdue or str(report_status) not in OPEN_STATUSES:
+        problems.append(Problem(None, "report_not_overdue"))
+    if evaluation_state is not None and str(evaluation_state) in EVALUATION_DECIDED_STATES:
+        problems.append(Problem(None, "reopen_evaluation_decided"))
+    if not reason:
+        problems.append(Problem("reason", "reason_required"))
+    if new_due is None:
+        problems.append(Problem("new_due", "required"))
+    elif new_due < today:
+        problems.append(Problem("new_due", "due_date_in_past"))
+    if problems:
+        raise Refusal.of(problems)
+    return new_due, reason
 
 
 # --------------------------------------------------------------------------- validation

@@ -234,6 +234,7 @@ EXPECT: dict[str, object] = {
     "admin.agreement_reports": ADMIN,
     "admin.report_dues": ADMIN,
     "admin.report_extension": ADMIN,
+    "admin.report_reopen": ADMIN,
     "admin.report": ADMIN,
     "admin.report_return": ADMIN,
     "admin.report_accept": ADMIN,

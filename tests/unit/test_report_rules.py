@@ -105,3 +105,37 @@ def test_no_person_times_at_all_is_a_problem_but_zero_or_blank_cells_are_fine():
         "served_missing"]
     final = r.validate("final", **_valid(settlement={"activities": "1000", "personnel": "0"}, has_audit_report=True))
     assert final == []
+
+
+def _reopen(**given):
+    values = {"marked_overdue": True, "report_status": "draft", "evaluation_state": None,
+              "new_due": date(2026, 7, 20), "today": date(2026, 7, 10), "reason": " 洪水 "} | given
+    return r.check_reopen(**values)
+
+
+def test_reopen_an_overdue_report_with_a_reason_to_a_date_not_before_today():
+    assert _reopen() == (date(2026, 7, 20), "洪水")
+    assert _reopen(new_due=date(2026, 7, 10))[0] == date(2026, 7, 10)  # today is fine: in by the end of it
+    assert _reopen(report_status="returned", evaluation_state="scoring")[1] == "洪水"
+    assert _reopen(evaluation_state="panel")[0] == date(2026, 7, 20)
+
+
+@pytest.mark.parametrize(("given", "codes"), [
+    ({"reason": "  \n "}, ["reason_required"]),
+    ({"reason": None, "new_due": None}, ["reason_required", "required"]),
+    ({"new_due": date(2026, 7, 9)}, ["due_date_in_past"]),
+    ({"marked_overdue": False}, ["report_not_overdue"]),
+    ({"report_status": "accepted"}, ["report_not_overdue"]),
+    ({"report_status": "submitted"}, ["report_not_overdue"]),
+    ({"evaluation_state": "decided"}, ["reopen_evaluation_decided"]),
+    ({"evaluation_state": "noticed"}, ["reopen_evaluation_decided"]),
+    ({"evaluation_state": "final", "marked_overdue": False, "reason": "", "new_due": date(2026, 1, 1)},
+     ["report_not_overdue", "reopen_evaluation_decided", "reason_required", "due_date_in_past"]),
+])
+def test_reopen_refused_with_every_problem_at_once(given, codes):
+    with pytest.raises(Refusal) as exc:
+        _reopen(**given)
+    assert exc.value.codes == codes
+    fields = {p.code: p.field for p in exc.value.problems}
+    assert all(fields[c] == {"reason_required": "reason", "required": "new_due",
+                             "due_date_in_past": "new_due"}.get(c) for c in codes)
