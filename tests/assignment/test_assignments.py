@@ -502,7 +502,7 @@ def test_manual_refusals_carry_codes_and_render_in_each_language(app, make):
     assert pairs(app, rnd.id) == {}  # nothing was committed
     texts = {code: (render(app, exc, "en"), render(app, exc, "zh_Hant"), render(app, exc, "zh_Hans"))
              for exc, code in cases}
-    assert texts["not_a_reviewer"] == ("王小姐 is not a reviewer.", "王小姐 不是評審專家。", "王小姐 不是评审专家。")
+    assert texts["not_a_reviewer"] == ("王小姐 is not a reviewer.", "王小姐不是評審專家。", "王小姐不是评审专家。")
     assert texts["reviewer_deactivated"][0] == f"{off.name}'s account is deactivated."
     assert texts["proposal_not_assignable"][0].startswith(f"{waiting.number} has not passed screening")
     assert texts["already_assigned"][0] == f"{r.name} is already assigned to {p.number}."

@@ -34,8 +34,8 @@ def test_award_to_signed_agreement_to_first_tranche_received(app, live_server, b
         expect(ngo.locator("#schedule")).to_contain_text("72,000.30")
         ngo.locator("#bank_name").fill("中國銀行惠州分行")
         ngo.locator("#bank_account").fill("6217 8520 0001 2345 678")
-        ngo.get_by_role("button", name="確認收款賬戶").click()
-        expect(ngo.locator(".flash-success")).to_contain_text("收款賬戶已確認")
+        ngo.get_by_role("button", name="確認收款帳戶").click()
+        expect(ngo.locator(".flash-success")).to_contain_text("收款帳戶已確認")
         with ngo.expect_download() as download:
             ngo.locator("#download-pdf").click()
         assert download.value.suggested_filename.endswith(".pdf")

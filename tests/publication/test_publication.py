@@ -93,7 +93,7 @@ def test_publish_renders_in_background_and_serves_the_frozen_copy(app, client, a
                                    "Approved amount")] in values
     projects = [v[1] for v in values]
     assert all(spec[0] in projects for spec in SPECS)
-    subtotal = next(v for v in values if v[1] and str(v[1]).startswith("婦女發展 小計"))
+    subtotal = next(v for v in values if v[1] and str(v[1]).startswith("婦女發展小計"))
     assert Decimal(str(subtotal[5])) == Decimal("230000")
     total = next(v for v in values if v[1] and str(v[1]).startswith("合計"))
     assert total[1] == "合計（3 項）" and Decimal(str(total[5])) == Decimal("350000.50")
