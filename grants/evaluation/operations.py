@@ -352,15 +352,6 @@ def _check(rubric: rubric_core.Rubric, data: SheetInput, *, submit: bool) -> lis
     return problems
 
 
-def _decimals(values: dict[str, str], keys) -> dict[str, str]:
-    out = {}
-    for key in keys:
-        number = rubric_core.parse_number(values.get(key))
-        if number is not None:
-            out[key] = str(number)
-    return out
-
-
 def save_sheet(user: User, evaluation: Evaluation, data: SheetInput, *, submit: bool,
                expected_version: int | None = None) -> EvaluationScore:
     """Save (or submit) the evaluator's sheet.  Refused: not allowed to evaluate, the evaluation
@@ -382,11 +373,11 @@ def save_sheet(user: User, evaluation: Evaluation, data: SheetInput, *, submit: 
     sheet.method = EvaluationMethod(data.method)
     sheet.visited_on = data.visited_on if data.method != EvaluationMethod.papers.value else None
     sheet.visit_notes = (data.visit_notes or "").strip()
-    sheet.scores = _decimals(data.scores, [c.key for c in rubric.criteria])
+    sheet.scores = rubric_core.number_strings(data.scores, [c.key for c in rubric.criteria])
     sheet.comments = {c.key: data.comments[c.key].strip() for c in rubric.criteria
                       if (data.comments.get(c.key) or "").strip()}
-    sheet.bonus = _decimals(data.bonus, [b.key for b in rubric.bonus_items])
-    sheet.deductions = _decimals(data.deductions, [d.key for d in rubric.deduction_items])
+    sheet.bonus = rubric_core.number_strings(data.bonus, [b.key for b in rubric.bonus_items])
+    sheet.deductions = rubric_core.number_strings(data.deductions, [d.key for d in rubric.deduction_items])
     try:
         sheet.total = rules.sheet_total(rubric, sheet.scores, sheet.bonus, sheet.deductions)
     except rubric_core.ScoreError:

@@ -94,22 +94,13 @@ def check_sheet(rubric: rubric_core.Rubric, data: SheetInput, *, submit: bool) -
     return problems
 
 
-def _decimal_strings(values: dict[str, str], keys) -> dict[str, str]:
-    out = {}
-    for key in keys:
-        number = rubric_core.parse_number(values.get(key))
-        if number is not None:
-            out[key] = str(number)
-    return out
-
-
 def _apply(review: Review, rubric: rubric_core.Rubric, data: SheetInput, *, submit: bool) -> None:
-    review.scores = _decimal_strings(data.scores, [c.key for c in rubric.criteria])
+    review.scores = rubric_core.number_strings(data.scores, [c.key for c in rubric.criteria])
     comment_keys = [c.key for c in rubric.criteria] + [v.key for v in rubric.veto_items]
     review.comments = {k: data.comments[k].strip() for k in comment_keys if (data.comments.get(k) or "").strip()}
     review.veto_answers = {v.key: data.veto_answers[v.key] for v in rubric.veto_items
                            if data.veto_answers.get(v.key) is not None}
-    review.bonus = _decimal_strings(data.bonus, [b.key for b in rubric.bonus_items])
+    review.bonus = rubric_core.number_strings(data.bonus, [b.key for b in rubric.bonus_items])
     try:
         review.total = rubric_core.total(rubric, review.scores, review.bonus)
     except rubric_core.ScoreError:

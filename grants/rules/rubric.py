@@ -43,7 +43,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -276,6 +276,17 @@ def parse_number(value: Decimal | int | str | None) -> Decimal | None:
     if not d.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
     return d + 0  # turns -0 into 0
+
+
+def number_strings(values: Mapping[str, str], keys: Iterable[str]) -> dict[str, str]:
+    """The values of ``keys`` that are numbers, as canonical decimal strings (what a score sheet stores);
+    blanks are left out. Validate first: a value that is not a number raises like ``parse_number``."""
+    out = {}
+    for key in keys:
+        number = parse_number(values.get(key))
+        if number is not None:
+            out[key] = str(number)
+    return out
 
 
 def _on_step(value: Decimal, step: Decimal) -> bool:
