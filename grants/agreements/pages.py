@@ -107,13 +107,6 @@ def render_project(agreement: Agreement, audience: str, *, status: int = 200, **
     return render_template("agreements/project.html", **context), status
 
 
-def upload_of(form_field) -> tuple[str, bytes] | None:
-    data = form_field.data
-    if data is not None and getattr(data, "filename", ""):
-        return data.filename, data.read()
-    return None
-
-
 def pdf_response(agreement: Agreement):
     from grants.platform import pdf
 

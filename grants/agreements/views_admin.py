@@ -14,7 +14,7 @@ from grants.agreements import operations_money as money
 from grants.extensions import db
 from grants.models import BudgetChange, Round
 from grants.platform import exports as export_writer
-from grants.platform import refusals
+from grants.platform import refusals, uploads
 from grants.platform.web import admin as bp
 from grants.rules.refusal import Refusal
 
@@ -107,7 +107,7 @@ def _act(agreement, form_name: str, form, action, done: str):
 def agreement_countersign(agreement_id: int):
     agreement = pages.load(agreement_id)
     form = f.CountersignForm()
-    scan = pages.upload_of(form.scan) if form.is_submitted() else None
+    scan = uploads.upload_of(form.scan) if form.is_submitted() else None
     return _act(agreement, "countersign", form, lambda: ops.countersign(
         agreement, on=form.signed_on.data, filename=scan[0] if scan else None, data=scan[1] if scan else None,
         user_id=current_user.id), _("Countersigned: the project is under agreement."))
@@ -128,7 +128,7 @@ def agreement_payment(agreement_id: int):
     form.tranche_id.choices = pages.tranche_choices(agreement)
     return _act(agreement, "payment", form, lambda: money.record_payment(
         agreement, tranche_id=form.tranche_id.data, amount=form.amount.data, paid_on=form.paid_on.data,
-        voucher_no=form.voucher_no.data, scan=pages.upload_of(form.scan), user_id=current_user.id),
+        voucher_no=form.voucher_no.data, scan=uploads.upload_of(form.scan), user_id=current_user.id),
         _("Payment recorded; the organization is asked to confirm receipt."))
 
 

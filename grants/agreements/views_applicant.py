@@ -14,7 +14,7 @@ from grants.agreements import operations_money as money
 from grants.agreements import pages
 from grants.extensions import db
 from grants.models import Agreement, AgreementStatus
-from grants.platform import refusals
+from grants.platform import refusals, uploads
 from grants.platform.web import applicant as bp
 from grants.reports import operations as report_ops
 from grants.rules.refusal import Refusal
@@ -70,7 +70,7 @@ def agreement_upload(agreement_id: int):
     form = f.ScanForm()
 
     def run():
-        scan = pages.upload_of(form.scan)
+        scan = uploads.upload_of(form.scan)
         if scan is None:
             raise Refusal("upload_empty", field="scan")
         ops.upload_signed(agreement, scan[0], scan[1], user_id=current_user.id)
@@ -84,13 +84,7 @@ def payment_confirm(payment_id: int):
     agreement = payment.agreement
     form = f.BaseForm()
     if form.validate_on_submit():
-        try:
-            money.confirm_receipt(payment, user_id=current_user.id)
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.flash_refusal(exc)
-        else:
-            db.session.commit()
+        if refusals.commit_or_flash(lambda: money.confirm_receipt(payment, user_id=current_user.id)):
             flash(_("Receipt confirmed. Thank you."), "success")
     return redirect(url_for("applicant.agreement", agreement_id=agreement.id))
 

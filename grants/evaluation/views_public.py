@@ -4,7 +4,7 @@ completion certificates."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -14,12 +14,10 @@ from grants.evaluation import operations as ops
 from grants.evaluation.forms import ObjectionForm
 from grants.extensions import db, limiter
 from grants.models import Evaluation, Publication, Round
-from grants.platform import refusals
 from grants.platform.web import applicant
 from grants.platform.web import public as bp
 from grants.publication import objections as objection_ops
 from grants.publication import operations as publication_ops
-from grants.rules.refusal import Refusal
 
 
 def _round(round_id: int) -> Round:
@@ -59,25 +57,8 @@ def evaluation_objection(round_id: int):
     form = ObjectionForm()
     form.proposal.choices = [SelectChoice("", _("Choose a project"))] + [
         SelectChoice(str(r["proposal_id"]), f"{r['project']} — {r['organization']}") for r in pub.rows]
-    if form.validate_on_submit():
-        evidence = None
-        upload = form.evidence.data
-        if upload is not None and getattr(upload, "filename", ""):
-            evidence = (upload.filename, upload.read())
-        try:
-            objection_ops.file_objection(pub, proposal_id=int(form.proposal.data), name=form.name.data,
-                                         contact=form.contact.data, reasons=form.reasons.data, evidence=evidence)
-        except Refusal as exc:
-            db.session.rollback()
-            if exc.code == "objection_duplicate":
-                refusals.flash_refusal(exc, "success")
-                return redirect(url_for("public.evaluation_results", round_id=rnd.id))
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your objection has been received. The Women's Federation will investigate it and contact you."),
-                  "success")
-            return redirect(url_for("public.evaluation_results", round_id=rnd.id))
+    if form.validate_on_submit() and objection_ops.file_from_form(pub, form):
+        return redirect(url_for("public.evaluation_results", round_id=rnd.id))
     status = 400 if request.method == "POST" else 200
     return render_template("evaluation/objection_form.html", rnd=rnd, pub=pub, form=form), status
 

@@ -17,7 +17,6 @@ from grants.organizations.forms import BarForm, LiftForm
 from grants.platform import localtime, refusals
 from grants.platform.web import admin as bp
 from grants.rules import sanctions as rules
-from grants.rules.refusal import Refusal
 
 
 @bp.route("/organizations/<int:organization_id>/sanctions", methods=["GET", "POST"])
@@ -45,13 +44,8 @@ def sanction_lift(sanction_id: int):
     if not form.validate_on_submit():
         flash(_("The form expired. Please try again."), "error")
     else:
-        try:
-            ops.lift(sanction, form.reason.data or "", current_user.id, utcnow())
-        except Refusal as exc:
-            db.session.rollback()
-            refusals.flash_refusal(exc)
-        else:
-            db.session.commit()
+        if refusals.commit_or_flash(lambda: ops.lift(sanction, form.reason.data or "", current_user.id,
+                                                     utcnow())):
             flash(_("The bar has been lifted."), "success")
     return redirect(url_for("admin.organization_sanctions", organization_id=sanction.organization_id))
 

@@ -455,3 +455,19 @@ def carry_out(form, action) -> bool:
         return False
     db.session.commit()
     return True
+
+
+def commit_or_flash(action) -> bool:
+    """The POST half of a button (a form without fields to put messages next to): run ``action()`` and
+    commit; a ``Refusal`` rolls back (no row changed) and its messages are flashed. True when done: the
+    view then says so."""
+    from grants.extensions import db
+
+    try:
+        action()
+    except Refusal as exc:
+        db.session.rollback()
+        flash_refusal(exc)
+        return False
+    db.session.commit()
+    return True

@@ -164,6 +164,15 @@ def _pdf_ok(data: bytes) -> bool:
         pypdf_log.setLevel(level)
 
 
+def upload_of(form_field) -> tuple[str, bytes] | None:
+    """What a file field received: ``(filename, bytes)``, or None when no file was chosen. The bytes are
+    checked by ``check_upload`` in the operation that stores them."""
+    data = form_field.data
+    if data is not None and getattr(data, "filename", ""):
+        return data.filename, data.read()
+    return None
+
+
 def check_upload(filename: str | None, data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, str]:
     """(kind, content type) for an acceptable file; otherwise Refusal."""
     name = clean_name(filename)

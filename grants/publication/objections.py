@@ -17,13 +17,14 @@ import json
 import os
 from datetime import date
 
-from flask import current_app
+from flask import current_app, flash
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from grants.extensions import db
 from grants.models import Award, Objection, ObjectionStatus, Publication, PublicationStatus, utcnow
-from grants.platform import audit, uploads
+from grants.platform import audit, refusals, uploads
 from grants.publication.operations import objection_window_open
 from grants.rules.refusal import Problem, Refusal
 
@@ -84,6 +85,29 @@ def file_objection(publication: Publication, *, proposal_id: int, name: str, con
     audit.record("file_objection", objection, publication_id=publication.id, proposal_id=proposal_id,
                  evidence=objection.evidence_stored)
     return objection
+
+
+def file_from_form(publication: Publication, form) -> bool:
+    """The public objection form's POST, for the award list's notice and the evaluation results' notice:
+    file what was typed (with the evidence file, if any) and commit. True when the objection is in, filed
+    now or by an identical send a moment ago (a double click), and the person is told so; False when it
+    was refused: nothing stored, the messages next to the fields."""
+    try:
+        # the proposal field only accepts the listed choices, all of them proposal ids
+        file_objection(publication, proposal_id=int(form.proposal.data), name=form.name.data,
+                       contact=form.contact.data, reasons=form.reasons.data,
+                       evidence=uploads.upload_of(form.evidence))
+    except Refusal as exc:
+        db.session.rollback()
+        if exc.code == "objection_duplicate":  # sent twice: the first one is in
+            refusals.flash_refusal(exc, "success")
+            return True
+        refusals.attach(form, exc)
+        return False
+    db.session.commit()
+    flash(_("Your objection has been received. The Women's Federation will investigate it and contact you."),
+          "success")
+    return True
 
 
 def evidence_path(objection: Objection) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,12 +18,11 @@ from grants.agreements import operations as agreement_ops
 from grants.evaluation import documents as evaluation_documents
 from grants.extensions import db, limiter
 from grants.models import Proposal, Publication, Round
-from grants.platform import downloads, exports, pdf, refusals
+from grants.platform import downloads, exports, pdf, uploads
 from grants.platform.forms import BaseForm
 from grants.platform.web import public as bp
 from grants.publication import objections as objection_ops
 from grants.publication import operations as ops
-from grants.rules.refusal import Refusal
 
 MAX_AGE = 86400
 
@@ -140,26 +139,8 @@ def objection_new(round_id: int):
     form.proposal.choices = [SelectChoice("", _("Choose a project"))] + [
         SelectChoice(str(r["proposal_id"]), f"{r['rank']}. {r['project']} — {r['organization']}") for r in pub.rows
     ]
-    if form.validate_on_submit():
-        evidence = None
-        upload = form.evidence.data
-        if upload is not None and getattr(upload, "filename", ""):
-            evidence = (upload.filename, upload.read())
-        try:
-            # the field only accepts the listed choices, all of them proposal ids
-            objection_ops.file_objection(pub, proposal_id=int(form.proposal.data), name=form.name.data,
-                                         contact=form.contact.data, reasons=form.reasons.data, evidence=evidence)
-        except Refusal as exc:
-            db.session.rollback()
-            if exc.code == "objection_duplicate":  # sent twice (a double click): the first one is in
-                refusals.flash_refusal(exc, "success")
-                return redirect(url_for("public.results", round_id=rnd.id))
-            refusals.attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your objection has been received. The Women's Federation will investigate it and contact you."),
-                  "success")
-            return redirect(url_for("public.results", round_id=rnd.id))
+    if form.validate_on_submit() and objection_ops.file_from_form(pub, form):
+        return redirect(url_for("public.results", round_id=rnd.id))
     return render_template("publication/objection_form.html", rnd=rnd, pub=pub, form=form, closed=False)
 
 
@@ -171,10 +152,9 @@ def verify():
     value = (request.args.get("code") or request.args.get("sha256") or "").strip()
     if request.method == "POST":
         if form.validate_on_submit():
-            upload = form.file.data
-            if upload is not None and getattr(upload, "filename", ""):
-                data = upload.read()
-                value = pdf.sha256_hex(data)
+            upload = uploads.upload_of(form.file)
+            if upload is not None:
+                value = pdf.sha256_hex(upload[1])
             else:
                 value = (form.value.data or "").strip()
             if not value:

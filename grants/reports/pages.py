@@ -50,10 +50,3 @@ def file_response(row: ReportFile):
     except (OSError, Refusal):
         abort(404)
     return downloads.download(data, filename=row.original_name, mimetype=row.content_type)
-
-
-def upload_of(form_field) -> tuple[str, bytes] | None:
-    data = form_field.data
-    if data is not None and getattr(data, "filename", ""):
-        return data.filename, data.read()
-    return None

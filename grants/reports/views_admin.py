@@ -17,7 +17,6 @@ from grants.reports import forms as f
 from grants.reports import operations as ops
 from grants.reports import pages
 from grants.rules import reports as rules
-from grants.rules.refusal import Refusal
 
 STATUS_FILTERS = ("not_started", "draft", "submitted", "returned", "accepted", "overdue", "extended")
 
@@ -131,13 +130,7 @@ def report_accept(report_id: int):
     report = pages.load_report(report_id)
     if not f.BaseForm().validate_on_submit():
         abort(400)
-    try:
-        ops.accept(report, user_id=current_user.id)
-    except Refusal as exc:
-        db.session.rollback()
-        refusals.flash_refusal(exc)
-    else:
-        db.session.commit()
+    if refusals.commit_or_flash(lambda: ops.accept(report, user_id=current_user.id)):
         flash(_("The report is accepted; its evaluation can start."), "success")
     return redirect(url_for("admin.report", report_id=report.id))
 

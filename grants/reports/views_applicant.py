@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from grants.extensions import db
 from grants.models import Report
-from grants.platform import localtime, refusals
+from grants.platform import localtime, refusals, uploads
 from grants.platform.web import applicant as bp
 from grants.reports import forms as f
 from grants.reports import operations as ops
@@ -127,7 +127,7 @@ def report(report_id: int):
     try:
         ops.save_draft(report, form.values(counts), user_id=current_user.id)
         if action == "upload":  # the draft and its new evidence file together, or neither
-            upload = pages.upload_of(form.evidence)
+            upload = uploads.upload_of(form.evidence)
             if upload is None:
                 raise Refusal("upload_empty", field="evidence")
             ops.add_file(report, form.evidence_kind.data or "", upload[0], upload[1], user_id=current_user.id)
@@ -203,7 +203,7 @@ def report_upload(report_id: int):
     form = f.EvidenceForm()
     if form.validate_on_submit():
         try:
-            upload = pages.upload_of(form.evidence)
+            upload = uploads.upload_of(form.evidence)
             if upload is None:
                 raise Refusal("upload_empty", field="evidence")
             ops.add_file(report, form.kind.data, upload[0], upload[1], user_id=current_user.id)
@@ -224,13 +224,7 @@ def report_file_delete(report_file_id: int):
     report_id = row.report_id
     if not f.BaseForm().validate_on_submit():
         abort(400)
-    try:
-        ops.delete_file(row, user_id=current_user.id)
-    except Refusal as exc:
-        db.session.rollback()
-        refusals.flash_refusal(exc)
-    else:
-        db.session.commit()
+    if refusals.commit_or_flash(lambda: ops.delete_file(row, user_id=current_user.id)):
         flash(_("File removed."), "success")
     return redirect(url_for("applicant.report", report_id=report_id) + "#sec-evidence")
 

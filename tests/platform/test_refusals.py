@@ -137,3 +137,28 @@ def test_carry_out_commits_done_work_and_rolls_back_refused_work(app, make):
     with app.test_request_context("/", method="GET"):
         form = NameForm(meta={"csrf": False})
         assert refusals.carry_out(form, lambda: pytest.fail("not submitted: nothing runs")) is False
+
+
+def test_commit_or_flash_commits_done_work_and_flashes_a_refusal(app, make):
+    """A button's POST: a refused action changes no row and its message is flashed; a done one is committed."""
+    from flask import get_flashed_messages
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.models import Organization
+
+    org = make.organization(name="原來的名字")
+
+    def rename(refuse: bool):
+        db.session.get(Organization, org.id).name = "新名字"
+        db.session.flush()
+        if refuse:
+            raise Refusal("required")
+
+    for refuse, expected in ((True, "原來的名字"), (False, "新名字")):
+        with app.test_request_context("/", method="POST"):
+            assert refusals.commit_or_flash(lambda refuse=refuse: rename(refuse)) is (not refuse)
+            assert db.session.get(Organization, org.id).name == expected
+            assert bool(get_flashed_messages()) is refuse
+        with app.app_context():
+            assert db.session.scalar(select(Organization.name).where(Organization.id == org.id)) == expected
