@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from grants.agreements import forms as f
 from grants.agreements import operations as ops
@@ -22,18 +23,22 @@ from grants.rules.refusal import Refusal
 
 @bp.route("/agreements")
 def agreements():
-    rows = db.session.scalars(select(Agreement).where(Agreement.organization_id == current_user.organization_id)
-                              .order_by(Agreement.id.desc())).all() if current_user.organization_id else []
-    return render_template("agreements/mine.html", rows=[(a, money.next_due(a), ops.is_overdue(a), _next_report(a))
-                                                         for a in rows], status_labels=pages.STATUS_LABELS)
+    rows = db.session.scalars(
+        select(Agreement).where(Agreement.organization_id == current_user.organization_id)
+        .options(selectinload(Agreement.proposal), selectinload(Agreement.tranches), selectinload(Agreement.payments))
+        .order_by(Agreement.id.desc())).all() if current_user.organization_id else []
+    reports = report_ops.reports_by_agreement([a.id for a in rows])  # a fixed number of queries, however many
+    return render_template("agreements/mine.html", rows=[
+        (a, money.next_due(a), ops.is_overdue(a), _next_report(a, reports[a.id])) for a in rows],
+        status_labels=pages.STATUS_LABELS)
 
 
-def _next_report(agreement: Agreement) -> dict | None:
+def _next_report(agreement: Agreement, reports) -> dict | None:
     """The report the organization has to write next (not started, a draft or returned), for a signed agreement."""
     if agreement.status != AgreementStatus.signed:
         return None
-    return next((r for r in report_ops.summary(agreement) if r["status"] in ("not_started", "draft", "returned")),
-                None)
+    return next((r for r in report_ops.summary(agreement, reports=reports)
+                 if r["status"] in ("not_started", "draft", "returned")), None)
 
 
 @bp.route("/agreements/<int:agreement_id>")

@@ -105,6 +105,16 @@ def reports_of(agreement: Agreement) -> list[Report]:
     return list(db.session.scalars(select(Report).where(Report.agreement_id == agreement.id).order_by(Report.kind)))
 
 
+def reports_by_agreement(agreement_ids) -> dict[int, list[Report]]:
+    """The reports of many agreements in one query, per agreement id."""
+    out: dict[int, list[Report]] = {i: [] for i in agreement_ids}
+    if out:
+        for report in db.session.scalars(select(Report).where(Report.agreement_id.in_(list(out)))
+                                         .order_by(Report.kind)):
+            out[report.agreement_id].append(report)
+    return out
+
+
 def get_report(agreement: Agreement, kind: str) -> Report | None:
     return db.session.scalar(select(Report).where(Report.agreement_id == agreement.id, Report.kind == str(kind)))
 
@@ -123,10 +133,11 @@ def is_overdue(report: Report, today: date | None = None) -> bool:
                             report.revision_due_on)
 
 
-def summary(agreement: Agreement, today: date | None = None) -> list[dict]:
-    """Both reports of a project as plain rows (a report not opened yet is ``not_started``)."""
+def summary(agreement: Agreement, today: date | None = None, reports: list[Report] | None = None) -> list[dict]:
+    """Both reports of a project as plain rows (a report not opened yet is ``not_started``); ``reports``: the
+    agreement's reports when the caller read them already (lists of many agreements: one query for all)."""
     today = today or localtime.today()
-    found = {str(r.kind): r for r in reports_of(agreement)}
+    found = {str(r.kind): r for r in (reports_of(agreement) if reports is None else reports)}
     rows = []
     for kind in rules.KINDS:
         report = found.get(kind)
