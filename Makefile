@@ -47,6 +47,7 @@ serve-prod: setup   ## gunicorn + job workers + PostgreSQL + Redis (rate limits,
 
 benchmarks: setup   ## every benchmarks/bench_*.py (each prints PASS/FAIL); fails when any fails
 	@scripts/ensure-postgres.sh
+	@$(PY) benchmarks/host_speed.py
 	@failed=""; for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || failed="$$failed $$f"; done; \
 	echo "== province-size assignment through the app (SQLite and PostgreSQL)"; \
 	$(PY) benchmarks/bench_assignment_app.py --province --pg || failed="$$failed bench_assignment_app.py--province"; \

@@ -15,6 +15,11 @@ small document is rendered in THIS process, so WeasyPrint's, fontconfig's and Pa
 set-up is paid before either side is timed (it used to be paid by whichever document was timed
 first in this process: ours).  Both sides benefit equally.
 
+Interleaved, best of N: ours and the plain table are rendered one after the other, N times (``--repeat``;
+3 at 600 rows, 2 at 3,000 by default), and each side's best time is compared.  A single run of each
+swings by 20-30 % on a shared VM (other tenants, not our load average), and measuring ours first,
+then plain, let any drift between the two runs fall on one side.
+
 Targets (issue 18), each PASS/FAIL, exit 1 on any FAIL:
 * ours in ONE process vs the plain table: >= 3x faster at every size -- judged on CPU seconds, both
   documents rendered in THIS process one after the other (``pdf.render_in_process``, same GC tuning),
@@ -130,22 +135,20 @@ def plain_table_html(ctx: dict) -> str:
     return "".join(out)
 
 
-def timed(fn, repeat: int):
-    best, result = float("inf"), None
+def interleaved(fns: dict, repeat: int, clock) -> tuple[dict, dict, dict]:
+    """Run every fn once per round, ``repeat`` rounds, in turn: (best time, all times, last result) per key."""
+    times: dict = {key: [] for key in fns}
+    results: dict = {}
     for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, result
+        for key, fn in fns.items():
+            t = clock()
+            results[key] = fn()
+            times[key].append(clock() - t)
+    return {key: min(v) for key, v in times.items()}, times, results
 
 
-def timed_cpu(fn, repeat: int):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        c = time.process_time()
-        result = fn()
-        best = min(best, time.process_time() - c)
-    return best, result
+def runs(values) -> str:
+    return "/".join(f"{v:.2f}" for v in values)
 
 
 def describe(label: str, seconds: float, data: bytes) -> str:
@@ -157,37 +160,47 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[600, 3000])
     parser.add_argument("--quick", action="store_true", help="600 rows only")
-    parser.add_argument("--repeat", type=int, default=1, help="best of N for our template")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="rounds of the interleaved runs (default: 3 at up to 1,000 rows, else 2)")
     parser.add_argument("--reference", action="store_true", help="also time the plain table without GC tuning")
     args = parser.parse_args()
     sizes = [600] if args.quick else args.rows
     pdf.html_to_pdf("<p>warm-up</p>")  # start the forkserver (imports WeasyPrint once)
     # First-use costs in THIS process (imports, fontconfig, Pango font map, both faces) paid before timing
-    # either side: the CPU comparison below renders in this process, ours first.
+    # either side: the CPU comparison below renders in this process.
     pdf.render_in_process(WARM_UP_HTML, check_fonts=False)
     env = pdf.make_jinja_env()
     verdicts = []
     for n in sizes:
+        repeat = args.repeat or (3 if n <= 1000 else 2)
         ctx = make_context(n)
         print(f"{n} rows (load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
-              f"{len(os.sched_getaffinity(0))} CPUs; other jobs on the box skew the figures)")
+              f"{len(os.sched_getaffinity(0))} CPUs; best of {repeat} interleaved runs; other jobs on the box "
+              "skew the figures)")
         plain_html = plain_table_html(ctx)
         ours_html = award_list.award_list_html(ctx, env=env)
-        # CPU seconds, both rendered IN THIS PROCESS one after the other with the same GC tuning
+        # CPU seconds, both rendered IN THIS PROCESS in turn with the same GC tuning
         # (pdf.render_in_process): the like-for-like figure least disturbed by other jobs on the box.
-        cpu_one, _ = timed_cpu(lambda h=ours_html: pdf.render_in_process(h, check_fonts=False), args.repeat)
-        cpu_plain, _ = timed_cpu(lambda h=plain_html: pdf.render_in_process(h, check_fonts=False), 1)
-        print(f"  CPU in this process: ours {cpu_one:.2f} s, plain {cpu_plain:.2f} s")
-        t_ours, ours = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, timeout=1800), args.repeat)
-        print(describe("ours", t_ours, ours))
-        t_one, one = timed(lambda ctx=ctx: award_list.render_award_list(ctx, env=env, workers=1, timeout=1800),
-                            args.repeat)
-        print(describe("ours/1 proc", t_one, one))
-        t_plain, plain = timed(lambda h=plain_html: pdf.html_to_pdf(h, timeout=600), 1)
-        print(describe("plain (+gc)", t_plain, plain))
+        cpu, cpu_runs, _ = interleaved({
+            "ours": lambda h=ours_html: pdf.render_in_process(h, check_fonts=False),
+            "plain": lambda h=plain_html: pdf.render_in_process(h, check_fonts=False),
+        }, repeat, time.process_time)
+        cpu_one, cpu_plain = cpu["ours"], cpu["plain"]
+        print(f"  CPU in this process: ours {cpu_one:.2f} s ({runs(cpu_runs['ours'])}), "
+              f"plain {cpu_plain:.2f} s ({runs(cpu_runs['plain'])})")
+        # Wall through the child-process engine, in turn: parallel parts, one process, the plain table.
+        walls = {
+            "ours": lambda ctx=ctx: award_list.render_award_list(ctx, env=env, timeout=1800),
+            "ours/1 proc": lambda ctx=ctx: award_list.render_award_list(ctx, env=env, workers=1, timeout=1800),
+            "plain (+gc)": lambda h=plain_html: pdf.html_to_pdf(h, timeout=600),
+        }
         if args.reference:
-            t_raw, raw = timed(lambda h=plain_html: pdf.html_to_pdf(h, timeout=600, tune_gc=False), 1)
-            print(describe("plain/no gc", t_raw, raw))
+            walls["plain/no gc"] = lambda h=plain_html: pdf.html_to_pdf(h, timeout=600, tune_gc=False)
+        wall, wall_runs, files = interleaved(walls, repeat, time.perf_counter)
+        for key in walls:
+            print(describe(key, wall[key], files[key]) + f"  ({runs(wall_runs[key])})")
+        t_ours, t_one, t_plain = wall["ours"], wall["ours/1 proc"], wall["plain (+gc)"]
+        ours, one, plain = files["ours"], files["ours/1 proc"], files["plain (+gc)"]
         print(f"  load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}; wall ratios: one process "
               f"{t_plain / t_one:.2f}x, parallel {t_plain / t_ours:.2f}x")
         for label, value, target, better in (
