@@ -55,8 +55,15 @@ class AddForm(BaseForm):
 
 
 class BulkForm(BaseForm):
+    """Beside the automatic assignment form, which has a ``category`` too: its own prefix keeps the ids
+    (and the labels) apart (``bulk-category``)."""
+
     category = SelectField(_l("Category"), coerce=int, validators=[InputRequired(_l("Choose a category."))])
     reviewer = SelectField(_l("Reviewer"), coerce=int, validators=[InputRequired(_l("Choose a reviewer."))])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "bulk")
+        super().__init__(*args, **kwargs)
 
 
 class ImportForm(BaseForm):

@@ -78,6 +78,13 @@ class _PolicyMeta:
     def bind_field(self, form, unbound_field, options):
         return bind_with_policy(unbound_field, form, options)
 
+    def render_field(self, field, render_kw):
+        # The CSRF token is a hidden input nothing points at: rendered without an id, so a page with
+        # several forms does not carry the id "csrf_token" once per form (duplicate ids are invalid HTML).
+        if field.type == "CSRFTokenField":
+            render_kw = {"id": False, **render_kw}
+        return super().render_field(field, render_kw)
+
 
 class BaseForm(FlaskForm):
     class Meta(_PolicyMeta):

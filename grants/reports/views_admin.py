@@ -52,8 +52,8 @@ def render_agreement(agreement: Agreement, *, status: int = 200, **given):
     forms = {"dues": given.get("dues") or f.DueDatesForm(formdata=None, data={
         "midterm_report_due": midterm, "final_report_due": final})}
     for kind in rules.KINDS:
-        forms[kind] = given.get(kind) or f.ExtensionForm(formdata=None)
-        forms[f"reopen_{kind}"] = given.get(f"reopen_{kind}") or f.ReopenForm(formdata=None)
+        forms[kind] = given.get(kind) or f.for_kind(f.ExtensionForm, kind, formdata=None)
+        forms[f"reopen_{kind}"] = given.get(f"reopen_{kind}") or f.for_kind(f.ReopenForm, kind, formdata=None)
     return render_template("reports/project.html", a=agreement, rows=ops.summary(agreement), audience="admin",
                            forms=forms), status
 
@@ -79,7 +79,7 @@ def report_extension(agreement_id: int, kind: str):
     agreement = pages.load_agreement(agreement_id)
     if kind not in rules.KINDS:
         abort(404)
-    form = f.ExtensionForm()
+    form = f.for_kind(f.ExtensionForm, kind)
     if refusals.carry_out(form, lambda: ops.grant_extension(agreement, kind, new_date=form.extended_to.data,
                                                             reason=form.reason.data, user_id=current_user.id)):
         flash(_("The extension is granted; the organization has been told."), "success")
@@ -93,7 +93,7 @@ def report_reopen(agreement_id: int, kind: str):
     report = ops.get_report(agreement, kind) if kind in rules.KINDS else None
     if report is None:
         abort(404)
-    form = f.ReopenForm()
+    form = f.for_kind(f.ReopenForm, kind)
     if refusals.carry_out(form, lambda: ops.reopen_overdue(report, new_due=form.new_due.data, reason=form.reason.data,
                                                            user_id=current_user.id)):
         flash(_("The report is re-opened; the organization has been told."), "success")

@@ -174,8 +174,8 @@ def test_bulk_category_reports_skips(app, client, auth, make, admin):
     other_cat = eligible(make, rnd, 1, category="婦女發展")[0]
     make.proposal(rnd.id, status=ProposalStatus.submitted, category_id=category_id(app, rnd, "兒童關愛"))
     (r,) = reviewers(make, 1, organization_id=org.id)
-    resp = auth.post(url(rnd, "/bulk"), {"category": category_id(app, rnd, "兒童關愛"), "reviewer": r.id},
-                     headers=EN, follow_redirects=True)
+    resp = auth.post(url(rnd, "/bulk"), {"bulk-category": category_id(app, rnd, "兒童關愛"),
+                                       "bulk-reviewer": r.id}, headers=EN, follow_redirects=True)
     html = resp.get_data(as_text=True)
     assert "assigned to 3 proposals" in html
     assert "Skipped because of a conflict of interest" in html and mine.number in html

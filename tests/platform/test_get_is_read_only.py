@@ -1,5 +1,6 @@
 """Views never write on GET: every GET route of the URL map, as every role, against a populated world;
-every row of every table is compared before and after each request.
+every row of every table is compared before and after each request. Each HTML page is also checked for
+duplicate element ids and labels for no element (tests/htmlids.py).
 
 The world (tests/security/world.py plus the additions below) is two rounds:
 
@@ -53,6 +54,7 @@ from grants.models import (
     utcnow,
 )
 from grants.platform import pdf, uploads
+from tests.htmlids import id_problems
 from tests.security import world as security_world
 
 ROLES = {"anonymous": None, "applicant": "appA", "reviewer": "rev", "admin": "admin"}
@@ -400,6 +402,7 @@ def test_get_changes_no_row(app, make, role):
     client = security_world.login(app, ROLES[role]) if ROLES[role] else app.test_client()
     urls = _urls(app, ids)
     offenders: list[str] = []
+    bad_ids: list[str] = []  # the walk renders every page: each id once, every label for an element
     statuses: dict[int, int] = {}
     before = snapshot(app)
     with WriteStatements(app) as writes:
@@ -407,6 +410,9 @@ def test_get_changes_no_row(app, make, role):
             response = client.get(url)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             assert response.status_code < 500, f"{role} GET {url} -> {response.status_code}"
+            if response.status_code == 200 and response.mimetype == "text/html":
+                if problems := id_problems(response.get_data(as_text=True)):
+                    bad_ids.append(f"{role} GET {url} ({endpoint}): " + "; ".join(problems))
             after = snapshot(app)
             changed = difference(before, after)
             sent = writes.take()
@@ -415,5 +421,6 @@ def test_get_changes_no_row(app, make, role):
             before = after
     print(f"GET read-only walk [{role}]: {len(urls)} requests, statuses {sorted(statuses.items())}")
     assert not offenders, "GET requests that wrote:\n" + "\n".join(offenders)
+    assert not bad_ids, "pages with duplicate ids or labels for no element:\n" + "\n".join(bad_ids)
     if role != "anonymous":  # the walk reached the role's own pages, not only refusals
         assert statuses.get(200, 0) >= 10, statuses

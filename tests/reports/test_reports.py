@@ -275,10 +275,11 @@ def test_admin_edits_due_dates_before_they_pass_and_grants_extensions_through_th
     assert response.status_code == 400
     # an extension without a reason is refused; with one it is granted and the NGO told
     response = admin.post(f"/admin/agreements/{world.agreement_id}/reports/midterm/extension",
-                          {"extended_to": (mid + timedelta(days=7)).isoformat(), "reason": ""})
+                          {"extend-midterm-extended_to": (mid + timedelta(days=7)).isoformat(), "extend-midterm-reason": ""})
     assert response.status_code == 400
     admin.post(f"/admin/agreements/{world.agreement_id}/reports/midterm/extension",
-               {"extended_to": (mid + timedelta(days=7)).isoformat(), "reason": "社區疫情停課"})
+               {"extend-midterm-extended_to": (mid + timedelta(days=7)).isoformat(),
+                "extend-midterm-reason": "社區疫情停課"})
     with app.app_context():
         report = db.session.scalar(select(Report).where(Report.agreement_id == world.agreement_id))
         assert report.extended_to == mid + timedelta(days=7) and report.extension_reason == "社區疫情停課"
