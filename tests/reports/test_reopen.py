@@ -24,6 +24,7 @@ from grants.models import (
     ReportKind,
     ReportStatus,
 )
+from grants.platform import reminders
 from grants.reports import operations as ops
 from tests.agreements.support import PROJECT
 from tests.conftest import Actions, csrf_token, translate
@@ -188,6 +189,42 @@ def test_a_reopened_report_not_submitted_by_its_new_date_is_marked_overdue_again
         assert [r.id for r in ops.mark_overdue()] == [report_id]
         db.session.commit()
         assert db.session.get(Agreement, world.agreement_id) is not None
+
+
+def test_a_reopened_report_gets_the_due_reminders_of_its_new_date_once_each(app, make):
+    """The 7-day and 1-day reminders name the due date in their occasion: a re-open's new date gets its own."""
+    s.build(make, app, dues=(MIDTERM_DUE, FINAL_DUE))
+
+    def scan(day: date) -> list[tuple[str, str]]:
+        with app.app_context():
+            before = db.session.scalar(select(func.max(OutboxMail.id))) or 0
+        with _at(day), app.test_request_context():
+            reminders.send_due()
+            db.session.commit()
+        with app.app_context():
+            return [(m.to, m.subject) for m in db.session.scalars(
+                select(OutboxMail).where(OutboxMail.id > before).order_by(OutboxMail.id))]
+
+    def due_mail(due: date) -> tuple[str, str]:
+        return (NGO, translate("Reminder: the %(kind)s of “%(project)s” is due by %(due)s", "zh_Hant",
+                               kind="中期報告", project=PROJECT, due=due.isoformat()))
+
+    # the first due date's reminders went out (an occasion without the date would stop the new date's)
+    assert scan(MIDTERM_DUE - timedelta(days=7)) == [due_mail(MIDTERM_DUE)]
+    assert scan(MIDTERM_DUE - timedelta(days=1)) == [due_mail(MIDTERM_DUE)]
+    with _at(MIDTERM_DUE + timedelta(days=1)), app.test_request_context():
+        report_id = ops.mark_overdue()[0].id
+        db.session.commit()
+    overdue = scan(TODAY)  # the overdue mails (NGO and admin), no due reminder
+    assert len(overdue) == 2 and not [m for m in overdue if m in (due_mail(MIDTERM_DUE), due_mail(NEW_DUE))]
+    with _at(TODAY), app.test_request_context():
+        ops.reopen_overdue(db.session.get(Report, report_id), new_due=NEW_DUE, reason="颱風後水浸", user_id=None)
+        db.session.commit()
+    assert scan(NEW_DUE - timedelta(days=8)) == []
+    assert scan(NEW_DUE - timedelta(days=7)) == [due_mail(NEW_DUE)]
+    assert scan(NEW_DUE - timedelta(days=6)) == []  # once
+    assert scan(NEW_DUE - timedelta(days=1)) == [due_mail(NEW_DUE)]
+    assert scan(NEW_DUE) == []
 
 
 REOPEN_HELP = ("Only while its evaluation is not decided, with a new due date (today or later) and a reason. "
