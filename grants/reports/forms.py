@@ -108,12 +108,18 @@ class ReturnForm(BaseForm):
 class ExtensionForm(BaseForm):
     """Shown once per report kind on the project's reports page: built with ``for_kind`` (its own prefix)."""
 
+    prefix_name = "extend"
+
     extended_to = DateField(_l("New due date"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reason for the extension"), validators=[InputRequired(), Length(max=2000)])
 
 
 class ReopenForm(BaseForm):
-    """Re-open an overdue report: both checked by the rule (every problem at once, next to its field)."""
+    """Re-open an overdue report: both checked by the rule (every problem at once, next to its field).
+    Built with ``for_kind``, like the extension form."""
+
+    prefix_name = "reopen"
+
     new_due = DateField(_l("New due date"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
@@ -122,8 +128,7 @@ def for_kind(form_class: type[ExtensionForm] | type[ReopenForm], kind: str, **kw
     """The extension or re-open form of one report kind. Both kinds' forms of both classes share a page:
     the prefix (``extend-midterm-reason``, ``reopen-final-new_due``) keeps each field's id, and so its
     label, its own. The same prefix on GET and POST: the POST reads the fields it rendered."""
-    name = "extend" if form_class is ExtensionForm else "reopen"
-    return form_class(prefix=f"{name}-{kind}", **kwargs)
+    return form_class(prefix=f"{form_class.prefix_name}-{kind}", **kwargs)
 
 
 class DueDatesForm(BaseForm):

@@ -88,15 +88,22 @@ def check_due_order(midterm: date, final: date) -> None:
         raise Refusal("due_order", field="final_report_due")
 
 
-def check_revision_deadline(new_date: date | None, today: date, reason: str | None) -> tuple[date, str]:
+def _date_and_reason(field: str, new_date: date | None, today: date, reason: str) -> list[Problem]:
+    """A new date (in ``field``) from today on, and a reason: what a returned report's deadline and a
+    re-open both ask for."""
     problems = []
-    reason = (reason or "").strip()
     if not reason:
         problems.append(Problem("reason", "reason_required"))
     if new_date is None:
-        problems.append(Problem("revision_due", "required"))
+        problems.append(Problem(field, "required"))
     elif new_date < today:
-        problems.append(Problem("revision_due", "due_date_in_past"))
+        problems.append(Problem(field, "due_date_in_past"))
+    return problems
+
+
+def check_revision_deadline(new_date: date | None, today: date, reason: str | None) -> tuple[date, str]:
+    reason = (reason or "").strip()
+    problems = _date_and_reason("revision_due", new_date, today, reason)
     if problems:
         raise Refusal.of(problems)
     return new_date, reason
@@ -118,12 +125,7 @@ def check_reopen(*, marked_overdue: bool, report_status: str, evaluation_state: 
         problems.append(Problem(None, "report_not_overdue"))
     if evaluation_state is not None and str(evaluation_state) in EVALUATION_DECIDED_STATES:
         problems.append(Problem(None, "reopen_evaluation_decided"))
-    if not reason:
-        problems.append(Problem("reason", "reason_required"))
-    if new_due is None:
-        problems.append(Problem("new_due", "required"))
-    elif new_due < today:
-        problems.append(Problem("new_due", "due_date_in_past"))
+    problems += _date_and_reason("new_due", new_due, today, reason)
     if problems:
         raise Refusal.of(problems)
     return new_due, reason
