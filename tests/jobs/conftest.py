@@ -174,12 +174,15 @@ def workers(app, tmp_path):
     control.stop()
 
 
-def wait_for(predicate, timeout: float = 60, interval: float = 0.05, what: str = "condition"):
-    """Poll ``predicate`` (bounded) until it returns a truthy value, which is returned."""
+def wait_for(predicate, timeout: float = 60, interval: float = 0.05, what: str = "condition", detail=None):
+    """Poll ``predicate`` (bounded) until it returns a truthy value, which is returned; on a timeout the
+    failure shows ``detail()`` (the state that was awaited) when given."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
-        assert time.monotonic() < deadline, f"{what} not reached in {timeout} s"
+        if time.monotonic() >= deadline:
+            shown = f"; last seen: {detail()!r}" if detail is not None else ""
+            raise AssertionError(f"{what} not reached in {timeout} s{shown}")
         time.sleep(interval)
