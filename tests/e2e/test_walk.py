@@ -2,7 +2,7 @@
 (1280×900) and a phone (390×844), with axe-core on each page and the first page of every PDF
 rendered to PNG.
 
-Screenshots land in ``build/screens/<lang>-<viewport>/<page>.png`` and PDF pages in
+Screenshots land in ``build/screens/<lang>-<viewport>/<page>.jpg`` and PDF pages in
 ``build/screens/<lang>-pdf/<name>.png`` (gitignored; see README, "Screenshots"). The axe findings
 of every page go to ``build/screens/axe-report.json``.
 
@@ -54,6 +54,8 @@ def _set_language(page, base: str, lang: str) -> None:
     """Press the language button (hidden in the folded phone menu, so pressed by script)."""
     if not page.url.startswith(base):
         page.goto(base + "/login")
+    elif page.locator("html").get_attribute("lang") == walk.HTML_LANG[lang]:
+        return  # already in it (the same role's next viewport or state)
     page.locator(f".lang-switch button[value={lang}]").evaluate("b => b.click()")
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", walk.HTML_LANG[lang])
@@ -69,6 +71,44 @@ def _pdf_to_png(data: bytes, folder: Path, name: str) -> Path:
     return folder / f"{name}.png"
 
 
+def _walk_pages(page, base: str, role: str, lang: str, viewport: str, items, axe, axe_wanted, counts: dict,
+                spent: Counter, findings: list[dict], failures: list[str]) -> None:
+    """One role's pages in one language and viewport: load, screenshot, phone width, axe."""
+    folder = SCREENS / f"{lang}-{viewport}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in items:
+        t = time.monotonic()
+        response = page.goto(base + item.url)
+        spent["load"] += time.monotonic() - t
+        expected = 404 if item.name.endswith("not-found") else 200
+        if response is None or response.status != expected:
+            failures.append(f"{item.url} as {role} ({lang}): HTTP "
+                            f"{response.status if response else '-'}, expected {expected}")
+        expect(page.locator("html")).to_have_attribute("lang", walk.HTML_LANG[lang])
+        t = time.monotonic()
+        # JPEG: a third faster to encode than PNG for these full pages, and as good to look at
+        page.screenshot(path=str(folder / f"{item.name}.jpg"), full_page=True, type="jpeg", quality=85)
+        spent["screenshot"] += time.monotonic() - t
+        counts["pages"] += 1
+        if viewport == "phone":
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            if overflow > 1:
+                failures.append(f"{item.url} ({lang}, phone): the page is {overflow}px wider than the screen")
+        if axe_wanted(viewport, lang):
+            counts["axe"] += 1
+            t = time.monotonic()
+            result = axe.run(page)
+            spent["axe"] += time.monotonic() - t
+            for v in result.response["violations"]:
+                if v["impact"] in BLOCKING:
+                    findings.append({
+                        "page": item.name, "url": item.url, "lang": lang, "viewport": viewport,
+                        "rule": v["id"], "impact": v["impact"], "help": v["help"],
+                        "nodes": [n["target"] for n in v["nodes"][:5]],
+                    })
+
+
 def run_walk(app, base: str, browser, *, langs=walk.LANGS, viewports=tuple(walk.VIEWPORTS),
              axe_wanted=_axe_wanted, states=walk.STATES) -> dict:
     """Walk the pages; returns the counts, the time spent, the axe findings and the failures."""
@@ -79,70 +119,54 @@ def run_walk(app, base: str, browser, *, langs=walk.LANGS, viewports=tuple(walk.
     failures: list[str] = []
     counts = {"pages": 0, "axe": 0, "pdfs": 0}
     spent: Counter[str] = Counter({"world": time.monotonic() - t})
-    for state in states:
-        t = time.monotonic()
-        if state == "notice":
-            walk.publish(app, world)
-        elif state == "final":
-            walk.finalise(app, world)
-        spent["world"] += time.monotonic() - t
-        page_list, pdf_list = walk.pages(world, state), walk.pdfs(world, state)
-        for role in ROLES:
-            mine = [p for p in page_list if p.role == role]
-            my_pdfs = [p for p in pdf_list if p.role == role]
-            if not mine and not my_pdfs:
-                continue
-            for viewport in viewports:
-                context = browser.new_context(viewport=walk.VIEWPORTS[viewport], locale="zh-TW")
-                page = context.new_page()
-                if role != "public":
-                    _login(page, base, role)
-                for lang in langs:
-                    _set_language(page, base, lang)
-                    folder = SCREENS / f"{lang}-{viewport}"
-                    folder.mkdir(parents=True, exist_ok=True)
-                    for item in mine:
+    # One browser context per role, signed in once and resized for each viewport (the viewport is the
+    # only thing that differs between the desktop and the phone pass: no touch or mobile emulation)
+    signed_in: dict[str, tuple] = {}
+    try:
+        for state in states:
+            t = time.monotonic()
+            if state == "notice":
+                walk.publish(app, world)
+            elif state == "final":
+                walk.finalise(app, world)
+            spent["world"] += time.monotonic() - t
+            page_list, pdf_list = walk.pages(world, state), walk.pdfs(world, state)
+            for role in ROLES:
+                mine = [p for p in page_list if p.role == role]
+                my_pdfs = [p for p in pdf_list if p.role == role]
+                if not mine and not my_pdfs:
+                    continue
+                if role not in signed_in:
+                    t = time.monotonic()
+                    context = browser.new_context(viewport=walk.VIEWPORTS[viewports[0]], locale="zh-TW")
+                    page = context.new_page()
+                    if role != "public":
+                        _login(page, base, role)
+                    signed_in[role] = (context, page)
+                    spent["sign-in"] += time.monotonic() - t
+                context, page = signed_in[role]
+                for viewport in viewports:
+                    page.set_viewport_size(walk.VIEWPORTS[viewport])
+                    for lang in langs:
                         t = time.monotonic()
-                        response = page.goto(base + item.url)
-                        spent["load"] += time.monotonic() - t
-                        expected = 404 if item.name.endswith("not-found") else 200
-                        if response is None or response.status != expected:
-                            failures.append(f"{item.url} as {role} ({lang}): HTTP "
-                                            f"{response.status if response else '-'}, expected {expected}")
-                        expect(page.locator("html")).to_have_attribute("lang", walk.HTML_LANG[lang])
-                        t = time.monotonic()
-                        page.screenshot(path=str(folder / f"{item.name}.png"), full_page=True)
-                        spent["screenshot"] += time.monotonic() - t
-                        counts["pages"] += 1
-                        if viewport == "phone":
-                            overflow = page.evaluate(
-                                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-                            if overflow > 1:
-                                failures.append(f"{item.url} ({lang}, phone): the page is {overflow}px wider "
-                                                "than the screen")
-                        if axe_wanted(viewport, lang):
-                            counts["axe"] += 1
-                            t = time.monotonic()
-                            result = axe.run(page)
-                            spent["axe"] += time.monotonic() - t
-                            for v in result.response["violations"]:
-                                if v["impact"] in BLOCKING:
-                                    findings.append({
-                                        "page": item.name, "url": item.url, "lang": lang, "viewport": viewport,
-                                        "rule": v["id"], "impact": v["impact"], "help": v["help"],
-                                        "nodes": [n["target"] for n in v["nodes"][:5]],
-                                    })
-                    if viewport == "desktop":
-                        for item in my_pdfs:
-                            t = time.monotonic()
-                            response = context.request.get(base + item.url)
-                            spent["pdf"] += time.monotonic() - t
-                            if response.status != 200 or not response.body().startswith(b"%PDF"):
-                                failures.append(f"{item.url} as {role} ({lang}): HTTP {response.status}, not a PDF")
-                                continue
-                            _pdf_to_png(response.body(), SCREENS / f"{lang}-pdf", item.name)
-                            counts["pdfs"] += 1
-                context.close()
+                        _set_language(page, base, lang)
+                        spent["language"] += time.monotonic() - t
+                        _walk_pages(page, base, role, lang, viewport, mine, axe, axe_wanted, counts, spent,
+                                    findings, failures)
+                        if viewport == "desktop":
+                            for item in my_pdfs:
+                                t = time.monotonic()
+                                response = context.request.get(base + item.url)
+                                spent["pdf"] += time.monotonic() - t
+                                if response.status != 200 or not response.body().startswith(b"%PDF"):
+                                    failures.append(f"{item.url} as {role} ({lang}): HTTP {response.status}, "
+                                                    "not a PDF")
+                                    continue
+                                _pdf_to_png(response.body(), SCREENS / f"{lang}-pdf", item.name)
+                                counts["pdfs"] += 1
+    finally:
+        for context, _page in signed_in.values():
+            context.close()
     _write_axe_report(findings, {(lang, viewport) for lang in langs for viewport in viewports})
     return {"world": world, "counts": counts, "spent": spent, "findings": findings, "failures": failures,
             "pdfs_expected": sum(len(walk.pdfs(world, s)) for s in states) * len(langs)}
